@@ -1,0 +1,11 @@
+"""The `trading` command."""
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, help="Staged grid-search backtesting platform.")
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo("trading 0.1.0")
