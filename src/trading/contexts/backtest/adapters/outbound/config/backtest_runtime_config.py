@@ -1,0 +1,135 @@
+"""Strict loader for `configs/<env>/backtest.yaml`: every key is known, every value checked at start-up."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
+from trading.shared.config_paths import config_file
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RankingDefaults(_Strict):
+    primary_metric_default: RankingMetricName = "total_return_pct"
+    secondary_metric_default: RankingMetricName | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RankingDefaults:
+        if self.secondary_metric_default == self.primary_metric_default:
+            raise ValueError("secondary_metric_default must differ from primary_metric_default")
+        return self
+
+
+class Guards(_Strict):
+    max_variants_per_compute: int = Field(gt=0)
+    max_compute_bytes_total: int = Field(gt=0)
+    max_top_k: int = Field(default=10_000, gt=0)
+    max_preselect: int = Field(default=100_000, gt=0)
+
+
+class Cpu(_Strict):
+    max_numba_threads: int = Field(ge=1)
+
+
+class Sync(_Strict):
+    sync_deadline_seconds: float = Field(gt=0)
+
+
+class Jobs(_Strict):
+    enabled: bool
+    top_k_persisted_default: int = Field(gt=0)
+    max_active_jobs_per_user: int = Field(gt=0)
+    max_attempts: int = Field(gt=0)
+    claim_poll_seconds: float = Field(gt=0)
+    lease_seconds: float = Field(gt=0)
+    heartbeat_seconds: float = Field(gt=0)
+    snapshot_seconds: float = Field(ge=0)
+    snapshot_variants_step: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _heartbeat_inside_lease(self) -> Jobs:
+        if self.heartbeat_seconds >= self.lease_seconds:
+            raise ValueError("heartbeat_seconds must be smaller than lease_seconds")
+        return self
+
+
+class Reporting(_Strict):
+    top_trades_n_default: int = Field(gt=0)
+    eager_top_reports_enabled: bool
+
+
+class ExecutionDefaults(_Strict):
+    init_cash_quote_default: float = Field(gt=0)
+    fixed_quote_default: float = Field(gt=0)
+    safe_profit_percent_default: float = Field(ge=0, le=100)
+    slippage_pct_default: float = Field(ge=0, lt=100)
+    fee_pct_default_by_market_id: dict[int, float]
+
+    @model_validator(mode="after")
+    def _fees_are_percents(self) -> ExecutionDefaults:
+        for market_id, fee in self.fee_pct_default_by_market_id.items():
+            if not 0 <= fee < 100:
+                raise ValueError(f"fee_pct_default_by_market_id.{market_id} must be in [0, 100)")
+        return self
+
+
+class BacktestRuntimeConfig(_Strict):
+    warmup_bars_default: int = Field(ge=0)
+    top_k_default: int = Field(gt=0)
+    preselect_default: int = Field(gt=0)
+    ranking: RankingDefaults
+    guards: Guards
+    cpu: Cpu
+    sync: Sync
+    jobs: Jobs
+    reporting: Reporting
+    execution: ExecutionDefaults
+
+    @model_validator(mode="after")
+    def _defaults_inside_guards(self) -> BacktestRuntimeConfig:
+        if self.top_k_default > self.guards.max_top_k:
+            raise ValueError("top_k_default exceeds guards.max_top_k")
+        if self.preselect_default > self.guards.max_preselect:
+            raise ValueError("preselect_default exceeds guards.max_preselect")
+        return self
+
+
+class ConfigError(Exception):
+    """Raised at start-up; the message names the file and the offending key."""
+
+
+def parse_backtest_config(raw: Any, source: str) -> BacktestRuntimeConfig:
+    if not isinstance(raw, dict) or set(raw) != {"backtest"}:
+        raise ConfigError(f"{source}: expected exactly one top-level key 'backtest'")
+    try:
+        return BacktestRuntimeConfig.model_validate(raw["backtest"])
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"backtest.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(f"{source}: {problems}") from exc
+
+
+def load_backtest_config(path: Path | None = None) -> BacktestRuntimeConfig:
+    path = path or config_file("backtest.yaml")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    return parse_backtest_config(raw, str(path))
+
+
+@lru_cache(maxsize=1)
+def default_backtest_config() -> BacktestRuntimeConfig:
+    """The process-wide config for the selected environment, loaded once."""
+    return load_backtest_config()

@@ -1,0 +1,198 @@
+"""The one backtest request (sync and jobs share it), the explicit variant payload, and the response."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from trading.contexts.backtest.domain.value_objects.execution import (
+    DirectionModeName,
+    RankingMetricName,
+    SizingModeName,
+)
+
+ParamValue = int | float | str
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ExplicitAxis(_Model):
+    mode: Literal["explicit"]
+    values: list[ParamValue] = Field(min_length=1, max_length=100_000)
+
+
+class RangeAxis(_Model):
+    mode: Literal["range"]
+    start: float
+    stop_incl: float
+    step: float = Field(gt=0)
+
+
+AxisSpec = Annotated[ExplicitAxis | RangeAxis, Field(discriminator="mode")]
+
+
+class RiskExplicitAxis(_Model):
+    """Risk values are percents; `null` in the list means 'disabled' is one of the options."""
+
+    mode: Literal["explicit"]
+    values: list[float | None] = Field(min_length=1, max_length=10_000)
+
+
+RiskAxis = Annotated[RiskExplicitAxis | RangeAxis, Field(discriminator="mode")]
+
+
+class TimeRange(_Model):
+    """Half-open `[start, end)` in UTC; naive datetimes are read as UTC."""
+
+    start: datetime
+    end: datetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _as_utc(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TimeRange:
+        if self.end <= self.start:
+            raise ValueError("time_range.end must be after time_range.start")
+        return self
+
+    @property
+    def start_ms(self) -> int:
+        return int(self.start.timestamp() * 1000)
+
+    @property
+    def end_ms(self) -> int:
+        return int(self.end.timestamp() * 1000)
+
+
+class IndicatorGridRequest(_Model):
+    """Omitted axes take their default grid from indicators.yaml."""
+
+    indicator_id: str = Field(min_length=1, max_length=64)
+    inputs: dict[str, AxisSpec] = Field(default_factory=dict)
+    params: dict[str, AxisSpec] = Field(default_factory=dict)
+    signals: dict[str, AxisSpec] = Field(default_factory=dict)
+
+
+class RiskGridRequest(_Model):
+    """`null` axis = stop disabled only."""
+
+    sl_pct: RiskAxis | None = None
+    tp_pct: RiskAxis | None = None
+
+
+class ExecutionRequest(_Model):
+    """Every field optional; backtest.yaml supplies the rest."""
+
+    direction_mode: DirectionModeName | None = None
+    sizing_mode: SizingModeName | None = None
+    init_cash_quote: float | None = Field(default=None, gt=0, le=1e15)
+    fixed_quote: float | None = Field(default=None, gt=0, le=1e15)
+    safe_profit_percent: float | None = Field(default=None, ge=0, le=100)
+    fee_pct: float | None = Field(default=None, ge=0, lt=100)
+    slippage_pct: float | None = Field(default=None, ge=0, lt=100)
+
+
+class RankingRequest(_Model):
+    primary_metric: RankingMetricName | None = None
+    secondary_metric: RankingMetricName | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> RankingRequest:
+        if self.secondary_metric is not None and self.secondary_metric == self.primary_metric:
+            raise ValueError("ranking.secondary_metric must differ from ranking.primary_metric")
+        return self
+
+
+class IndicatorSelection(_Model):
+    indicator_id: str = Field(min_length=1, max_length=64)
+    inputs: dict[str, ParamValue] = Field(default_factory=dict)
+    params: dict[str, ParamValue] = Field(default_factory=dict)
+
+
+class RiskParamsPayload(_Model):
+    sl_pct: float | None = Field(default=None, gt=0, lt=100)
+    tp_pct: float | None = Field(default=None, gt=0, le=10_000)
+
+
+class ExecutionParamsPayload(_Model):
+    """Fully resolved execution settings (no defaults left to apply)."""
+
+    init_cash_quote: float = Field(gt=0, le=1e15)
+    fixed_quote: float = Field(gt=0, le=1e15)
+    safe_profit_percent: float = Field(ge=0, le=100)
+    fee_pct: float = Field(ge=0, lt=100)
+    slippage_pct: float = Field(ge=0, lt=100)
+
+
+class VariantPayload(_Model):
+    """One explicit variant: everything the report endpoint needs to recompute it."""
+
+    indicator_selections: list[IndicatorSelection] = Field(min_length=1, max_length=8)
+    signal_params: dict[str, dict[str, ParamValue]] = Field(default_factory=dict)
+    risk_params: RiskParamsPayload = Field(default_factory=RiskParamsPayload)
+    execution_params: ExecutionParamsPayload
+    direction_mode: DirectionModeName
+    sizing_mode: SizingModeName
+
+
+class RunBacktestRequest(_Model):
+    """A grid search; or, with `variant` set, exactly one explicit variant (no grids)."""
+
+    instrument_id: str = Field(min_length=3, max_length=64, examples=["1:BTCUSDT"])
+    timeframe: str = Field(examples=["1h"])
+    time_range: TimeRange
+    warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+    indicators: list[IndicatorGridRequest] = Field(default_factory=list, max_length=8)
+    risk: RiskGridRequest = Field(default_factory=RiskGridRequest)
+    execution: ExecutionRequest = Field(default_factory=ExecutionRequest)
+    ranking: RankingRequest = Field(default_factory=RankingRequest)
+    top_k: int | None = Field(default=None, ge=1)
+    preselect: int | None = Field(default=None, ge=1)
+    top_trades_n: int | None = Field(default=None, ge=1)
+    variant: VariantPayload | None = None
+
+    @model_validator(mode="after")
+    def _grids_or_variant(self) -> RunBacktestRequest:
+        if self.variant is None and not self.indicators:
+            raise ValueError("indicators must name at least one indicator (or give an explicit variant)")
+        if self.variant is not None and self.indicators:
+            raise ValueError("give either indicators (a grid) or variant (one explicit variant), not both")
+        ids = [ind.indicator_id for ind in self.indicators]
+        if len(set(ids)) != len(ids):
+            raise ValueError("each indicator_id may appear once in indicators")
+        return self
+
+
+class RankingConfig(_Model):
+    primary_metric: RankingMetricName
+    secondary_metric: RankingMetricName | None
+
+
+class RankedVariant(_Model):
+    rank: int
+    variant_index: int
+    variant_key: str
+    indicator_variant_key: str
+    total_return_pct: float | None
+    ranking_metrics: dict[str, float | None]
+    payload: VariantPayload
+    report: dict[str, Any] | None = None
+
+
+class RunBacktestResponse(_Model):
+    """Variants are already in rank order; nothing downstream sorts them again."""
+
+    variants: list[RankedVariant]
+    stage_a_variants_total: int
+    stage_b_variants_total: int
+    ranking: RankingConfig
+    timings: dict[str, float]
+    bars: dict[str, int]
+    signal_pairs_skipped: int = 0
