@@ -196,3 +196,47 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
+
+
+class RunContext(_Model):
+    """Where and how a variant runs: the part of a request a report needs besides the variant."""
+
+    instrument_id: str = Field(min_length=3, max_length=64, examples=["1:BTCUSDT"])
+    timeframe: str = Field(examples=["1h"])
+    time_range: TimeRange
+    warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+
+
+class VariantReportRequest(_Model):
+    run_context: RunContext
+    variant: VariantPayload
+    include_trades: bool = True
+    top_trades_n: int | None = Field(default=None, ge=1, le=100_000)
+
+
+class VariantReportResponse(_Model):
+    variant_key: str
+    indicator_variant_key: str
+    ranking_metrics: dict[str, float | None]
+    rows: list[dict[str, Any]]
+    table_md: str
+    trades: list[dict[str, Any]]
+    trades_total: int
+    equity: dict[str, list[Any]]
+    bars: dict[str, int]
+
+
+class PreflightResponse(_Model):
+    """Counts and memory estimate before any compute; `fits` is false when a guard would refuse it."""
+
+    stage_a_variants_total: int
+    stage_b_variants_total: int
+    risk_variants_total: int
+    preselect: int
+    top_k: int
+    estimated_memory_bytes: int
+    max_compute_bytes_total: int
+    max_variants_per_compute: int
+    bars: dict[str, int]
+    fits: bool
+    problems: list[dict[str, Any]] = Field(default_factory=list)
