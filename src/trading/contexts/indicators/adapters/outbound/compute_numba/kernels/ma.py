@@ -1,0 +1,196 @@
+"""Moving-average kernels (sma, ema, wma, rma, dema, tema, hma) and the 1-D helpers they share.
+
+NaN policy: output is NaN until `window` valid inputs have been seen; a NaN input resets the run, so
+every window that contains a NaN is NaN and, after a NaN gap, the recursive averages (ema, rma and
+everything built on them) restart with a fresh SMA seed over the first `window` valid bars.
+Rolling sums are recomputed exactly once per `window` steps, so drift stays at rounding level on
+any length of series at O(1) amortised cost per bar.
+
+The `*_into(x, window, out)` helpers work on one row and are public so other kernel modules
+(RSI/ATR Wilder smoothing, MACD EMAs, Bollinger basis) reuse them instead of re-implementing them.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def sma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    total = 0.0
+    run = 0
+    for i in range(x.shape[0]):
+        value = x[i]
+        if math.isnan(value):
+            run = 0
+            total = 0.0
+            out[i] = np.nan
+            continue
+        run += 1
+        if run <= window:
+            total += value
+        elif run % window == 0:
+            total = 0.0
+            for j in range(i - window + 1, i + 1):
+                total += x[j]
+        else:
+            total += value - x[i - window]
+        out[i] = total / window if run >= window else np.nan
+
+
+@njit(cache=True)
+def ema_like_into(x: np.ndarray, window: int, alpha: float, out: np.ndarray) -> None:
+    """Seeded with the SMA of the first `window` valid values, then prev + alpha * (x - prev)."""
+    seed_total = 0.0
+    prev = 0.0
+    run = 0
+    for i in range(x.shape[0]):
+        value = x[i]
+        if math.isnan(value):
+            run = 0
+            seed_total = 0.0
+            out[i] = np.nan
+            continue
+        run += 1
+        if run < window:
+            seed_total += value
+            out[i] = np.nan
+        elif run == window:
+            prev = (seed_total + value) / window
+            out[i] = prev
+        else:
+            prev = (value - prev) * alpha + prev
+            out[i] = prev
+
+
+@njit(cache=True)
+def ema_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    ema_like_into(x, window, 2.0 / (window + 1.0), out)
+
+
+@njit(cache=True)
+def rma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """Wilder smoothing: alpha = 1 / window."""
+    ema_like_into(x, window, 1.0 / window, out)
+
+
+@njit(cache=True)
+def wma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """Linear weights 1..window, newest heaviest; weighted sum updated as ws += window * x - sum."""
+    divider = window * (window + 1) / 2.0
+    plain = 0.0
+    weighted = 0.0
+    run = 0
+    for i in range(x.shape[0]):
+        value = x[i]
+        if math.isnan(value):
+            run = 0
+            plain = 0.0
+            weighted = 0.0
+            out[i] = np.nan
+            continue
+        run += 1
+        if run <= window:
+            plain += value
+            weighted += run * value
+        elif run % window == 0:
+            plain = 0.0
+            weighted = 0.0
+            for k in range(window):
+                plain += x[i - window + 1 + k]
+                weighted += (k + 1) * x[i - window + 1 + k]
+        else:
+            weighted += window * value - plain
+            plain += value - x[i - window]
+        out[i] = weighted / divider if run >= window else np.nan
+
+
+@njit(cache=True)
+def dema_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    first = np.empty(x.shape[0])
+    ema_into(x, window, first)
+    ema_into(first, window, out)
+    for i in range(x.shape[0]):
+        out[i] = 2.0 * first[i] - out[i]
+
+
+@njit(cache=True)
+def tema_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    first = np.empty(x.shape[0])
+    second = np.empty(x.shape[0])
+    ema_into(x, window, first)
+    ema_into(first, window, second)
+    ema_into(second, window, out)
+    for i in range(x.shape[0]):
+        out[i] = 3.0 * first[i] - 3.0 * second[i] + out[i]
+
+
+@njit(cache=True)
+def hma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """WMA(2 * WMA(x, window // 2) - WMA(x, window), floor(sqrt(window)))."""
+    half = np.empty(x.shape[0])
+    full = np.empty(x.shape[0])
+    wma_into(x, max(window // 2, 1), half)
+    wma_into(x, window, full)
+    for i in range(x.shape[0]):
+        half[i] = 2.0 * half[i] - full[i]
+    wma_into(half, max(int(math.sqrt(window)), 1), out)
+
+
+@njit(cache=True, parallel=True)
+def sma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        sma_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def ema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        ema_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def wma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        wma_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def rma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        rma_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def dema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        dema_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def tema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        tema_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def hma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        hma_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
