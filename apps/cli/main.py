@@ -2,7 +2,10 @@
 
 import typer
 
+from apps.cli import candles
+
 app = typer.Typer(no_args_is_help=True, help="Staged grid-search backtesting platform.")
+app.add_typer(candles.app, name="candles")
 
 
 @app.command()
