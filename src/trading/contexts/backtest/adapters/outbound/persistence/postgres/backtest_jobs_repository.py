@@ -1,0 +1,89 @@
+"""The production job store: PostgreSQL through a psycopg connection pool, shared by many workers on
+many machines. Claims use `FOR UPDATE SKIP LOCKED`; a per-owner advisory lock makes the quota atomic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, cast
+from uuid import UUID
+
+from psycopg import sql
+from psycopg_pool import ConnectionPool
+
+from ..sql_jobs_repository import Clock, DbCursor, SqlJobsRepository, utc_now
+
+# Advisory-lock namespaces (first key of the two-key form), so our locks never meet another app's.
+QUOTA_LOCK_NAMESPACE = 0x4A0B
+MIGRATION_LOCK_NAMESPACE = 0x4A0C
+
+_NAMED_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class PostgresBacktestJobsRepository(SqlJobsRepository):
+    migrations_dir = Path(__file__).parent / "migrations"
+    row_lock = " FOR UPDATE"
+    claim_lock = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, conninfo: str, now: Clock = utc_now, schema: str | None = None, max_pool_size: int = 8):
+        """`schema` pins search_path on every pooled connection (tests give each session its own)."""
+        super().__init__(now)
+        kwargs: dict[str, Any] = {}
+        if schema is not None:
+            if not _SCHEMA_NAME.match(schema):
+                raise ValueError(f"invalid schema name {schema!r}")
+            kwargs["options"] = f"-c search_path={schema}"
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=max_pool_size, kwargs=kwargs, open=True)
+
+    def close(self) -> None:
+        self._pool.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[DbCursor]:
+        # The pool's context commits on a clean exit and rolls back on an exception.
+        with self._pool.connection() as connection, connection.cursor() as cursor:
+            yield cast(DbCursor, cursor)
+
+    _read = _write
+
+    def _sql(self, statement: str) -> str:
+        return _to_pyformat(statement)
+
+    def _lock_owner_quota(self, cur: DbCursor, owner_user_id: str) -> None:
+        cur.execute(
+            "SELECT pg_advisory_xact_lock(%(ns)s, hashtext(%(owner)s))",
+            {"ns": QUOTA_LOCK_NAMESPACE, "owner": owner_user_id},
+        )
+
+    def _lock_migrations(self, cur: DbCursor) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(%(ns)s, 0)", {"ns": MIGRATION_LOCK_NAMESPACE})
+
+    def _run_script(self, cur: DbCursor, script: str) -> None:
+        # Without parameters psycopg sends the script as one simple query, all statements in this transaction.
+        cast(Any, cur).execute(sql.SQL(cast(Any, script)))
+
+    def _encode_time(self, value: datetime) -> datetime:
+        return value
+
+    def _decode_time(self, value: Any) -> datetime:
+        return value.astimezone(UTC)  # the session time zone must not leak into the entity
+
+    def _encode_id(self, value: UUID) -> UUID:
+        return value
+
+    def _decode_id(self, value: Any) -> UUID:
+        return value
+
+    def _decode_json(self, value: Any) -> Any:
+        return value  # psycopg already parses jsonb
+
+
+@cache
+def _to_pyformat(statement: str) -> str:
+    """`:name` -> `%(name)s`, leaving `::type` casts alone."""
+    return _NAMED_PARAM.sub(r"%(\1)s", statement)

@@ -1,0 +1,387 @@
+"""The job-store logic, written once over a DB-API cursor; each adapter supplies connections, the
+row-lock clause and how timestamps, ids and JSON are stored."""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol
+from uuid import UUID, uuid4
+
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
+from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error, require_terminal
+from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
+from trading.shared.canonical_json import canonical_dumps, canonical_sha256
+
+from . import sql_statements as q
+from .job_cursor import decode_cursor, encode_cursor
+from .migrations import SCHEMA_MIGRATIONS_DDL, load_migrations
+from .top_row_codec import decode_metrics, encode_metrics
+
+Clock = Callable[[], datetime]
+Params = Mapping[str, Any]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class DbCursor(Protocol):
+    """The slice of DB-API cursor both sqlite3 and psycopg provide."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Params = ..., /) -> Any: ...
+
+    def executemany(self, sql: str, params: Sequence[Params], /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class SqlJobsRepository(ABC):
+    """Implements BacktestJobsRepository; subclasses only adapt the dialect."""
+
+    row_lock = ""  # appended to a SELECT that must lock the row it reads
+    claim_lock = ""  # appended to the claim scan (lets concurrent claimers skip each other's rows)
+    migrations_dir: Path
+
+    def __init__(self, now: Clock = utc_now) -> None:
+        self._now = now
+        self.write_counts: Counter[str] = Counter()
+        self._count_lock = threading.Lock()
+
+    # --- dialect hooks ---
+
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[DbCursor]:
+        """A transaction that serialises with other writers of the same rows; commits on exit."""
+
+    @abstractmethod
+    def _read(self) -> AbstractContextManager[DbCursor]: ...
+
+    @abstractmethod
+    def _sql(self, statement: str) -> str:
+        """Rewrite shared SQL into the driver's parameter style."""
+
+    @abstractmethod
+    def _lock_owner_quota(self, cur: DbCursor, owner_user_id: str) -> None:
+        """Serialise submits of one owner so the quota count cannot race."""
+
+    @abstractmethod
+    def _lock_migrations(self, cur: DbCursor) -> None: ...
+
+    @abstractmethod
+    def _run_script(self, cur: DbCursor, script: str) -> None: ...
+
+    @abstractmethod
+    def _encode_time(self, value: datetime) -> Any: ...
+
+    @abstractmethod
+    def _decode_time(self, value: Any) -> datetime: ...
+
+    @abstractmethod
+    def _encode_id(self, value: UUID) -> Any: ...
+
+    @abstractmethod
+    def _decode_id(self, value: Any) -> UUID: ...
+
+    @abstractmethod
+    def _decode_json(self, value: Any) -> Any: ...
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- schema ---
+
+    def migrate(self) -> list[int]:
+        migrations = load_migrations(self.migrations_dir)
+        with self._write() as cur:
+            self._lock_migrations(cur)
+            cur.execute(SCHEMA_MIGRATIONS_DDL)
+            self._exec(cur, q.SELECT_APPLIED_MIGRATIONS)
+            applied = {int(row[0]) for row in cur.fetchall()}
+            pending = [m for m in migrations if m.version not in applied]
+            for migration in pending:
+                self._run_script(cur, migration.sql)
+                self._exec(
+                    cur,
+                    q.INSERT_APPLIED_MIGRATION,
+                    {"version": migration.version, "name": migration.name, "applied_at": utc_now().isoformat()},
+                )
+        return [m.version for m in pending]
+
+    # --- API side ---
+
+    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
+        params = {
+            "id": self._encode_id(uuid4()),
+            "owner": owner_user_id,
+            "request_json": canonical_dumps(request_json),
+            "request_hash": canonical_sha256(request_json),
+            "now": self._encode_time(self._now()),
+        }
+        with self._write() as cur:
+            self._lock_owner_quota(cur, owner_user_id)
+            self._exec(cur, q.COUNT_ACTIVE_FOR_OWNER, params)
+            if int(cur.fetchone()[0]) >= max_active_jobs:
+                raise active_jobs_limit_error(owner_user_id, max_active_jobs)
+            self._exec(cur, q.INSERT_JOB, params)
+            job = self._job(cur.fetchone())
+        self._count("create_job")
+        return job
+
+    def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
+        with self._read() as cur:
+            self._exec(cur, q.SELECT_OWNED_JOB, {"id": self._encode_id(job_id), "owner": owner_user_id})
+            row = cur.fetchone()
+        return None if row is None else self._job(row)
+
+    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        params: dict[str, Any] = {"owner": owner_user_id, "limit": limit + 1}
+        statement = q.SELECT_PAGE_FIRST
+        if cursor is not None:
+            after_at, after_id = decode_cursor(cursor)
+            params |= {"after_at": self._encode_time(after_at), "after_id": self._encode_id(after_id)}
+            statement = q.SELECT_PAGE_AFTER
+        with self._read() as cur:
+            self._exec(cur, statement, params)
+            jobs = [self._job(row) for row in cur.fetchall()]
+        if len(jobs) <= limit:
+            return BacktestJobPage(jobs=jobs, next_cursor=None)
+        last = jobs[limit - 1]
+        return BacktestJobPage(jobs=jobs[:limit], next_cursor=encode_cursor(last.created_at, last.id))
+
+    def request_cancel(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
+        key = {"id": self._encode_id(job_id), "owner": owner_user_id}
+        now = self._now()
+        with self._write() as cur:
+            self._exec(cur, q.SELECT_OWNED_JOB + self.row_lock, key)
+            row = cur.fetchone()
+            if row is None:
+                return None
+            state = JobState(row[2])
+            if state is JobState.QUEUED:
+                changed = self._end(cur, job_id, JobState.CANCELLED, None, now) > 0
+            else:
+                changed = self._exec(cur, q.SET_CANCEL_REQUESTED, key | {"now": self._encode_time(now)}) > 0
+            if changed:
+                self._exec(cur, q.SELECT_OWNED_JOB, key)
+                row = cur.fetchone()
+        if changed:
+            self._count("request_cancel")
+        return self._job(row)
+
+    def get_top(self, job_id: UUID, owner_user_id: str, limit: int) -> list[JobTopRow] | None:
+        key = {"id": self._encode_id(job_id), "owner": owner_user_id, "limit": limit}
+        with self._read() as cur:
+            self._exec(cur, q.SELECT_JOB_EXISTS, key)
+            if cur.fetchone() is None:
+                return None
+            self._exec(cur, q.SELECT_TOP, key)
+            return [self._top_row(row) for row in cur.fetchall()]
+
+    # --- worker side ---
+
+    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+        now = self._now()
+        stamp = self._encode_time(now)
+        scan = q.SELECT_CLAIMABLE.format(lock=self.claim_lock)
+        ended = 0
+        claimed: BacktestJob | None = None
+        with self._write() as cur:
+            while claimed is None:
+                self._exec(cur, scan, {"now": stamp})
+                row = cur.fetchone()
+                if row is None:
+                    break
+                job = self._job(row)
+                if job.cancel_requested_at is not None:
+                    ended += self._end(cur, job.id, JobState.CANCELLED, None, now)
+                elif job.attempt >= max_attempts:
+                    ended += self._end(cur, job.id, JobState.FAILED, _attempts_exhausted(job, max_attempts), now)
+                else:
+                    expires = self._encode_time(now + timedelta(seconds=lease_seconds))
+                    params = {"id": row[0], "worker_id": worker_id, "expires": expires, "now": stamp}
+                    self._exec(cur, q.CLAIM, params)
+                    claimed = self._job(cur.fetchone())
+        if claimed is not None or ended:
+            self._count("claim_next")
+        return claimed
+
+    def heartbeat(self, job_id: UUID, worker_id: str, lease_seconds: float) -> bool:
+        now = self._now()
+        extra = {"expires": self._encode_time(now + timedelta(seconds=lease_seconds))}
+        return self._conditional_update("heartbeat", q.HEARTBEAT, job_id, worker_id, now, extra)
+
+    def update_progress(self, job_id: UUID, worker_id: str, stage: str, processed: int, total: int) -> bool:
+        extra = {"stage": stage, "processed": processed, "total": total}
+        return self._conditional_update("update_progress", q.UPDATE_PROGRESS, job_id, worker_id, self._now(), extra)
+
+    def save_checkpoint(self, job_id: UUID, worker_id: str, checkpoint: dict[str, Any]) -> bool:
+        def write(cur: DbCursor, params: dict[str, Any]) -> None:
+            self._exec(cur, q.UPSERT_CHECKPOINT, params | {"checkpoint": canonical_dumps(checkpoint)})
+
+        return self._with_lease("save_checkpoint", job_id, worker_id, write)
+
+    def load_checkpoint(self, job_id: UUID) -> dict[str, Any] | None:
+        with self._read() as cur:
+            self._exec(cur, q.SELECT_CHECKPOINT, {"id": self._encode_id(job_id)})
+            row = cur.fetchone()
+        return None if row is None else self._decode_json(row[0])
+
+    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
+        ranks = [row.rank for row in rows]
+        if ranks != list(range(1, len(rows) + 1)):
+            raise ValueError(f"top rows must be ranked 1..n in order, got ranks {ranks[:10]}")
+
+        def write(cur: DbCursor, params: dict[str, Any]) -> None:
+            if rows:
+                cur.executemany(self._sql(q.UPSERT_TOP_ROW), [params | _top_params(row) for row in rows])
+            self._exec(cur, q.DELETE_TOP_TAIL, params | {"count": len(rows)})
+
+        return self._with_lease("replace_top", job_id, worker_id, write)
+
+    def finish(
+        self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
+    ) -> bool:
+        require_terminal(state)
+
+        def write(cur: DbCursor, params: dict[str, Any]) -> None:
+            self._end(cur, job_id, state, error_json, self._now())
+
+        return self._with_lease("finish", job_id, worker_id, write)
+
+    def release(self, job_id: UUID, worker_id: str) -> bool:
+        def write(cur: DbCursor, params: dict[str, Any]) -> None:
+            if params["cancel_requested_at"] is not None:
+                self._end(cur, job_id, JobState.CANCELLED, None, self._now())
+            else:
+                self._exec(cur, q.RELEASE, params)
+
+        return self._with_lease("release", job_id, worker_id, write)
+
+    def is_cancel_requested(self, job_id: UUID) -> bool:
+        with self._read() as cur:
+            self._exec(cur, q.SELECT_CANCEL_FLAG, {"id": self._encode_id(job_id)})
+            row = cur.fetchone()
+        return row is not None and bool(row[0])
+
+    # --- shared mechanics ---
+
+    def _exec(self, cur: DbCursor, statement: str, params: Params | None = None) -> int:
+        cur.execute(self._sql(statement), params or {})
+        return cur.rowcount
+
+    def _count(self, method: str) -> None:
+        with self._count_lock:
+            self.write_counts[method] += 1
+
+    def _conditional_update(
+        self, method: str, statement: str, job_id: UUID, worker_id: str, now: datetime, extra: dict[str, Any]
+    ) -> bool:
+        """One UPDATE whose WHERE clause is the lease check itself, so it is atomic on its own."""
+        params = {"id": self._encode_id(job_id), "worker_id": worker_id, "now": self._encode_time(now)} | extra
+        with self._write() as cur:
+            written = self._exec(cur, statement, params) > 0
+        if written:
+            self._count(method)
+        return written
+
+    def _with_lease(
+        self, method: str, job_id: UUID, worker_id: str, write: Callable[[DbCursor, dict[str, Any]], None]
+    ) -> bool:
+        """Lock the job row if this worker still holds its lease, then run `write` in that transaction."""
+        params = {"id": self._encode_id(job_id), "worker_id": worker_id, "now": self._encode_time(self._now())}
+        with self._write() as cur:
+            self._exec(cur, q.SELECT_HELD.format(lock=self.row_lock), params)
+            held = cur.fetchone()
+            if held is None:
+                return False
+            write(cur, params | {"cancel_requested_at": held[0]})
+        self._count(method)
+        return True
+
+    def _end(
+        self, cur: DbCursor, job_id: UUID, state: JobState, error: dict[str, Any] | None, now: datetime
+    ) -> int:
+        """Move an active job to an end state and drop its checkpoint (nothing resumes a finished job)."""
+        stamp = self._encode_time(now)
+        params = {
+            "id": self._encode_id(job_id),
+            "state": state.value,
+            "error_json": None if error is None else canonical_dumps(error),
+            "cancel_at": stamp if state is JobState.CANCELLED else None,
+            "now": stamp,
+        }
+        ended = self._exec(cur, q.END_JOB.format(guard=""), params)
+        self._exec(cur, q.DELETE_CHECKPOINT, params)
+        return ended
+
+    def _job(self, row: Sequence[Any]) -> BacktestJob:
+        t = self._optional_time
+        return BacktestJob(
+            id=self._decode_id(row[0]),
+            owner_user_id=row[1],
+            state=JobState(row[2]),
+            request_json=self._decode_json(row[3]),
+            request_hash=row[4],
+            created_at=self._decode_time(row[5]),
+            updated_at=self._decode_time(row[6]),
+            started_at=t(row[7]),
+            finished_at=t(row[8]),
+            stage=row[9],
+            processed=int(row[10]),
+            total=int(row[11]),
+            attempt=int(row[12]),
+            lease_owner=row[13],
+            lease_expires_at=t(row[14]),
+            heartbeat_at=t(row[15]),
+            cancel_requested_at=t(row[16]),
+            error_json=None if row[17] is None else self._decode_json(row[17]),
+        )
+
+    def _optional_time(self, value: Any) -> datetime | None:
+        return None if value is None else self._decode_time(value)
+
+    def _top_row(self, row: Sequence[Any]) -> JobTopRow:
+        return JobTopRow(
+            rank=int(row[0]),
+            variant_key=row[1],
+            indicator_variant_key=row[2],
+            variant_index=int(row[3]),
+            total_return_pct=float(row[4]),
+            ranking_metrics=decode_metrics(self._decode_json(row[5])),
+            payload=self._decode_json(row[6]),
+        )
+
+
+def _top_params(row: JobTopRow) -> dict[str, Any]:
+    return {
+        "rank": row.rank,
+        "variant_key": row.variant_key,
+        "indicator_variant_key": row.indicator_variant_key,
+        "variant_index": row.variant_index,
+        "total_return_pct": row.total_return_pct,
+        "ranking_metrics_json": canonical_dumps(encode_metrics(row.ranking_metrics)),
+        "payload_json": canonical_dumps(row.payload),
+    }
+
+
+def _attempts_exhausted(job: BacktestJob, max_attempts: int) -> dict[str, Any]:
+    return {
+        "code": "max_attempts_exceeded",
+        "message": f"the job was claimed {job.attempt} times without finishing (max_attempts={max_attempts}); "
+        "its worker failed or crashed each time",
+        "attempt": job.attempt,
+        "last_stage": job.stage,
+    }

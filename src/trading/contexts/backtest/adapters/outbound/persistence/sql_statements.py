@@ -1,0 +1,101 @@
+"""The job-store SQL both dialects share, with `:name` parameters (the PostgreSQL adapter rewrites them).
+
+Timestamps come from the adapter's clock as parameters, never from the database, so tests can move
+time and every worker compares leases on one scale.
+"""
+
+from __future__ import annotations
+
+JOB_COLUMNS = (
+    "id, owner_user_id, state, request_json, request_hash, created_at, updated_at, started_at, "
+    "finished_at, stage, processed, total, attempt, lease_owner, lease_expires_at, heartbeat_at, "
+    "cancel_requested_at, error_json"
+)
+TOP_COLUMNS = (
+    "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json"
+)
+ACTIVE = "state IN ('queued', 'running')"
+# A worker's write goes through only while it still holds an unexpired lease.
+LEASE_HELD = "state = 'running' AND lease_owner = :worker_id AND lease_expires_at > :now"
+
+COUNT_ACTIVE_FOR_OWNER = f"SELECT count(*) FROM backtest_jobs WHERE owner_user_id = :owner AND {ACTIVE}"
+INSERT_JOB = (
+    "INSERT INTO backtest_jobs (id, owner_user_id, state, request_json, request_hash, created_at, updated_at) "
+    f"VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now) RETURNING {JOB_COLUMNS}"
+)
+SELECT_OWNED_JOB = f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
+SELECT_PAGE_FIRST = (
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    "ORDER BY created_at DESC, id DESC LIMIT :limit"
+)
+SELECT_PAGE_AFTER = (
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    "AND (created_at < :after_at OR (created_at = :after_at AND id < :after_id)) "
+    "ORDER BY created_at DESC, id DESC LIMIT :limit"
+)
+SET_CANCEL_REQUESTED = (
+    "UPDATE backtest_jobs SET cancel_requested_at = :now, updated_at = :now "
+    "WHERE id = :id AND state = 'running' AND cancel_requested_at IS NULL"
+)
+# `{lock}` is the dialect's row-lock clause (FOR UPDATE SKIP LOCKED on PostgreSQL).
+SELECT_CLAIMABLE = (
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} "
+    "AND (state = 'queued' OR lease_expires_at <= :now) ORDER BY created_at, id LIMIT 1 {lock}"
+)
+CLAIM = (
+    "UPDATE backtest_jobs SET state = 'running', attempt = attempt + 1, lease_owner = :worker_id, "
+    "lease_expires_at = :expires, heartbeat_at = :now, started_at = COALESCE(started_at, :now), "
+    f"updated_at = :now WHERE id = :id RETURNING {JOB_COLUMNS}"
+)
+# `{guard}` narrows the end transition further (e.g. to the lease holder).
+END_JOB = (
+    "UPDATE backtest_jobs SET state = :state, finished_at = :now, updated_at = :now, lease_owner = NULL, "
+    "lease_expires_at = NULL, error_json = :error_json, "
+    "cancel_requested_at = COALESCE(cancel_requested_at, :cancel_at) "
+    f"WHERE id = :id AND {ACTIVE}{{guard}}"
+)
+DELETE_CHECKPOINT = "DELETE FROM backtest_job_checkpoints WHERE job_id = :id"
+HEARTBEAT = (
+    "UPDATE backtest_jobs SET lease_expires_at = :expires, heartbeat_at = :now "
+    f"WHERE id = :id AND {LEASE_HELD}"
+)
+UPDATE_PROGRESS = (
+    "UPDATE backtest_jobs SET stage = :stage, processed = :processed, total = :total, updated_at = :now "
+    f"WHERE id = :id AND {LEASE_HELD}"
+)
+SELECT_HELD = "SELECT cancel_requested_at FROM backtest_jobs WHERE id = :id AND " + LEASE_HELD + " {lock}"
+RELEASE = (
+    "UPDATE backtest_jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, "
+    "lease_expires_at = NULL, updated_at = :now WHERE id = :id"
+)
+UPSERT_CHECKPOINT = (
+    "INSERT INTO backtest_job_checkpoints (job_id, checkpoint_json, updated_at) VALUES (:id, :checkpoint, :now) "
+    "ON CONFLICT (job_id) DO UPDATE SET checkpoint_json = excluded.checkpoint_json, updated_at = excluded.updated_at"
+)
+SELECT_CHECKPOINT = "SELECT checkpoint_json FROM backtest_job_checkpoints WHERE job_id = :id"
+# Rows whose content did not change are left untouched: less write amplification per snapshot.
+UPSERT_TOP_ROW = (
+    f"INSERT INTO backtest_job_top_variants (job_id, {TOP_COLUMNS}) VALUES (:id, :rank, :variant_key, "
+    ":indicator_variant_key, :variant_index, :total_return_pct, :ranking_metrics_json, :payload_json) "
+    "ON CONFLICT (job_id, rank) DO UPDATE SET variant_key = excluded.variant_key, "
+    "indicator_variant_key = excluded.indicator_variant_key, variant_index = excluded.variant_index, "
+    "total_return_pct = excluded.total_return_pct, ranking_metrics_json = excluded.ranking_metrics_json, "
+    "payload_json = excluded.payload_json "
+    "WHERE backtest_job_top_variants.variant_key <> excluded.variant_key "
+    "OR backtest_job_top_variants.variant_index <> excluded.variant_index "
+    "OR backtest_job_top_variants.total_return_pct <> excluded.total_return_pct "
+    "OR backtest_job_top_variants.ranking_metrics_json <> excluded.ranking_metrics_json "
+    "OR backtest_job_top_variants.payload_json <> excluded.payload_json"
+)
+DELETE_TOP_TAIL = "DELETE FROM backtest_job_top_variants WHERE job_id = :id AND rank > :count"
+SELECT_JOB_EXISTS = "SELECT 1 FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
+SELECT_TOP = (
+    f"SELECT {TOP_COLUMNS} FROM backtest_job_top_variants WHERE job_id = :id ORDER BY rank LIMIT :limit"
+)
+SELECT_CANCEL_FLAG = (
+    "SELECT cancel_requested_at IS NOT NULL OR state = 'cancelled' FROM backtest_jobs WHERE id = :id"
+)
+SELECT_APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations"
+INSERT_APPLIED_MIGRATION = (
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)"
+)

@@ -1,0 +1,120 @@
+"""The embedded job store: one SQLite file in WAL mode, shared safely by several worker processes.
+
+Every write runs in `BEGIN IMMEDIATE`, which takes the database write lock up front, so a claim or a
+quota check can never interleave with another process's; readers are never blocked (WAL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from ..sql_jobs_repository import Clock, DbCursor, SqlJobsRepository, utc_now
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+
+class SqliteBacktestJobsRepository(SqlJobsRepository):
+    migrations_dir = Path(__file__).parent / "migrations"
+
+    def __init__(self, path: Path, now: Clock = utc_now) -> None:
+        super().__init__(now)
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._connections_lock = threading.Lock()
+
+    def close(self) -> None:
+        with self._connections_lock:
+            for connection in self._connections:
+                connection.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    @contextmanager
+    def _write(self) -> Iterator[DbCursor]:
+        connection = self._connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            yield connection.cursor()
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    @contextmanager
+    def _read(self) -> Iterator[DbCursor]:
+        # A deferred transaction gives the statements of one read a single WAL snapshot.
+        connection = self._connection()
+        connection.execute("BEGIN")
+        try:
+            yield connection.cursor()
+        finally:
+            connection.execute("COMMIT")
+
+    def _connection(self) -> sqlite3.Connection:
+        """One connection per thread: sqlite3 connections must not be shared across threads."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = sqlite3.connect(
+                self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            )
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.execute("PRAGMA synchronous=NORMAL")
+            connection.execute("PRAGMA foreign_keys=ON")
+            self._local.connection = connection
+            with self._connections_lock:
+                self._connections.append(connection)
+        return connection
+
+    def _sql(self, statement: str) -> str:
+        return statement
+
+    def _lock_owner_quota(self, cur: DbCursor, owner_user_id: str) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already serialises every writer of the file."""
+
+    def _lock_migrations(self, cur: DbCursor) -> None:
+        """Nothing to do: BEGIN IMMEDIATE already serialises every writer of the file."""
+
+    def _run_script(self, cur: DbCursor, script: str) -> None:
+        for statement in split_statements(script):
+            cur.execute(statement)
+
+    def _encode_time(self, value: datetime) -> str:
+        # Fixed width UTC with microseconds: text order equals time order.
+        return value.astimezone(UTC).isoformat(timespec="microseconds")
+
+    def _decode_time(self, value: Any) -> datetime:
+        return datetime.fromisoformat(value)
+
+    def _encode_id(self, value: UUID) -> str:
+        return str(value)
+
+    def _decode_id(self, value: Any) -> UUID:
+        return UUID(value)
+
+    def _decode_json(self, value: Any) -> Any:
+        return json.loads(value)
+
+
+def split_statements(script: str) -> list[str]:
+    """A migration script as single statements (sqlite3 runs one per call inside a transaction)."""
+    statements: list[str] = []
+    pending = ""
+    for line in script.splitlines(keepends=True):
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending)
+            pending = ""
+    leftover = [line.strip() for line in pending.splitlines() if line.strip()]
+    if any(not line.startswith("--") for line in leftover):
+        raise ValueError(f"migration ends inside a statement: {pending.strip()[:80]!r}")
+    return statements

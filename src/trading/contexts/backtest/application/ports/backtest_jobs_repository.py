@@ -1,0 +1,75 @@
+"""What the jobs API and the worker need from job storage; PostgreSQL and SQLite both provide it.
+
+Worker writes take `worker_id` and succeed only while that worker still holds an unexpired lease on the
+job; otherwise they write nothing and return False, which tells the worker to stop at once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Protocol
+from uuid import UUID
+
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
+from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
+
+
+class BacktestJobsRepository(Protocol):
+    # Committed writes per method name, so tests can assert write amplification.
+    write_counts: Counter[str]
+
+    def migrate(self) -> list[int]:
+        """Apply pending schema migrations; returns the versions applied now (empty when up to date)."""
+        ...
+
+    def close(self) -> None: ...
+
+    # --- API side (always scoped by owner) ---
+
+    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
+        """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary."""
+        ...
+
+    def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
+
+    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
+        """Newest first with an opaque keyset cursor; stable across pages even for equal created_at."""
+        ...
+
+    def request_cancel(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
+        """Queued -> cancelled now; running -> cancel_requested_at set; terminal -> unchanged."""
+        ...
+
+    def get_top(self, job_id: UUID, owner_user_id: str, limit: int) -> list[JobTopRow] | None:
+        """The live top by rank; None when the job does not exist for this owner."""
+        ...
+
+    # --- worker side ---
+
+    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+        """Oldest claimable job (queued, or running with an expired lease), attempt + 1; jobs out of
+        attempts are marked failed instead of claimed."""
+        ...
+
+    def heartbeat(self, job_id: UUID, worker_id: str, lease_seconds: float) -> bool: ...
+
+    def update_progress(self, job_id: UUID, worker_id: str, stage: str, processed: int, total: int) -> bool: ...
+
+    def save_checkpoint(self, job_id: UUID, worker_id: str, checkpoint: dict[str, Any]) -> bool: ...
+
+    def load_checkpoint(self, job_id: UUID) -> dict[str, Any] | None: ...
+
+    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
+        """Swap the whole top in one transaction; readers see the old or the new top, never a mix."""
+        ...
+
+    def finish(
+        self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
+    ) -> bool: ...
+
+    def release(self, job_id: UUID, worker_id: str) -> bool:
+        """Graceful stop: drop the lease and hand the job back (the attempt is returned too)."""
+        ...
+
+    def is_cancel_requested(self, job_id: UUID) -> bool: ...
