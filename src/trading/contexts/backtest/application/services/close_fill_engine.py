@@ -1,0 +1,299 @@
+"""The one close-fill position state machine. Ranking and reports both run `simulate_close_fill`, so
+their numbers can never diverge: the metric path passes `record=False` with empty buffers, the details
+path passes `record=True` with buffers sized by a first counting pass."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from trading.contexts.backtest.domain.entities.trade_log import ExitReason, TradeLog
+from trading.contexts.backtest.domain.value_objects.execution import (
+    DIRECTION_CODES,
+    SIZING_CODES,
+    DirectionMode,
+    ExecutionParams,
+    SizingMode,
+)
+
+# Columns of the trade buffer written when `record` is true.
+TRADE_ENTRY_BAR = 0
+TRADE_EXIT_BAR = 1
+TRADE_SIDE = 2
+TRADE_ENTRY_PRICE = 3
+TRADE_EXIT_PRICE = 4
+TRADE_QTY = 5
+TRADE_ENTRY_FEE = 6
+TRADE_EXIT_FEE = 7
+TRADE_GROSS_PNL = 8
+TRADE_NET_PNL = 9
+TRADE_ENTRY_AMOUNT = 10
+TRADE_EXIT_REASON = 11
+TRADE_ENTRY_SIGNAL_BAR = 12
+TRADE_FIELDS = 13
+
+_LONG_ONLY = int(DirectionMode.LONG_ONLY)
+_SHORT_ONLY = int(DirectionMode.SHORT_ONLY)
+_FIXED_QUOTE = int(SizingMode.FIXED_QUOTE)
+_PROFIT_LOCK = int(SizingMode.STRATEGY_COMPOUND_PROFIT_LOCK)
+_EXIT_SIGNAL = int(ExitReason.SIGNAL)
+_EXIT_REVERSE = int(ExitReason.REVERSE)
+_EXIT_STOP_LOSS = int(ExitReason.STOP_LOSS)
+_EXIT_TAKE_PROFIT = int(ExitReason.TAKE_PROFIT)
+_EXIT_END_OF_DATA = int(ExitReason.END_OF_DATA)
+
+# Relative slack of the cheap drawdown pre-check; far above one rounding error, so no bar is missed.
+_DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
+
+ExecutionScalars = tuple[int, int, float, float, float, float, float]
+
+
+def execution_scalars(execution: ExecutionParams) -> ExecutionScalars:
+    """Kernel arguments for the execution settings: mode codes, money amounts, fractions (not percents)."""
+    return (
+        int(DIRECTION_CODES[execution.direction_mode]),
+        int(SIZING_CODES[execution.sizing_mode]),
+        float(execution.init_cash_quote),
+        float(execution.fixed_quote),
+        float(execution.safe_profit_percent) / 100.0,
+        float(execution.fee_pct) / 100.0,
+        float(execution.slippage_pct) / 100.0,
+    )
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _direction_allowed(side: int, direction_mode: int) -> bool:
+    if side > 0:
+        return direction_mode != _SHORT_ONLY
+    if side < 0:
+        return direction_mode != _LONG_ONLY
+    return False
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ranking_metrics(
+    final_equity: float,
+    init_cash: float,
+    min_equity_to_peak: float,
+    n_trades: int,
+    win_sum: float,
+    loss_sum: float,
+) -> tuple[float, float, float, float]:
+    total_return_pct = (final_equity / init_cash - 1.0) * 100.0
+    max_drawdown_pct = (1.0 - min_equity_to_peak) * 100.0
+    if max_drawdown_pct > 0.0:
+        return_over_max_drawdown = total_return_pct / max_drawdown_pct
+    elif total_return_pct > 0.0:
+        return_over_max_drawdown = math.inf
+    elif total_return_pct == 0.0:
+        return_over_max_drawdown = 0.0
+    else:
+        return_over_max_drawdown = math.nan
+    if n_trades == 0:
+        profit_factor = math.nan
+    elif loss_sum < 0.0:
+        profit_factor = win_sum / -loss_sum
+    elif win_sum > 0.0:
+        profit_factor = math.inf
+    else:
+        profit_factor = math.nan
+    return total_return_pct, max_drawdown_pct, return_over_max_drawdown, profit_factor
+
+
+@njit(cache=True, nogil=True)
+def simulate_close_fill(
+    close: npt.NDArray[np.float64],
+    signal: npt.NDArray[np.int8],
+    sl_pct: float,
+    tp_pct: float,
+    direction_mode: int,
+    sizing_mode: int,
+    init_cash: float,
+    fixed_quote: float,
+    safe_profit_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+    record: bool,
+    trades_out: npt.NDArray[np.float64],
+    equity_out: npt.NDArray[np.float64],
+) -> tuple[float, float, float, float, int]:
+    """Returns the four ranking metrics (RANKING_METRICS order) and the number of closed trades.
+    `sl_pct` / `tp_pct` are human percents, NaN disables the stop. One position at most, so at most one
+    exit per bar: SL/TP first (SL wins), then the signal exit, then the forced close on the last bar;
+    the entry comes after the exit, so a reversal or a stop followed by a new edge share one bar."""
+    n = close.shape[0]
+    last_bar = n - 1
+    sl_enabled = not math.isnan(sl_pct)
+    tp_enabled = not math.isnan(tp_pct)
+    sl_fraction = sl_pct / 100.0
+    tp_fraction = tp_pct / 100.0
+
+    available = init_cash
+    safe = 0.0
+    side = 0
+    signed_qty = 0.0
+    qty = 0.0
+    entry_price = 0.0
+    entry_amount = 0.0
+    entry_fee = 0.0
+    entry_bar = 0
+    sl_price = 0.0
+    tp_price = 0.0
+
+    n_trades = 0
+    win_sum = 0.0
+    loss_sum = 0.0
+    peak_equity = -math.inf
+    min_equity_to_peak = 1.0
+    equity = init_cash
+    previous_signal = 0
+
+    for t in range(n):
+        price = close[t]
+        current_signal = int(signal[t])
+        exit_reason = -1
+        if side != 0:
+            if side > 0:
+                if sl_enabled and price <= sl_price:
+                    exit_reason = _EXIT_STOP_LOSS
+                elif tp_enabled and price >= tp_price:
+                    exit_reason = _EXIT_TAKE_PROFIT
+            elif sl_enabled and price >= sl_price:
+                exit_reason = _EXIT_STOP_LOSS
+            elif tp_enabled and price <= tp_price:
+                exit_reason = _EXIT_TAKE_PROFIT
+            if exit_reason < 0 and current_signal != side:
+                reverses = (
+                    current_signal == -side
+                    and t < last_bar
+                    and _direction_allowed(current_signal, direction_mode)
+                )
+                exit_reason = _EXIT_REVERSE if reverses else _EXIT_SIGNAL
+            if exit_reason < 0 and t == last_bar:
+                exit_reason = _EXIT_END_OF_DATA
+        if exit_reason >= 0:
+            exit_price = price * (1.0 - side * slippage_fraction)
+            exit_fee = qty * exit_price * fee_fraction
+            gross_pnl = signed_qty * (exit_price - entry_price)
+            net_pnl = gross_pnl - entry_fee - exit_fee
+            available += entry_amount + gross_pnl - exit_fee
+            if net_pnl > 0.0:
+                win_sum += net_pnl
+                if sizing_mode == _PROFIT_LOCK:
+                    locked = net_pnl * safe_profit_fraction
+                    available -= locked
+                    safe += locked
+            elif net_pnl < 0.0:
+                loss_sum += net_pnl
+            if record:
+                row = trades_out[n_trades]
+                row[TRADE_ENTRY_BAR] = entry_bar
+                row[TRADE_EXIT_BAR] = t
+                row[TRADE_SIDE] = side
+                row[TRADE_ENTRY_PRICE] = entry_price
+                row[TRADE_EXIT_PRICE] = exit_price
+                row[TRADE_QTY] = qty
+                row[TRADE_ENTRY_FEE] = entry_fee
+                row[TRADE_EXIT_FEE] = exit_fee
+                row[TRADE_GROSS_PNL] = gross_pnl
+                row[TRADE_NET_PNL] = net_pnl
+                row[TRADE_ENTRY_AMOUNT] = entry_amount
+                row[TRADE_EXIT_REASON] = exit_reason
+                row[TRADE_ENTRY_SIGNAL_BAR] = entry_bar
+            n_trades += 1
+            side = 0
+            signed_qty = 0.0
+            qty = 0.0
+            entry_amount = 0.0
+
+        if (
+            side == 0
+            and t < last_bar
+            and current_signal != previous_signal
+            and _direction_allowed(current_signal, direction_mode)
+        ):
+            budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
+            if budget > 0.0:
+                side = current_signal
+                entry_price = price * (1.0 + side * slippage_fraction)
+                qty = budget / (entry_price * (1.0 + fee_fraction))
+                signed_qty = side * qty
+                entry_amount = qty * entry_price
+                entry_fee = entry_amount * fee_fraction
+                available -= entry_amount + entry_fee
+                entry_bar = t
+                sl_price = entry_price * (1.0 - side * sl_fraction)
+                tp_price = entry_price * (1.0 + side * tp_fraction)
+
+        equity = available + safe + entry_amount + signed_qty * (price - entry_price)
+        if equity > peak_equity:
+            peak_equity = equity
+        elif equity < min_equity_to_peak * peak_equity * _DRAWDOWN_CHECK_SLACK:
+            min_equity_to_peak = min(min_equity_to_peak, equity / peak_equity)
+        if record:
+            equity_out[t] = equity
+        previous_signal = current_signal
+
+    total_return, max_drawdown, romd, profit_factor = _ranking_metrics(
+        equity, init_cash, min_equity_to_peak, n_trades, win_sum, loss_sum
+    )
+    return total_return, max_drawdown, romd, profit_factor, n_trades
+
+
+@njit(cache=True, nogil=True)
+def simulate_close_fill_recorded(
+    close: npt.NDArray[np.float64],
+    signal: npt.NDArray[np.int8],
+    sl_pct: float,
+    tp_pct: float,
+    direction_mode: int,
+    sizing_mode: int,
+    init_cash: float,
+    fixed_quote: float,
+    safe_profit_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+) -> tuple[tuple[float, float, float, float, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Counts the trades first so the recording pass writes into exactly sized buffers."""
+    no_trades = np.empty((0, TRADE_FIELDS), dtype=np.float64)
+    no_equity = np.empty(0, dtype=np.float64)
+    counted = simulate_close_fill(
+        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
+        safe_profit_fraction, fee_fraction, slippage_fraction, False, no_trades, no_equity,
+    )
+    trades = np.empty((counted[4], TRADE_FIELDS), dtype=np.float64)
+    equity = np.empty(close.shape[0], dtype=np.float64)
+    recorded = simulate_close_fill(
+        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
+        safe_profit_fraction, fee_fraction, slippage_fraction, True, trades, equity,
+    )
+    return recorded, trades, equity
+
+
+def trade_log_from_buffer(trades: npt.NDArray[np.float64]) -> TradeLog:
+    """Columns of the engine's trade buffer as typed arrays."""
+
+    def ints(column: int) -> npt.NDArray[np.int64]:
+        return trades[:, column].astype(np.int64)
+
+    def floats(column: int) -> npt.NDArray[np.float64]:
+        return np.ascontiguousarray(trades[:, column])
+
+    return TradeLog(
+        entry_bar=ints(TRADE_ENTRY_BAR),
+        exit_bar=ints(TRADE_EXIT_BAR),
+        side=ints(TRADE_SIDE),
+        entry_price=floats(TRADE_ENTRY_PRICE),
+        exit_price=floats(TRADE_EXIT_PRICE),
+        qty=floats(TRADE_QTY),
+        entry_fee=floats(TRADE_ENTRY_FEE),
+        exit_fee=floats(TRADE_EXIT_FEE),
+        gross_pnl=floats(TRADE_GROSS_PNL),
+        net_pnl=floats(TRADE_NET_PNL),
+        entry_amount=floats(TRADE_ENTRY_AMOUNT),
+        exit_reason=ints(TRADE_EXIT_REASON),
+        entry_signal_bar=ints(TRADE_ENTRY_SIGNAL_BAR),
+    )

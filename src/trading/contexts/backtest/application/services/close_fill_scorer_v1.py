@@ -1,0 +1,130 @@
+"""Close-fill scorer: the metric-only path used by ranking (batched, parallel over variants) and the
+details path used by the variant report. Both run the same `simulate_close_fill`."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit, prange
+
+from trading.contexts.backtest.application.services.close_fill_engine import (
+    TRADE_FIELDS,
+    execution_scalars,
+    simulate_close_fill,
+    simulate_close_fill_recorded,
+    trade_log_from_buffer,
+)
+from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
+from trading.contexts.backtest.domain.value_objects.execution import (
+    RANKING_METRICS,
+    ExecutionParams,
+    RankingMetrics,
+    RiskParams,
+)
+
+FloatArray = npt.NDArray[np.float64]
+
+
+@njit(cache=True, parallel=True)
+def _score_block_kernel(
+    close: FloatArray,
+    signals: npt.NDArray[np.int8],
+    sig_idx: npt.NDArray[np.int64],
+    sl_pct: FloatArray,
+    tp_pct: FloatArray,
+    direction_mode: int,
+    sizing_mode: int,
+    init_cash: float,
+    fixed_quote: float,
+    safe_profit_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+    out: FloatArray,
+) -> None:
+    no_trades = np.empty((0, TRADE_FIELDS), dtype=np.float64)
+    no_equity = np.empty(0, dtype=np.float64)
+    for v in prange(sig_idx.shape[0]):
+        metrics = simulate_close_fill(
+            close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
+            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, False, no_trades, no_equity,
+        )
+        out[v, 0] = metrics[0]
+        out[v, 1] = metrics[1]
+        out[v, 2] = metrics[2]
+        out[v, 3] = metrics[3]
+
+
+def score_block_metric(
+    close: FloatArray,
+    signals: npt.NDArray[np.int8],
+    sig_idx: npt.NDArray[np.int64],
+    sl_pct: FloatArray,
+    tp_pct: FloatArray,
+    execution: ExecutionParams,
+) -> FloatArray:
+    """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled).
+    Returns float64[v, 4] in RANKING_METRICS column order."""
+    close = np.ascontiguousarray(close, dtype=np.float64)
+    signals = np.ascontiguousarray(signals, dtype=np.int8)
+    sig_idx = np.ascontiguousarray(sig_idx, dtype=np.int64)
+    sl_pct = np.ascontiguousarray(sl_pct, dtype=np.float64)
+    tp_pct = np.ascontiguousarray(tp_pct, dtype=np.float64)
+    n_variants = sig_idx.shape[0]
+    if close.ndim != 1 or close.shape[0] == 0:
+        raise ValueError("close must be a non-empty 1-D array")
+    if signals.ndim != 2 or signals.shape[1] != close.shape[0]:
+        raise ValueError(f"signals must be [rows, {close.shape[0]}], got {signals.shape}")
+    if sl_pct.shape != (n_variants,) or tp_pct.shape != (n_variants,):
+        raise ValueError("sig_idx, sl_pct and tp_pct must have one value per variant")
+    if n_variants and (sig_idx.min() < 0 or sig_idx.max() >= signals.shape[0]):
+        raise ValueError("sig_idx points outside the signal rows")
+    out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
+    if n_variants:
+        _score_block_kernel(close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), out)
+    return out
+
+
+def score_variant_metric(
+    close: FloatArray,
+    signal_row: npt.NDArray[np.int8],
+    risk: RiskParams,
+    execution: ExecutionParams,
+) -> RankingMetrics:
+    """One variant through the batched kernel, so a single score can never differ from a block score."""
+    sl_pct, tp_pct = risk.as_floats()
+    row = score_block_metric(
+        close,
+        np.asarray(signal_row, dtype=np.int8).reshape(1, -1),
+        np.zeros(1, dtype=np.int64),
+        np.array([sl_pct]),
+        np.array([tp_pct]),
+        execution,
+    )[0]
+    return RankingMetrics(*(float(value) for value in row))
+
+
+def score_variant_with_details(
+    ts_ms: npt.NDArray[np.int64],
+    close: FloatArray,
+    signal_row: npt.NDArray[np.int8],
+    risk: RiskParams,
+    execution: ExecutionParams,
+) -> VariantScoreDetails:
+    """Trades, equity at every bar close and the ranking metrics of one variant."""
+    close = np.ascontiguousarray(close, dtype=np.float64)
+    signal_row = np.ascontiguousarray(signal_row, dtype=np.int8)
+    ts_ms = np.ascontiguousarray(ts_ms, dtype=np.int64)
+    if not (close.shape == signal_row.shape == ts_ms.shape) or close.ndim != 1 or close.shape[0] == 0:
+        raise ValueError("ts_ms, close and signal_row must be non-empty 1-D arrays of one length")
+    sl_pct, tp_pct = risk.as_floats()
+    metrics, trades, equity = simulate_close_fill_recorded(
+        close, signal_row, sl_pct, tp_pct, *execution_scalars(execution)
+    )
+    return VariantScoreDetails(
+        ts_ms=ts_ms,
+        close=close,
+        equity=equity,
+        trades=trade_log_from_buffer(trades),
+        metrics=RankingMetrics(*(float(value) for value in metrics[:4])),
+        execution=execution,
+    )
