@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
-from trading.shared.config_paths import config_file
+from trading.shared.config_paths import config_file, load_config_model
 
 
 class _Strict(BaseModel):
@@ -102,31 +100,13 @@ class BacktestRuntimeConfig(_Strict):
         return self
 
 
-class ConfigError(Exception):
-    """Raised at start-up; the message names the file and the offending key."""
-
-
-def parse_backtest_config(raw: Any, source: str) -> BacktestRuntimeConfig:
-    if not isinstance(raw, dict) or set(raw) != {"backtest"}:
-        raise ConfigError(f"{source}: expected exactly one top-level key 'backtest'")
-    try:
-        return BacktestRuntimeConfig.model_validate(raw["backtest"])
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"backtest.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise ConfigError(f"{source}: {problems}") from exc
+class BacktestFile(_Strict):
+    backtest: BacktestRuntimeConfig
 
 
 def load_backtest_config(path: Path | None = None) -> BacktestRuntimeConfig:
-    path = path or config_file("backtest.yaml")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"{path}: file not found") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    return parse_backtest_config(raw, str(path))
+    """Raises ConfigError naming the file and key, e.g. `backtest.jobs.lease_seconds: ...`."""
+    return load_config_model(path or config_file("backtest.yaml"), BacktestFile).backtest
 
 
 @lru_cache(maxsize=1)

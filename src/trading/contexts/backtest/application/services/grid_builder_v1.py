@@ -1,0 +1,173 @@
+"""Stage A / Stage B enumeration sizes, resolved run settings and the guards checked before compute.
+
+Stage A enumerates base variants: indicators in id order, each indicator's rows = its compute
+variants x its signal-param variants (signal fastest), the last indicator fastest. Stage B expands
+the shortlist by the risk grid (sl outer, tp inner): `variant_index = position * risk_count + risk_index`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
+from trading.contexts.backtest.application.dto.run_backtest import (
+    ExecutionParamsPayload,
+    RangeAxis,
+    RiskAxis,
+    RunBacktestRequest,
+)
+from trading.contexts.backtest.application.services.frontier import RankingSpec
+from trading.contexts.backtest.application.services.staged_core_runner_v1 import RiskGrid
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+from trading.contexts.indicators.application.services.guards import GridEstimate, check_memory, check_variant_count
+from trading.contexts.indicators.domain.grid import IndicatorGrid
+from trading.contexts.indicators.domain.grid_axis import MAX_AXIS_VALUES
+from trading.shared.errors import DomainError, ErrorDetail
+
+RISK_LIMITS = {"sl_pct": (0.0, 100.0), "tp_pct": (0.0, 10_000.0)}
+SCORING_CHUNK_BYTES = 64 * 2**20  # combined signal rows + metric arrays of one scoring chunk
+
+
+@dataclass(frozen=True)
+class SearchSizes:
+    stage_a: int
+    risk: int
+    preselect: int
+    top_k: int
+
+    @property
+    def shortlist(self) -> int:
+        return min(self.preselect, self.stage_a)
+
+    @property
+    def stage_b(self) -> int:
+        return self.shortlist * self.risk
+
+
+def risk_axis_values(axis: RiskAxis | None, name: str) -> list[float | None]:
+    """`None` axis = disabled only; `null` inside an explicit list = disabled is one of the options."""
+    if axis is None:
+        return [None]
+    low, high = RISK_LIMITS[name]
+    if isinstance(axis, RangeAxis):
+        start, stop, step = (Decimal(str(v)) for v in (axis.start, axis.stop_incl, axis.step))
+        if stop < start:
+            raise _risk_error(name, "invalid_axis", f"range stop_incl {stop} is below start {start}")
+        count = int((stop - start) // step) + 1
+        if count > MAX_AXIS_VALUES:
+            raise _risk_error(name, "too_many_values", f"range has {count} values, at most {MAX_AXIS_VALUES}")
+        values: list[float | None] = [float(start + step * i) for i in range(count)]
+    else:
+        values = list(axis.values)
+    for value in values:
+        if value is not None and not low < value < high:
+            raise _risk_error(name, "out_of_bounds", f"{name} value {value} must be in ({low}, {high})")
+    if len(set(values)) != len(values):
+        raise _risk_error(name, "duplicate_values", f"{name} axis repeats values")
+    return values
+
+
+def _risk_error(name: str, code: str, message: str) -> DomainError:
+    return DomainError("validation_error", "invalid risk grid", details=[ErrorDetail(f"risk.{name}", code, message)])
+
+
+def build_risk_grid(request: RunBacktestRequest) -> tuple[list[float | None], list[float | None], RiskGrid]:
+    sl_values = risk_axis_values(request.risk.sl_pct, "sl_pct")
+    tp_values = risk_axis_values(request.risk.tp_pct, "tp_pct")
+    return sl_values, tp_values, RiskGrid.product(sl_values, tp_values)
+
+
+def resolve_execution(request: RunBacktestRequest, config: BacktestRuntimeConfig, market_id: int) -> ExecutionParams:
+    """Request values win; the rest comes from backtest.yaml (fee by the instrument's market)."""
+    given = request.execution
+    defaults = config.execution
+    fee_default = defaults.fee_pct_default_by_market_id.get(market_id)
+    if given.fee_pct is None and fee_default is None:
+        raise DomainError(
+            "validation_error",
+            "no default fee for this market",
+            details=[ErrorDetail("execution.fee_pct", "missing", f"market {market_id} has no default fee; set it")],
+        )
+    return ExecutionParams(
+        direction_mode=given.direction_mode or "long_short",
+        sizing_mode=given.sizing_mode or "all_in",
+        init_cash_quote=_pick(given.init_cash_quote, defaults.init_cash_quote_default),
+        fixed_quote=_pick(given.fixed_quote, defaults.fixed_quote_default),
+        safe_profit_percent=_pick(given.safe_profit_percent, defaults.safe_profit_percent_default),
+        fee_pct=_pick(given.fee_pct, fee_default),
+        slippage_pct=_pick(given.slippage_pct, defaults.slippage_pct_default),
+    )
+
+
+def _pick(value: float | None, default: float | None) -> float:
+    chosen = value if value is not None else default
+    assert chosen is not None
+    return float(chosen)
+
+
+def execution_payload(execution: ExecutionParams) -> ExecutionParamsPayload:
+    return ExecutionParamsPayload(
+        init_cash_quote=execution.init_cash_quote,
+        fixed_quote=execution.fixed_quote,
+        safe_profit_percent=execution.safe_profit_percent,
+        fee_pct=execution.fee_pct,
+        slippage_pct=execution.slippage_pct,
+    )
+
+
+def resolve_ranking(request: RunBacktestRequest, config: BacktestRuntimeConfig) -> RankingSpec:
+    """A request naming its primary metric gets exactly its own secondary (possibly none); otherwise
+    both come from the defaults, with a request secondary overriding the default one."""
+    asked = request.ranking
+    if asked.primary_metric is not None:
+        spec = RankingSpec(asked.primary_metric, asked.secondary_metric)
+    else:
+        default_secondary = config.ranking.secondary_metric_default
+        spec = RankingSpec(config.ranking.primary_metric_default, asked.secondary_metric or default_secondary)
+    if spec.secondary == spec.primary:
+        detail = ErrorDetail("ranking.secondary_metric", "invalid_value", "secondary metric repeats the primary")
+        raise DomainError("validation_error", "invalid ranking", details=[detail])
+    return spec
+
+
+def resolve_sizes(
+    request: RunBacktestRequest, config: BacktestRuntimeConfig, grids: list[IndicatorGrid], risk_count: int
+) -> SearchSizes:
+    top_k = request.top_k or config.top_k_default
+    preselect = request.preselect or config.preselect_default
+    details = []
+    if top_k > config.guards.max_top_k:
+        details.append(ErrorDetail("top_k", "out_of_bounds", f"top_k {top_k} exceeds {config.guards.max_top_k}"))
+    if preselect > config.guards.max_preselect:
+        details.append(
+            ErrorDetail("preselect", "out_of_bounds", f"preselect {preselect} exceeds {config.guards.max_preselect}")
+        )
+    if details:
+        raise DomainError("validation_error", "top_k / preselect out of bounds", details=details)
+    stage_a = math.prod(grid.n_variants * grid.n_signal_variants for grid in grids)
+    return SearchSizes(stage_a=stage_a, risk=risk_count, preselect=preselect, top_k=top_k)
+
+
+def estimate_memory(estimates: list[GridEstimate], n_target_bars: int) -> int:
+    """Peak bytes: one indicator tensor at a time, every indicator's target signal rows kept, one chunk."""
+    largest_transient = max(e.tensor_bytes + e.signal_bytes for e in estimates)
+    banks = sum(e.n_signal_rows * n_target_bars for e in estimates)
+    return largest_transient + banks + SCORING_CHUNK_BYTES
+
+
+def guard_problems(sizes: SearchSizes, memory_bytes: int, config: BacktestRuntimeConfig) -> list[DomainError]:
+    """Every guard breach, each naming requested vs allowed; empty when the search fits."""
+    checks = (
+        lambda: check_variant_count(sizes.stage_a, config.guards.max_variants_per_compute, "Stage A"),
+        lambda: check_variant_count(sizes.stage_b, config.guards.max_variants_per_compute, "Stage B"),
+        lambda: check_memory(memory_bytes, config.guards.max_compute_bytes_total),
+    )
+    problems = []
+    for check in checks:
+        try:
+            check()
+        except DomainError as exc:
+            problems.append(exc)
+    return problems

@@ -1,0 +1,165 @@
+"""Batched Stage A -> shortlist -> Stage B over precomputed signal banks.
+
+Stage A scores every base variant (risk off) and keeps the best `preselect`; Stage B scores each
+shortlisted base against the whole risk grid (`variant_index = position * risk_count + risk_index`)
+and keeps the best `top_k`. Both stages call only the metric-only block scorer; each base variant's
+signal row is built once per chunk and shared by all its risk variants. Progress, cancellation and
+checkpoints happen at chunk boundaries, so chunk size never changes the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
+from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
+from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+
+# About half a second of scoring per chunk on one core: frequent enough for progress and cancel.
+DEFAULT_CHUNK_VARIANT_BARS = 150_000_000
+
+
+@dataclass(frozen=True)
+class SignalBank:
+    """One indicator's int8 signal rows over the target bars; row = indicator variant x signal params."""
+
+    indicator_id: str
+    rows: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.rows.shape[0])
+
+
+class BaseVariantSpace:
+    """Base variants = the product of the banks' rows (banks in indicator-id order, last fastest)."""
+
+    def __init__(self, banks: Sequence[SignalBank]) -> None:
+        if not banks:
+            raise ValueError("at least one signal bank is needed")
+        self.banks = tuple(banks)
+        self.radices = np.array([bank.n_rows for bank in banks], dtype=np.int64)
+        self.size = int(np.prod(self.radices))
+        self.n_bars = int(banks[0].rows.shape[1])
+
+    def picks(self, base_ids: np.ndarray) -> np.ndarray:
+        """Row of each bank for each base id: int64[b, k]."""
+        picks = np.empty((base_ids.shape[0], len(self.banks)), dtype=np.int64)
+        rest = base_ids.astype(np.int64, copy=True)
+        for column in range(len(self.banks) - 1, -1, -1):
+            picks[:, column] = rest % self.radices[column]
+            rest //= self.radices[column]
+        return picks
+
+    def signal_rows(self, base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, index into rows per base id); one bank is used in place, several are ANDed once."""
+        if len(self.banks) == 1:
+            return self.banks[0].rows, base_ids.astype(np.int64)
+        combined = combine_and([bank.rows for bank in self.banks], self.picks(base_ids))
+        return combined, np.arange(base_ids.shape[0], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class RiskGrid:
+    """sl x tp in axis order (tp fastest); NaN = that stop disabled."""
+
+    sl_pct: np.ndarray
+    tp_pct: np.ndarray
+
+    @classmethod
+    def product(cls, sl_values: Sequence[float | None], tp_values: Sequence[float | None]) -> RiskGrid:
+        sl = np.array([np.nan if v is None else v for v in sl_values], dtype=np.float64)
+        tp = np.array([np.nan if v is None else v for v in tp_values], dtype=np.float64)
+        return cls(np.repeat(sl, tp.shape[0]), np.tile(tp, sl.shape[0]))
+
+    @property
+    def size(self) -> int:
+        return int(self.sl_pct.shape[0])
+
+
+class SearchObserver(Protocol):
+    def on_progress(self, stage: str, processed: int, total: int) -> None: ...
+
+    def should_stop(self) -> bool: ...
+
+    def on_stage_b_chunk(self, frontier: Frontier, next_variant_index: int) -> None: ...
+
+
+class SearchStopped(Exception):
+    """The observer asked to stop; raised at a chunk boundary."""
+
+
+StageBKeyFunction = Callable[[np.ndarray, np.ndarray], Sequence[str]]
+
+
+@dataclass
+class StagedCore:
+    close: np.ndarray
+    space: BaseVariantSpace
+    risk: RiskGrid
+    execution: ExecutionParams
+    spec: RankingSpec
+    base_key_of: KeyFunction
+    variant_key_of: StageBKeyFunction
+    chunk_variant_bars: int = DEFAULT_CHUNK_VARIANT_BARS
+
+    def _chunk(self, variants_per_unit: int) -> int:
+        return max(1, self.chunk_variant_bars // max(1, self.space.n_bars * variants_per_unit))
+
+    def stage_a(self, preselect: int, observer: SearchObserver) -> np.ndarray:
+        """Base ids of the shortlist, in rank order."""
+        frontier = Frontier(min(preselect, self.space.size), self.spec)
+        step = self._chunk(1)
+        for start in range(0, self.space.size, step):
+            _check_stop(observer)
+            base_ids = np.arange(start, min(start + step, self.space.size), dtype=np.int64)
+            rows, row_idx = self.space.signal_rows(base_ids)
+            nan = np.full(base_ids.shape[0], np.nan)
+            metrics = score_block_metric(self.close, rows, row_idx, nan, nan, self.execution)
+            frontier.offer(base_ids, metrics, self.base_key_of)
+            observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
+        return frontier.ids.copy()
+
+    def stage_b(
+        self,
+        shortlist: np.ndarray,
+        top_k: int,
+        observer: SearchObserver,
+        start_index: int = 0,
+        frontier: Frontier | None = None,
+    ) -> Frontier:
+        """Ranks shortlist x risk grid; resumable from a chunk boundary (`start_index`, `frontier`)."""
+        n_risk = self.risk.size
+        total = int(shortlist.shape[0]) * n_risk
+        frontier = frontier or Frontier(max(1, min(top_k, total)), self.spec)
+        step = self._chunk(n_risk)
+
+        def keys_of(variant_indices: np.ndarray) -> Sequence[str]:
+            return self.variant_key_of(shortlist[variant_indices // n_risk], variant_indices % n_risk)
+
+        if start_index % n_risk:
+            raise ValueError("stage_b start_index must be a multiple of the risk grid size")
+        for position in range(start_index // n_risk, int(shortlist.shape[0]), step):
+            _check_stop(observer)
+            positions = np.arange(position, min(position + step, int(shortlist.shape[0])), dtype=np.int64)
+            rows, row_idx = self.space.signal_rows(shortlist[positions])
+            sig_idx = np.repeat(row_idx, n_risk)
+            sl = np.tile(self.risk.sl_pct, positions.shape[0])
+            tp = np.tile(self.risk.tp_pct, positions.shape[0])
+            metrics = score_block_metric(self.close, rows, sig_idx, sl, tp, self.execution)
+            variant_indices = (positions[:, None] * n_risk + np.arange(n_risk)[None, :]).ravel()
+            frontier.offer(variant_indices, metrics, keys_of)
+            next_index = (int(positions[-1]) + 1) * n_risk
+            observer.on_progress("stage_b", next_index, total)
+            observer.on_stage_b_chunk(frontier, next_index)
+        return frontier
+
+
+def _check_stop(observer: SearchObserver) -> None:
+    if observer.should_stop():
+        raise SearchStopped

@@ -1,0 +1,229 @@
+"""Sync orchestration of one search: plan (validate, size, guard), prepare (indicators -> signal banks),
+run (Stage A -> Stage B) and map the frontier to ranked rows. The worker reuses every step."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
+from trading.contexts.backtest.application.dto.run_backtest import (
+    ExplicitAxis,
+    IndicatorGridRequest,
+    RankedVariant,
+    RiskExplicitAxis,
+    RiskGridRequest,
+    RunBacktestRequest,
+)
+from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
+from trading.contexts.backtest.application.services.grid_builder_v1 import (
+    SearchSizes,
+    build_risk_grid,
+    estimate_memory,
+    guard_problems,
+    resolve_execution,
+    resolve_ranking,
+    resolve_sizes,
+)
+from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.search_identities import BankIdentity, SearchIdentities
+from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_for_tensor
+from trading.contexts.backtest.application.services.staged_core_runner_v1 import (
+    BaseVariantSpace,
+    RiskGrid,
+    SignalBank,
+    StagedCore,
+)
+from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS, ExecutionParams, RiskParams
+from trading.contexts.indicators.application.services.compute_service import compute_indicator
+from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
+from trading.contexts.indicators.application.services.guards import estimate_grid
+from trading.contexts.indicators.domain.grid import IndicatorGrid
+from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.application.load_timeline import load_timeline
+from trading.contexts.market_data.domain.instrument_id import InstrumentId
+from trading.contexts.market_data.domain.timeline import Timeline
+from trading.shared.errors import DomainError
+
+SetupProgress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    """A validated, sized and guarded search; nothing computed yet but the timeline."""
+
+    request: RunBacktestRequest
+    timeline: Timeline
+    grids: list[IndicatorGrid]
+    sizes: SearchSizes
+    risk_values: list[RiskParams]
+    risk: RiskGrid
+    execution: ExecutionParams
+    spec: RankingSpec
+    memory_bytes: int
+    problems: list[DomainError] = field(default_factory=list)
+
+    def bars(self) -> dict[str, int]:
+        return {
+            "total": self.timeline.n_bars,
+            "target": self.timeline.n_target,
+            "warmup": self.timeline.target_start,
+            "warmup_unavailable": self.timeline.warmup_unavailable,
+            "target_unavailable": self.timeline.target_bars_unavailable,
+            "filled": int(np.count_nonzero(self.timeline.filled[self.timeline.target_start :])),
+        }
+
+    def raise_problems(self) -> None:
+        if self.problems:
+            raise self.problems[0]
+
+
+def explicit_variant_as_grid(request: RunBacktestRequest) -> tuple[list[IndicatorGridRequest], RiskGridRequest]:
+    """A `variant` request is a grid whose every axis has one value."""
+    variant = request.variant
+    assert variant is not None
+    indicators = [
+        IndicatorGridRequest(
+            indicator_id=selection.indicator_id,
+            inputs={k: ExplicitAxis(mode="explicit", values=[v]) for k, v in selection.inputs.items()},
+            params={k: ExplicitAxis(mode="explicit", values=[v]) for k, v in selection.params.items()},
+            signals={
+                k: ExplicitAxis(mode="explicit", values=[v])
+                for k, v in variant.signal_params.get(selection.indicator_id, {}).items()
+            },
+        )
+        for selection in variant.indicator_selections
+    ]
+    risk = RiskGridRequest(
+        sl_pct=RiskExplicitAxis(mode="explicit", values=[variant.risk_params.sl_pct]),
+        tp_pct=RiskExplicitAxis(mode="explicit", values=[variant.risk_params.tp_pct]),
+    )
+    return indicators, risk
+
+
+def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
+    """Variant mode folded into grid form, with the payload's execution and modes as overrides."""
+    if request.variant is None:
+        return request
+    indicators, risk = explicit_variant_as_grid(request)
+    ep = request.variant.execution_params
+    execution = request.execution.model_copy(
+        update={
+            "direction_mode": request.variant.direction_mode,
+            "sizing_mode": request.variant.sizing_mode,
+            "init_cash_quote": ep.init_cash_quote,
+            "fixed_quote": ep.fixed_quote,
+            "safe_profit_percent": ep.safe_profit_percent,
+            "fee_pct": ep.fee_pct,
+            "slippage_pct": ep.slippage_pct,
+        }
+    )
+    return request.model_copy(update={"indicators": indicators, "risk": risk, "execution": execution, "variant": None})
+
+
+def plan_search(request: RunBacktestRequest, store: CandleStore, config: BacktestRuntimeConfig) -> SearchPlan:
+    """Validation errors raise; guard breaches are collected in `problems` (preflight shows them all)."""
+    effective = _effective_request(request)
+    catalog = default_indicator_catalog()
+    ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
+    grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
+    sl_values, tp_values, risk = build_risk_grid(effective)
+    spec = resolve_ranking(effective, config)
+    sizes = resolve_sizes(effective, config, grids, risk.size)
+    warmup = effective.warmup_bars if effective.warmup_bars is not None else config.warmup_bars_default
+    timeline = load_timeline(
+        store,
+        effective.instrument_id,
+        effective.timeframe,
+        effective.time_range.start_ms,
+        effective.time_range.end_ms,
+        warmup,
+    )
+    execution = resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id)
+    memory = estimate_memory([estimate_grid(g, timeline.n_bars) for g in grids], timeline.n_target)
+    risk_values = [RiskParams(sl, tp) for sl in sl_values for tp in tp_values]
+    return SearchPlan(
+        request=effective,
+        timeline=timeline,
+        grids=grids,
+        sizes=sizes,
+        risk_values=risk_values,
+        risk=risk,
+        execution=execution,
+        spec=spec,
+        memory_bytes=memory,
+        problems=guard_problems(sizes, memory, config),
+    )
+
+
+@dataclass
+class PreparedSearch:
+    plan: SearchPlan
+    core: StagedCore
+    identities: SearchIdentities
+    signal_pairs_skipped: int
+    setup_seconds: float
+
+
+def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) -> PreparedSearch:
+    """Indicator tensors once per run, signals once per (indicator variant, signal params), target slice kept."""
+    started = time.perf_counter()
+    timeline = plan.timeline
+    banks: list[SignalBank] = []
+    bank_identities: list[BankIdentity] = []
+    skipped = 0
+    for done, grid in enumerate(plan.grids):
+        tensor = compute_indicator(timeline, grid)
+        signals = signals_for_tensor(tensor)
+        skipped += signals.skipped_signal_combinations
+        rows = np.ascontiguousarray(signals.rows[:, timeline.target_start :])
+        banks.append(SignalBank(grid.indicator_id, rows))
+        bank_identities.append(BankIdentity(grid.indicator_id, tensor.variants, signals.signal_params))
+        del tensor, signals
+        if on_indicator is not None:
+            on_indicator(done + 1, len(plan.grids))
+    space = BaseVariantSpace(banks)
+    identities = SearchIdentities(
+        bank_identities, space, plan.risk_values, timeline.instrument_id, timeline.timeframe, plan.execution
+    )
+    core = StagedCore(
+        close=np.ascontiguousarray(timeline.close[timeline.target_start :]),
+        space=space,
+        risk=plan.risk,
+        execution=plan.execution,
+        spec=plan.spec,
+        base_key_of=identities.base_keys,
+        variant_key_of=identities.variant_keys,
+    )
+    return PreparedSearch(plan, core, identities, skipped, time.perf_counter() - started)
+
+
+def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: Frontier) -> list[RankedVariant]:
+    """Frontier rows in rank order with their payloads; built only for what is returned or persisted."""
+    n_risk = prepared.core.risk.size
+    rows = []
+    for rank, (variant_index, metrics, key) in enumerate(
+        zip(frontier.ids, frontier.metrics, frontier.keys, strict=True), start=1
+    ):
+        base_id = int(shortlist[int(variant_index) // n_risk])
+        risk_index = int(variant_index) % n_risk
+        metric_dict = {name: _finite_or_none(float(metrics[i])) for i, name in enumerate(RANKING_METRICS)}
+        rows.append(
+            RankedVariant(
+                rank=rank,
+                variant_index=int(variant_index),
+                variant_key=str(key),
+                indicator_variant_key=prepared.identities.indicator_variant_key(base_id),
+                total_return_pct=metric_dict["total_return_pct"],
+                ranking_metrics=metric_dict,
+                payload=prepared.identities.payload(base_id, risk_index),
+            )
+        )
+    return rows
+
+
+def _finite_or_none(value: float) -> float | None:
+    return value if np.isfinite(value) else None
