@@ -24,11 +24,9 @@ class KernelInputs:
     src_idx: np.ndarray
     params: Mapping[str, np.ndarray]
 
-    def int_column(self, name: str) -> np.ndarray:
-        return np.ascontiguousarray(self.params[name], dtype=np.int64)
-
-    def float_column(self, name: str) -> np.ndarray:
-        return np.ascontiguousarray(self.params[name], dtype=np.float64)
+    def column(self, name: str) -> np.ndarray:
+        """int64 for int params, float64 for float params (the axis values decide)."""
+        return np.ascontiguousarray(self.params[name])
 
 
 ComputeFn = Callable[[KernelInputs], np.ndarray]

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
+import numpy as np
+
 from trading.shared.canonical_json import canonical_dumps, sha256_hex
 
 SCHEMA_VERSION = 1
@@ -59,9 +61,7 @@ def indicator_variant_key_from_fragments(
     return sha256_hex(text)
 
 
-def indicator_variant_key(
-    selections: Sequence[IndicatorSelectionLike], instrument_id: str, timeframe: str
-) -> str:
+def indicator_variant_key(selections: Sequence[IndicatorSelectionLike], instrument_id: str, timeframe: str) -> str:
     return indicator_variant_key_from_fragments(
         ((s.indicator_id, indicator_fragment(s)) for s in selections), instrument_id, timeframe
     )
@@ -72,10 +72,10 @@ def _pairs(values: Mapping[str, Any]) -> list[list[Any]]:
 
 
 def _canonical_value(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        value = value.item()
     if isinstance(value, bool):
         raise ValueError("boolean indicator values are not allowed in a variant key")
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if hasattr(value, "item"):
-        return _canonical_value(value.item())
     return value

@@ -1,0 +1,103 @@
+"""Numba kernels of the signal rule families: int8 rows of LONG (+1), SHORT (-1), NEUTRAL (0).
+
+Every comparison with NaN is false, so a NaN input at t gives NEUTRAL without a special case;
+a lag reaching before bar 0 gives NEUTRAL too. Row r of a parameterised rule belongs to indicator
+variant r // s and signal combination r % s (variant major, signal minor).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True, parallel=True)
+def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: np.ndarray) -> np.ndarray:
+    """LONG if price > primary, SHORT if price < primary."""
+    v, n = primary.shape
+    out = np.zeros((v, n), dtype=np.int8)
+    for j in prange(v):
+        price = price_rows[price_idx[j]]
+        for t in range(n):
+            if price[t] > primary[j, t]:
+                out[j, t] = 1
+            elif price[t] < primary[j, t]:
+                out[j, t] = -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def sign_rows(primary: np.ndarray) -> np.ndarray:
+    v, n = primary.shape
+    out = np.zeros((v, n), dtype=np.int8)
+    for j in prange(v):
+        for t in range(n):
+            if primary[j, t] > 0.0:
+                out[j, t] = 1
+            elif primary[j, t] < 0.0:
+                out[j, t] = -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def threshold_band_rows(primary: np.ndarray, long_threshold: np.ndarray, short_threshold: np.ndarray) -> np.ndarray:
+    """long < short: mean reversion (LONG at or below long, SHORT at or above short);
+    long > short: trend following (LONG at or above long, SHORT at or below short)."""
+    v, n = primary.shape
+    s = long_threshold.shape[0]
+    out = np.zeros((v * s, n), dtype=np.int8)
+    for r in prange(v * s):
+        j = r // s
+        low = long_threshold[r % s]
+        high = short_threshold[r % s]
+        reverting = low <= high
+        for t in range(n):
+            x = primary[j, t]
+            if reverting:
+                if x <= low:
+                    out[r, t] = 1
+                elif x >= high:
+                    out[r, t] = -1
+            elif x >= low:
+                out[r, t] = 1
+            elif x <= high:
+                out[r, t] = -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def delta_sign_rows(primary: np.ndarray, n_long: np.ndarray, n_short: np.ndarray) -> np.ndarray:
+    """LONG if x[t] - x[t - n_long] > 0, SHORT if x[t] - x[t - n_short] < 0, both -> NEUTRAL."""
+    v, n = primary.shape
+    s = n_long.shape[0]
+    out = np.zeros((v * s, n), dtype=np.int8)
+    for r in prange(v * s):
+        j = r // s
+        lag_long = n_long[r % s]
+        lag_short = n_short[r % s]
+        for t in range(n):
+            rising = t >= lag_long and primary[j, t] - primary[j, t - lag_long] > 0.0
+            falling = t >= lag_short and primary[j, t] - primary[j, t - lag_short] < 0.0
+            if rising and not falling:
+                out[r, t] = 1
+            elif falling and not rising:
+                out[r, t] = -1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def combine_and_rows(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray) -> np.ndarray:
+    """Row b = AND of rows_per_indicator[i][picks[b, i]]: kept where all agree, NEUTRAL elsewhere."""
+    b, k = picks.shape
+    n = rows_per_indicator[0].shape[1]
+    out = np.empty((b, n), dtype=np.int8)
+    for r in prange(b):
+        out[r] = rows_per_indicator[0][picks[r, 0]]
+        for i in range(1, k):
+            row = rows_per_indicator[i][picks[r, i]]
+            for t in range(n):
+                if out[r, t] != row[t]:
+                    out[r, t] = 0
+    return out

@@ -1,0 +1,108 @@
+"""Indicator tensors -> int8 signal rows (engine.md section 3), and the AND of several indicators.
+
+Rows of one indicator are ordered indicator variant major, signal combination minor, so row
+`j * s + k` is variant j with `signal_params[k]`. A threshold pair with long == short is ambiguous
+(both sides fire at that value), so such combinations are skipped and counted, never scored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numba.typed.typedlist import List
+
+from trading.contexts.backtest.application.services.signal_rules_v1 import (
+    combine_and_rows,
+    compare_price_rows,
+    delta_sign_rows,
+    sign_rows,
+    threshold_band_rows,
+)
+from trading.contexts.indicators.application.services.compute_service import IndicatorTensor
+from trading.contexts.indicators.domain.cartesian import product_dicts
+from trading.contexts.indicators.domain.definition import SignalRuleName
+from trading.contexts.indicators.domain.grid_axis import GridAxis
+from trading.contexts.indicators.domain.param_spec import ParamValue
+
+
+@dataclass(frozen=True)
+class IndicatorSignals:
+    rows: np.ndarray
+    signal_params: list[dict[str, ParamValue]]
+    skipped_signal_combinations: int
+
+    @property
+    def n_signal_variants(self) -> int:
+        return len(self.signal_params)
+
+
+def signals_from_indicator(
+    rule: SignalRuleName,
+    primary: np.ndarray,
+    price_rows: np.ndarray,
+    price_idx: np.ndarray,
+    signal_axes: Sequence[GridAxis],
+) -> IndicatorSignals:
+    """`primary` float64[v, n] -> int8[v * s, n] where s = valid signal combinations."""
+    combos = product_dicts(signal_axes)
+    valid = [c for c in combos if _is_valid(rule, c)]
+    rows = _rule_rows(rule, np.ascontiguousarray(primary, dtype=np.float64), price_rows, price_idx, valid)
+    return IndicatorSignals(rows, valid, len(combos) - len(valid))
+
+
+def signals_for_tensor(tensor: IndicatorTensor) -> IndicatorSignals:
+    return signals_from_indicator(
+        tensor.grid.definition.signal_rule,
+        tensor.primary,
+        tensor.price_rows,
+        tensor.price_idx,
+        tensor.grid.signal_axes,
+    )
+
+
+def combine_and(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray) -> np.ndarray:
+    """int8[b, n]: LONG only where every picked row is LONG, SHORT only where every one is SHORT.
+    `picks[b, i]` is the row of indicator i used by base variant b."""
+    if len(rows_per_indicator) != picks.shape[1]:
+        raise ValueError(f"picks has {picks.shape[1]} columns for {len(rows_per_indicator)} indicators")
+    typed = List()
+    for rows in rows_per_indicator:
+        typed.append(np.ascontiguousarray(rows, dtype=np.int8))
+    return combine_and_rows(typed, np.ascontiguousarray(picks, dtype=np.int64))
+
+
+def _is_valid(rule: SignalRuleName, combo: dict[str, ParamValue]) -> bool:
+    return rule != "threshold_band" or combo["long_threshold"] != combo["short_threshold"]
+
+
+def _rule_rows(
+    rule: SignalRuleName,
+    primary: np.ndarray,
+    price_rows: np.ndarray,
+    price_idx: np.ndarray,
+    combos: list[dict[str, ParamValue]],
+) -> np.ndarray:
+    if rule == "compare_price_to_output":
+        return _repeat_per_combo(compare_price_rows(primary, price_rows, price_idx), len(combos))
+    if rule == "sign":
+        return _repeat_per_combo(sign_rows(primary), len(combos))
+    if rule == "threshold_band":
+        return threshold_band_rows(primary, _column(combos, "long_threshold"), _column(combos, "short_threshold"))
+    if rule == "delta_sign":
+        return delta_sign_rows(primary, _int_column(combos, "n_long"), _int_column(combos, "n_short"))
+    raise ValueError(f"unknown signal rule {rule!r}")
+
+
+def _repeat_per_combo(rows: np.ndarray, n_combos: int) -> np.ndarray:
+    """Rules without signal params have exactly one combination ({}); keep the [v * s, n] shape."""
+    return rows if n_combos == 1 else np.repeat(rows, n_combos, axis=0)
+
+
+def _column(combos: list[dict[str, ParamValue]], name: str) -> np.ndarray:
+    return np.array([float(c[name]) for c in combos], dtype=np.float64)
+
+
+def _int_column(combos: list[dict[str, ParamValue]], name: str) -> np.ndarray:
+    return np.array([int(c[name]) for c in combos], dtype=np.int64)

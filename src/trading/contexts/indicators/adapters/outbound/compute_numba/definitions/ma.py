@@ -1,0 +1,46 @@
+"""Moving averages: price vs average (`compare_price_to_output`), params `source` and `window`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+
+from trading.contexts.indicators.adapters.outbound.compute_numba.definitions.common import (
+    SOURCE,
+    lag,
+    source_kernel,
+    window,
+)
+from trading.contexts.indicators.adapters.outbound.compute_numba.kernels import ma
+from trading.contexts.indicators.domain.definition import IndicatorDefinition, LookbackFn
+from trading.contexts.indicators.domain.param_spec import ParamValue
+
+
+def _hma_lookback(params: Mapping[str, ParamValue]) -> int:
+    length = int(params["window"])
+    return length - 1 + max(int(math.sqrt(length)), 1) - 1
+
+
+def _moving_average(name: str, kernel: Callable, lookback: LookbackFn) -> IndicatorDefinition:
+    return IndicatorDefinition(
+        indicator_id=f"ma.{name}",
+        group="ma",
+        inputs=(SOURCE,),
+        params=(window(5, 200, 5),),
+        outputs=("value",),
+        primary_output="value",
+        signal_rule="compare_price_to_output",
+        compute=source_kernel(kernel, "window"),
+        lookback=lookback,
+    )
+
+
+DEFINITIONS = (
+    _moving_average("sma", ma.sma, lag(("window", 1), offset=-1)),
+    _moving_average("ema", ma.ema, lag(("window", 1), offset=-1)),
+    _moving_average("wma", ma.wma, lag(("window", 1), offset=-1)),
+    _moving_average("rma", ma.rma, lag(("window", 1), offset=-1)),
+    _moving_average("dema", ma.dema, lag(("window", 2), offset=-2)),
+    _moving_average("tema", ma.tema, lag(("window", 3), offset=-3)),
+    _moving_average("hma", ma.hma, _hma_lookback),
+)
