@@ -1,0 +1,126 @@
+"""Row primitives shared by the volatility, momentum, trend and volume kernels.
+
+Bars are valid when every input the kernel reads is present; `masked_bars` turns that rule into NaN
+marks so each derived series only has to look at its own values. Moving sums and Wilder/EMA
+smoothing come from `ma.py` (`sma_into`, `rma_into`, `ema_into`).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+TIE_TOLERANCE = 1e-14
+
+
+@njit(cache=True)
+def negligible(difference: float, scale: float) -> bool:
+    """True when `difference` is rounding residue (within ~90 ulp of the operands' magnitude
+    `scale`) rather than a real move; TA-Lib uses the same dead zone to recognise flat windows."""
+    return abs(difference) <= TIE_TOLERANCE * scale
+
+
+@njit(cache=True)
+def masked_bars(values: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Copy of `values` with NaN on every bar another input of the same kernel is missing."""
+    out = values.copy()
+    for i in range(out.shape[0]):
+        if not valid[i]:
+            out[i] = np.nan
+    return out
+
+
+@njit(cache=True)
+def run_lengths(x: np.ndarray) -> np.ndarray:
+    """Number of consecutive non-NaN values ending at each bar (0 on a NaN bar)."""
+    out = np.empty(x.shape[0], dtype=np.int64)
+    run = 0
+    for i in range(x.shape[0]):
+        run = 0 if math.isnan(x[i]) else run + 1
+        out[i] = run
+    return out
+
+
+@njit(cache=True)
+def typical_price(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """(high + low + close) / 3 in TA-Lib's operation order."""
+    return (high + low + close) / 3.0
+
+
+@njit(cache=True)
+def rolling_extreme_into(x: np.ndarray, window: int, sign: float, out: np.ndarray) -> None:
+    """Trailing max (sign=1) or min (sign=-1) over `window` valid bars via a monotonic deque, O(n)."""
+    ring = np.empty(window, dtype=np.int64)
+    head = 0
+    size = 0
+    run = 0
+    for i in range(x.shape[0]):
+        value = x[i]
+        if math.isnan(value):
+            run = 0
+            size = 0
+            out[i] = np.nan
+            continue
+        run += 1
+        if size > 0 and ring[head] <= i - window:
+            head = (head + 1) % window
+            size -= 1
+        while size > 0 and sign * x[ring[(head + size - 1) % window]] <= sign * value:
+            size -= 1
+        ring[(head + size) % window] = i
+        size += 1
+        out[i] = x[ring[head]] if run >= window else np.nan
+
+
+@njit(cache=True)
+def rolling_mean_std_into(x: np.ndarray, window: int, mean_out: np.ndarray, std_out: np.ndarray) -> None:
+    """Trailing mean and population std over `window` valid bars.
+
+    Sums of deviations from an anchor (the window mean, re-taken exactly every `window` bars) keep
+    the variance free of the cancellation a raw sum of squares suffers; a window of identical
+    values is detected directly so it yields exactly zero.
+    """
+    anchor = 0.0
+    dev_sum = 0.0
+    dev_sq_sum = 0.0
+    run = 0
+    same = 0
+    for i in range(x.shape[0]):
+        value = x[i]
+        if math.isnan(value):
+            run = 0
+            mean_out[i] = np.nan
+            std_out[i] = np.nan
+            continue
+        run += 1
+        same = same + 1 if run > 1 and value == x[i - 1] else 1
+        if run < window:
+            mean_out[i] = np.nan
+            std_out[i] = np.nan
+            continue
+        if (run - window) % window == 0:
+            anchor = 0.0
+            for j in range(i - window + 1, i + 1):
+                anchor += x[j]
+            anchor /= window
+            dev_sum = 0.0
+            dev_sq_sum = 0.0
+            for j in range(i - window + 1, i + 1):
+                dev = x[j] - anchor
+                dev_sum += dev
+                dev_sq_sum += dev * dev
+        else:
+            dev_in = value - anchor
+            dev_out = x[i - window] - anchor
+            dev_sum += dev_in - dev_out
+            dev_sq_sum += dev_in * dev_in - dev_out * dev_out
+        if same >= window:
+            mean_out[i] = value
+            std_out[i] = 0.0
+            continue
+        mean_dev = dev_sum / window
+        variance = dev_sq_sum / window - mean_dev * mean_dev
+        mean_out[i] = anchor + mean_dev
+        std_out[i] = math.sqrt(variance) if variance > 0.0 else 0.0
