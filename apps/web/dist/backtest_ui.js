@@ -1,0 +1,163 @@
+// /backtests: the sync search page. Live preflight while editing, a ranked result table (no reports
+// until asked), lazy per-row reports, and "Submit as job" for searches too big to wait for.
+
+import { ApiError, getJson, isAbort, postJson } from "./api_client.js";
+import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
+import { clearFieldErrors, hideBanner, showApiError, showBanner } from "./field_errors.js";
+import { formatCount, metricLabel } from "./format.js";
+import { renderPreflight, renderPreflightMessage } from "./preflight_panel.js";
+import { RankedTable } from "./ranked_table.js";
+import { SearchForm, runContextOf } from "./search_form.js";
+import { createReportOpener } from "./variant_report.js";
+
+const PREFLIGHT_DELAY_MS = 350;
+
+const page = {
+  form: document.getElementById("search-form"),
+  preflight: document.getElementById("preflight-body"),
+  runButton: document.getElementById("run-search"),
+  stopButton: document.getElementById("stop-search"),
+  jobButton: document.getElementById("submit-job"),
+  status: document.getElementById("run-status"),
+  results: document.getElementById("results"),
+  resultsSummary: document.getElementById("results-summary"),
+  report: document.getElementById("report"),
+};
+
+// Debounced, and only the newest answer is shown (older requests are aborted).
+function livePreflight(searchForm) {
+  let timer = null;
+  let inflight = null;
+  const run = async () => {
+    inflight?.abort();
+    inflight = new AbortController();
+    try {
+      const preflight = await postJson("/api/backtests/preflight", searchForm.request(), { signal: inflight.signal });
+      clearFieldErrors(page.form);
+      hideBanner();
+      renderPreflight(page.preflight, preflight);
+    } catch (err) {
+      if (isAbort(err)) return;
+      showApiError(page.form, err);
+      renderPreflightMessage(page.preflight, err.message, true);
+    }
+  };
+  return () => {
+    clearTimeout(timer);
+    timer = setTimeout(run, PREFLIGHT_DELAY_MS);
+  };
+}
+
+function describeRanking(ranking) {
+  const secondary = ranking.secondary_metric ? `, then ${metricLabel(ranking.secondary_metric)}` : "";
+  return `ranked by ${metricLabel(ranking.primary_metric)}${secondary}`;
+}
+
+function summaryText(response) {
+  const seconds = response.timings && (response.timings.total_s ?? response.timings.total);
+  const time = typeof seconds === "number" ? ` · ${seconds.toFixed(2)} s` : "";
+  return `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)} · ${describeRanking(response.ranking)}${time}`;
+}
+
+function startClock() {
+  const started = performance.now();
+  const tick = () => {
+    page.status.textContent = `Running… ${((performance.now() - started) / 1000).toFixed(1)} s`;
+  };
+  tick();
+  const timer = setInterval(tick, 100);
+  return () => clearInterval(timer);
+}
+
+function createSearchRunner(searchForm, table) {
+  let controller = null;
+  const setRunning = (running) => {
+    page.runButton.disabled = running;
+    page.jobButton.disabled = running;
+    page.stopButton.hidden = !running;
+  };
+  page.stopButton.addEventListener("click", () => controller?.abort());
+  return async () => {
+    controller?.abort();
+    controller = new AbortController();
+    const request = searchForm.request();
+    const stopClock = startClock();
+    setRunning(true);
+    try {
+      const response = await postJson("/api/backtests", request, { signal: controller.signal });
+      clearFieldErrors(page.form);
+      hideBanner();
+      page.runState = { request, response };
+      table.setRows(response.variants, response.ranking);
+      page.resultsSummary.textContent = summaryText(response);
+      page.results.hidden = false;
+      page.status.textContent = `${response.variants.length} variants`;
+    } catch (err) {
+      page.status.textContent = isAbort(err) ? "Stopped." : "Failed.";
+      if (!isAbort(err)) showApiError(page.form, err);
+    } finally {
+      stopClock();
+      setRunning(false);
+    }
+  };
+}
+
+async function submitAsJob(searchForm) {
+  page.jobButton.disabled = true;
+  try {
+    const created = await postJson("/api/backtests/jobs", searchForm.request());
+    window.location.assign(`/backtests/jobs/${encodeURIComponent(created.job_id)}`);
+  } catch (err) {
+    showApiError(page.form, err);
+    page.jobButton.disabled = false;
+  }
+}
+
+async function loadMetadata() {
+  const [instruments, indicators, defaults] = await Promise.all([
+    getJson("/api/instruments"),
+    getJson("/api/indicators"),
+    getJson("/api/backtests/runtime-defaults"),
+  ]);
+  return { instruments: readInstruments(instruments), indicators: readIndicators(indicators), defaults: readRuntimeDefaults(defaults) };
+}
+
+async function main() {
+  let metadata;
+  try {
+    metadata = await loadMetadata();
+  } catch (err) {
+    showBanner(`Cannot load the form: ${err instanceof ApiError ? err.message : err}`);
+    return;
+  }
+  const searchForm = new SearchForm(page.form, metadata);
+  const openReport = createReportOpener({
+    panel: page.report,
+    getRunContext: () => runContextOf(page.runState.request),
+    getTopTradesN: () => page.runState.request.top_trades_n ?? null,
+  });
+  const table = new RankedTable(document.getElementById("results-table"), openReport);
+  const runSearch = createSearchRunner(searchForm, table);
+  const schedulePreflight = livePreflight(searchForm);
+
+  page.form.addEventListener("input", schedulePreflight);
+  page.form.addEventListener("change", schedulePreflight);
+  page.form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    runSearch();
+  });
+  // The ranking is the server's: a different metric means a new search, never a client re-sort.
+  for (const select of [searchForm.controls.primary, searchForm.controls.secondary]) {
+    select.addEventListener("change", () => {
+      if (page.runState) runSearch();
+    });
+  }
+  page.jobButton.addEventListener("click", () => submitAsJob(searchForm));
+  if (!metadata.defaults.jobsEnabled) {
+    page.jobButton.disabled = true;
+    page.jobButton.title = "Async jobs are disabled on this server";
+  }
+  schedulePreflight();
+}
+
+main();

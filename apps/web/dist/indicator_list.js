@@ -1,0 +1,105 @@
+// The indicators part of the search form: add/remove indicators, each with its compute and signal
+// axes prefilled from the defaults. Cards are rebuilt on every add/remove so field paths
+// (indicators.<i>.params.<name>) always match the request the server validates.
+
+import { createAxisEditor } from "./axis_editor.js";
+import { el, option, setChildren } from "./dom.js";
+
+const SECTIONS = [
+  ["inputs", "Inputs"],
+  ["params", "Parameters"],
+  ["signals", "Signal"],
+];
+
+function boundsHint(spec) {
+  if (spec.kind === "choice") return spec.choices.join(" / ");
+  if (spec.min === null && spec.max === null) return spec.kind;
+  return `${spec.kind} ${spec.min ?? "…"}–${spec.max ?? "…"}`;
+}
+
+export class IndicatorList {
+  constructor({ container, picker, addButton, catalogue }) {
+    this.container = container;
+    this.picker = picker;
+    this.byId = new Map(catalogue.map((indicator) => [indicator.id, indicator]));
+    this.entries = []; // {id, axes: {section: {name: axisSpec}}} in form order
+    this.cards = []; // {id, editors: [[section, name, editor]]}
+    setChildren(picker, catalogue.map((indicator) => option(indicator.id, indicator.group ? `${indicator.id} (${indicator.group})` : indicator.id)));
+    addButton.addEventListener("click", () => this.add(picker.value));
+  }
+
+  add(indicatorId, axes = {}) {
+    if (!this.byId.has(indicatorId) || this.entries.some((entry) => entry.id === indicatorId)) return;
+    this.capture();
+    this.entries.push({ id: indicatorId, axes });
+    this.render();
+  }
+
+  remove(index) {
+    this.capture();
+    this.entries.splice(index, 1);
+    this.render();
+  }
+
+  // Keep what the user typed before cards are rebuilt.
+  capture() {
+    this.cards.forEach((card, index) => {
+      const axes = {};
+      for (const [section, name, editor] of card.editors) (axes[section] ||= {})[name] = editor.read();
+      this.entries[index].axes = axes;
+    });
+  }
+
+  render() {
+    this.cards = this.entries.map((entry, index) => this.buildCard(entry, index));
+    setChildren(this.container, this.cards.map((card) => card.element));
+    for (const opt of this.picker.options) opt.disabled = this.entries.some((entry) => entry.id === opt.value);
+    this.container.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  buildCard(entry, index) {
+    const indicator = this.byId.get(entry.id);
+    const editors = [];
+    const sections = SECTIONS.map(([section, title]) => {
+      const specs = indicator[section];
+      if (!specs.length) return null;
+      const nodes = specs.map((spec) => {
+        const saved = entry.axes[section] && entry.axes[section][spec.name];
+        const editor = createAxisEditor({
+          path: `indicators.${index}.${section}.${spec.name}`,
+          name: spec.name,
+          kind: spec.kind,
+          hint: boundsHint(spec),
+          initial: saved !== undefined ? saved : spec.defaultAxis ?? { mode: "explicit", values: [] },
+        });
+        editors.push([section, spec.name, editor]);
+        return editor.element;
+      });
+      return el("div", { class: "axis-section" }, el("h4", {}, title), el("div", { class: "axis-list" }, nodes));
+    });
+    const element = el(
+      "div",
+      { class: "indicator-card", dataset: { fieldPath: `indicators.${index}`, indicatorId: entry.id } },
+      el(
+        "div",
+        { class: "card-head" },
+        el("h3", {}, entry.id, indicator.group ? el("span", { class: "muted" }, ` · ${indicator.group}`) : null),
+        el("button", { type: "button", class: "secondary small", "aria-label": `Remove ${entry.id}`, onclick: () => this.remove(index) }, "Remove"),
+      ),
+      sections,
+    );
+    return { id: entry.id, element, editors };
+  }
+
+  // Request part: [{indicator_id, inputs, params, signals}] with every axis spelled out.
+  read() {
+    return this.cards.map((card) => {
+      const item = { indicator_id: card.id, inputs: {}, params: {}, signals: {} };
+      for (const [section, name, editor] of card.editors) {
+        const axis = editor.read();
+        if (axis !== undefined) item[section][name] = axis;
+      }
+      return item;
+    });
+  }
+}

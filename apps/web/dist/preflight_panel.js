@@ -1,0 +1,38 @@
+// Shows what a search will cost before it runs: Stage A / Stage B variant counts and the memory
+// estimate against the configured budget, plus any guard the request would trip.
+
+import { el, setChildren } from "./dom.js";
+import { formatBytes, formatCount } from "./format.js";
+
+function stat(label, value, extra) {
+  return el("div", { class: "stat" }, el("span", { class: "stat-label" }, label), el("span", { class: "stat-value" }, value), extra ? el("span", { class: "stat-extra" }, extra) : null);
+}
+
+export function renderPreflight(container, preflight) {
+  const used = preflight.estimated_memory_bytes;
+  const budget = preflight.max_compute_bytes_total;
+  const share = budget > 0 ? Math.min(1, used / budget) : 0;
+  const stageA = preflight.stage_a_variants_total;
+  const shortlist = Math.min(preflight.preselect, stageA);
+  const problems = preflight.problems || [];
+  setChildren(
+    container,
+    el(
+      "div",
+      { class: "stats" },
+      stat("Stage A variants", formatCount(stageA), `limit ${formatCount(preflight.max_variants_per_compute)}`),
+      stat("Risk variants", formatCount(preflight.risk_variants_total)),
+      stat("Stage B variants", formatCount(preflight.stage_b_variants_total), `${formatCount(shortlist)} shortlisted × ${formatCount(preflight.risk_variants_total)}`),
+      stat("Top K", formatCount(preflight.top_k)),
+      stat("Memory estimate", formatBytes(used), `of ${formatBytes(budget)} budget`),
+    ),
+    el("div", { class: `meter ${preflight.fits ? "" : "over"}`, role: "meter", "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used, "aria-label": "Memory estimate vs budget" },
+      el("span", { style: `width:${(share * 100).toFixed(1)}%` })),
+    el("p", { class: preflight.fits ? "ok-text" : "error-text" }, preflight.fits ? "Fits the limits." : "Over the limits: the server will refuse this search."),
+    problems.length ? el("ul", { class: "error-text" }, problems.map((problem) => el("li", {}, problem.message || problem.code))) : null,
+  );
+}
+
+export function renderPreflightMessage(container, message, isError = false) {
+  setChildren(container, el("span", { class: isError ? "error-text" : "muted" }, message));
+}

@@ -1,0 +1,119 @@
+// The ranked variants table used by the sync page and the job page: rank, ranking metrics, key
+// parameters and a per-row "Load report" button. Clicking a header re-orders the rows on screen only;
+// the ranking itself (and the rank column) always comes from the server.
+
+import { el, setChildren } from "./dom.js";
+import { RANKING_METRIC_LABELS, formatNumber, metricLabel } from "./format.js";
+
+const METRIC_NAMES = Object.keys(RANKING_METRIC_LABELS);
+
+function formatValue(value) {
+  return typeof value === "number" ? String(Number(value.toPrecision(6))) : String(value);
+}
+
+function describeAssignments(values) {
+  return Object.entries(values || {})
+    .map(([name, value]) => `${name}=${formatValue(value)}`)
+    .join(", ");
+}
+
+function describeRisk(risk) {
+  const stop = (label, value) => `${label} ${value === null || value === undefined ? "off" : `${formatValue(value)}%`}`;
+  return `${stop("SL", risk && risk.sl_pct)} · ${stop("TP", risk && risk.tp_pct)}`;
+}
+
+// One line per indicator ("sma(source=close, window=20) | long_threshold=30"), then the stops.
+export function describeVariant(payload) {
+  if (!payload) return [];
+  const signals = payload.signal_params || {};
+  const lines = (payload.indicator_selections || []).map((selection) => {
+    const params = describeAssignments({ ...selection.inputs, ...selection.params });
+    const signal = describeAssignments(signals[selection.indicator_id]);
+    return `${selection.indicator_id}(${params})${signal ? ` | ${signal}` : ""}`;
+  });
+  lines.push(describeRisk(payload.risk_params));
+  return lines;
+}
+
+function metricColumns(ranking) {
+  const first = [ranking.primary_metric, ranking.secondary_metric].filter(Boolean);
+  return [...first, ...METRIC_NAMES.filter((name) => !first.includes(name))];
+}
+
+function compareNullable(a, b, direction) {
+  const missingA = a === null || a === undefined;
+  const missingB = b === null || b === undefined;
+  if (missingA || missingB) return missingA === missingB ? 0 : missingA ? 1 : -1;
+  return direction * (a < b ? -1 : a > b ? 1 : 0);
+}
+
+export class RankedTable {
+  // `onLoadReport(row, button)` is called when a row's report button is clicked.
+  constructor(container, onLoadReport) {
+    this.container = container;
+    this.onLoadReport = onLoadReport;
+    this.rows = [];
+    this.ranking = { primary_metric: "total_return_pct", secondary_metric: null };
+    this.sort = null;
+  }
+
+  setRows(rows, ranking) {
+    const rankingChanged = ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking);
+    if (ranking) this.ranking = ranking;
+    if (rankingChanged) this.sort = null;
+    this.rows = rows || [];
+    this.render();
+  }
+
+  toggleSort(column) {
+    const same = this.sort && this.sort.column === column;
+    this.sort = { column, direction: same ? -this.sort.direction : column === "rank" ? 1 : -1 };
+    this.render();
+  }
+
+  sortedRows() {
+    if (!this.sort) return this.rows;
+    const { column, direction } = this.sort;
+    const value = (row) => (column === "rank" ? row.rank : (row.ranking_metrics || {})[column]);
+    return [...this.rows].sort((a, b) => compareNullable(value(a), value(b), direction) || a.rank - b.rank);
+  }
+
+  header(column, label, extraClass) {
+    const sorted = this.sort && this.sort.column === column;
+    const arrow = sorted ? (this.sort.direction > 0 ? " ▲" : " ▼") : "";
+    return el(
+      "th",
+      { scope: "col", class: `sortable ${extraClass || ""}`, "aria-sort": sorted ? (this.sort.direction > 0 ? "ascending" : "descending") : null },
+      el("button", { type: "button", class: "link-button", dataset: { sortColumn: column }, onclick: () => this.toggleSort(column) }, label + arrow),
+    );
+  }
+
+  render() {
+    if (!this.rows.length) {
+      setChildren(this.container, el("p", { class: "muted" }, "No variants yet."));
+      return;
+    }
+    const metrics = metricColumns(this.ranking);
+    const rankedBy = (name) => (name === this.ranking.primary_metric ? "primary" : name === this.ranking.secondary_metric ? "secondary" : null);
+    const head = el(
+      "tr",
+      {},
+      this.header("rank", "Rank", "num"),
+      el("th", { scope: "col" }, "Report"),
+      metrics.map((name) => this.header(name, metricLabel(name) + (rankedBy(name) === "primary" ? " ★" : ""), `num ${rankedBy(name) ? "ranked" : ""}`)),
+      el("th", { scope: "col" }, "Parameters"),
+    );
+    const body = this.sortedRows().map((row) =>
+      el(
+        "tr",
+        { dataset: { variantKey: row.variant_key, rank: row.rank } },
+        el("td", { class: "num rank" }, row.rank),
+        el("td", {}, el("button", { type: "button", class: "secondary small load-report", onclick: (event) => this.onLoadReport(row, event.currentTarget) }, "Load report")),
+        metrics.map((name) => el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name]))),
+        el("td", { class: "params" }, describeVariant(row.payload).map((line) => el("div", {}, line))),
+      ),
+    );
+    const note = this.sort ? el("p", { class: "hint" }, "View sorted on screen; the rank column is the server's ranking.") : null;
+    setChildren(this.container, note, el("div", { class: "table-scroll" }, el("table", { class: "data-table ranked-table" }, el("thead", {}, head), el("tbody", {}, body))));
+  }
+}

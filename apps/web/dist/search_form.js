@@ -1,0 +1,185 @@
+// The search form as data: fills its controls from the listing endpoints and reads back the exact
+// request body POST /api/backtests (and /preflight, /jobs) accept.
+
+import { createAxisEditor } from "./axis_editor.js";
+import { el, option, setChildren } from "./dom.js";
+import { formatDateTime, metricLabel } from "./format.js";
+import { IndicatorList } from "./indicator_list.js";
+
+const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"];
+const DEFAULT_TIMEFRAME = "1h";
+const DEFAULT_RANGE_DAYS = 30;
+const HOUR_MS = 3_600_000;
+const DIRECTION_MODES = ["long_short", "long_only", "short_only"];
+const SIZING_MODES = ["all_in", "fixed_quote", "strategy_compound_profit_lock"];
+const EXECUTION_NUMBERS = [
+  ["init_cash_quote", "Initial cash", "init_cash_quote_default"],
+  ["fixed_quote", "Fixed quote", "fixed_quote_default"],
+  ["safe_profit_percent", "Safe profit %", "safe_profit_percent_default"],
+  ["fee_pct", "Fee %", "fee_pct_default"],
+  ["slippage_pct", "Slippage %", "slippage_pct_default"],
+];
+const RISK_AXES = [
+  ["sl_pct", "Stop-loss %", { mode: "explicit", values: [null, 2, 5] }],
+  ["tp_pct", "Take-profit %", { mode: "explicit", values: [null, 5, 10] }],
+];
+
+// datetime-local controls hold UTC wall time here (the page labels them UTC).
+function toLocalInput(ms) {
+  return new Date(ms).toISOString().slice(0, 16);
+}
+
+function fromLocalInput(text) {
+  return text ? `${text}:00Z` : "";
+}
+
+function optionalNumber(input) {
+  const text = input.value.trim();
+  if (text === "") return undefined;
+  const number = Number(text);
+  return Number.isFinite(number) ? number : text;
+}
+
+function numberField(path, label, name, placeholder) {
+  const input = el("input", { type: "number", step: "any", name, placeholder: placeholder ?? "" });
+  return { input, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, input) };
+}
+
+function selectField(path, label, name, values, defaultValue) {
+  const select = el("select", { name }, option("", `default (${defaultValue ?? "server"})`), values.map((value) => option(value, value)));
+  return { select, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, select) };
+}
+
+export class SearchForm {
+  constructor(form, { instruments, indicators, defaults }) {
+    this.form = form;
+    this.defaults = defaults;
+    this.instruments = new Map(instruments.map((instrument) => [instrument.id, instrument]));
+    this.controls = {
+      instrument: form.querySelector("#instrument"),
+      timeframe: form.querySelector("#timeframe"),
+      start: form.querySelector("#range-start"),
+      end: form.querySelector("#range-end"),
+      coverage: form.querySelector("#instrument-coverage"),
+      primary: form.querySelector("#primary-metric"),
+      secondary: form.querySelector("#secondary-metric"),
+      topK: form.querySelector("#top-k"),
+      preselect: form.querySelector("#preselect"),
+      warmup: form.querySelector("#warmup-bars"),
+      topTradesN: form.querySelector("#top-trades-n"),
+    };
+    this.fillMarket(instruments);
+    this.indicators = new IndicatorList({
+      container: form.querySelector("#indicator-list"),
+      picker: form.querySelector("#indicator-picker"),
+      addButton: form.querySelector("#add-indicator"),
+      catalogue: indicators,
+    });
+    if (indicators.length) this.indicators.add(indicators.some((i) => i.id === "sma") ? "sma" : indicators[0].id);
+    this.riskEditors = RISK_AXES.map(([name, label, initial]) => {
+      const editor = createAxisEditor({ path: `risk.${name}`, name: label, kind: "risk", initial, allowOff: true });
+      return [name, editor];
+    });
+    setChildren(form.querySelector("#risk-axes"), this.riskEditors.map(([, editor]) => editor.element));
+    this.fillExecution(form.querySelector("#execution-fields"));
+    this.fillAdvanced();
+  }
+
+  fillMarket(instruments) {
+    const { instrument, timeframe } = this.controls;
+    setChildren(instrument, instruments.map((item) => option(item.id, item.id)));
+    setChildren(timeframe, TIMEFRAMES.map((tf) => option(tf, tf, tf === DEFAULT_TIMEFRAME)));
+    instrument.addEventListener("change", () => this.applyInstrumentRange());
+    this.applyInstrumentRange();
+  }
+
+  // A new instrument gets the last month of its stored data as the default range.
+  applyInstrumentRange() {
+    const instrument = this.instruments.get(this.controls.instrument.value);
+    const { start, end, coverage } = this.controls;
+    if (!instrument || instrument.lastMs === null) {
+      coverage.textContent = instrument ? "" : "No stored candles: import or synthesize some with `trading candles`.";
+      return;
+    }
+    const endMs = Math.floor((instrument.lastMs + 60_000) / HOUR_MS) * HOUR_MS;
+    const firstHour = Math.ceil((instrument.firstMs ?? endMs) / HOUR_MS) * HOUR_MS;
+    const startMs = Math.max(firstHour, endMs - DEFAULT_RANGE_DAYS * 24 * HOUR_MS);
+    start.value = toLocalInput(startMs);
+    end.value = toLocalInput(endMs);
+    const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} 1m bars` : "";
+    coverage.textContent = `Stored: ${formatDateTime(instrument.firstMs)} – ${formatDateTime(instrument.lastMs)}${bars}`;
+  }
+
+  fillExecution(container) {
+    const execution = this.defaults.execution;
+    const direction = selectField("execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES, execution.direction_mode_default ?? execution.direction_mode);
+    const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES, execution.sizing_mode_default ?? execution.sizing_mode);
+    const numbers = EXECUTION_NUMBERS.map(([name, label, defaultKey]) => [
+      name,
+      numberField(`execution.${name}`, label, name, execution[defaultKey] ?? execution[name] ?? ""),
+    ]);
+    this.executionControls = { direction_mode: direction.select, sizing_mode: sizing.select };
+    for (const [name, field] of numbers) this.executionControls[name] = field.input;
+    setChildren(container, direction.element, sizing.element, numbers.map(([, field]) => field.element));
+  }
+
+  fillAdvanced() {
+    const { primary, secondary, topK, preselect, warmup, topTradesN } = this.controls;
+    const metrics = this.defaults.allowedMetrics;
+    const label = (metric) => `${metricLabel(metric.name)}${metric.direction ? ` (${metric.direction})` : ""}`;
+    setChildren(primary, metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.primaryMetric)));
+    setChildren(secondary, option("", "none", this.defaults.secondaryMetric === null), metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.secondaryMetric)));
+    topK.placeholder = this.defaults.topK ?? "";
+    preselect.placeholder = this.defaults.preselect ?? "";
+    warmup.placeholder = this.defaults.warmupBars ?? "";
+    topTradesN.placeholder = this.defaults.topTradesN ?? "";
+  }
+
+  ranking() {
+    return { primary_metric: this.controls.primary.value, secondary_metric: this.controls.secondary.value || null };
+  }
+
+  topTradesN() {
+    return optionalNumber(this.controls.topTradesN) ?? null;
+  }
+
+  execution() {
+    const execution = {};
+    for (const [name, control] of Object.entries(this.executionControls)) {
+      const value = control.tagName === "SELECT" ? control.value || undefined : optionalNumber(control);
+      if (value !== undefined) execution[name] = value;
+    }
+    return execution;
+  }
+
+  risk() {
+    return Object.fromEntries(this.riskEditors.map(([name, editor]) => [name, editor.read() ?? null]));
+  }
+
+  // The body for /api/backtests, /preflight and /jobs. Empty optional fields are left to the server.
+  request() {
+    const { instrument, timeframe, start, end, topK, preselect, warmup, topTradesN } = this.controls;
+    const body = {
+      instrument_id: instrument.value,
+      timeframe: timeframe.value,
+      time_range: { start: fromLocalInput(start.value), end: fromLocalInput(end.value) },
+      indicators: this.indicators.read(),
+      risk: this.risk(),
+      execution: this.execution(),
+      ranking: this.ranking(),
+    };
+    const optional = { warmup_bars: warmup, top_k: topK, preselect, top_trades_n: topTradesN };
+    for (const [name, control] of Object.entries(optional)) {
+      const value = optionalNumber(control);
+      if (value !== undefined) body[name] = value;
+    }
+    return body;
+  }
+}
+
+// What a report needs from the request that produced a ranked row.
+export function runContextOf(request) {
+  const context = { instrument_id: request.instrument_id, timeframe: request.timeframe, time_range: request.time_range };
+  if (request.warmup_bars !== undefined && request.warmup_bars !== null) context.warmup_bars = request.warmup_bars;
+  return context;
+}

@@ -1,0 +1,121 @@
+// On-demand variant reports. Ranking never builds reports; the user asks for one per row, and each
+// report is cached by variant_key for the life of the page, so asking again makes no request.
+
+import { postJson } from "./api_client.js";
+import { el, setChildren } from "./dom.js";
+import { renderEquityChart } from "./equity_chart.js";
+import { formatDateTime, formatNumber, shortKey } from "./format.js";
+
+const REPORT_URL = "/api/backtests/variant-report";
+const TRADE_COLUMN_ORDER = [
+  "entry_time", "exit_time", "side", "entry_price", "exit_price", "qty", "fees",
+  "gross_pnl", "net_pnl", "return_pct", "exit_reason",
+];
+
+export class VariantReportCache {
+  constructor(fetchReport = (body) => postJson(REPORT_URL, body)) {
+    this.fetchReport = fetchReport;
+    this.reports = new Map();
+  }
+
+  has(variantKey) {
+    return this.reports.has(variantKey);
+  }
+
+  // Concurrent clicks on one row share the in-flight promise; a failure is forgotten so a retry refetches.
+  load(variantKey, requestBody) {
+    let report = this.reports.get(variantKey);
+    if (!report) {
+      report = this.fetchReport(requestBody);
+      this.reports.set(variantKey, report);
+      report.catch(() => this.reports.delete(variantKey));
+    }
+    return report;
+  }
+}
+
+export function reportRequest(runContext, payload, topTradesN) {
+  const body = { run_context: runContext, variant: payload, include_trades: true };
+  if (topTradesN) body.top_trades_n = topTradesN;
+  return body;
+}
+
+function metricsTable(rows) {
+  return el(
+    "table",
+    { class: "metrics-table" },
+    el("tbody", {}, (rows || []).map((row) => el("tr", {}, el("th", { scope: "row" }, row.metric), el("td", {}, row.value ?? formatNumber(row.raw))))),
+  );
+}
+
+function tradeColumns(trades) {
+  const keys = Object.keys(trades[0] || {});
+  const known = TRADE_COLUMN_ORDER.filter((key) => keys.includes(key));
+  return [...known, ...keys.filter((key) => !known.includes(key))];
+}
+
+function tradeCell(key, value) {
+  if (/(_time|_ts|_at)$/.test(key)) return formatDateTime(value);
+  if (typeof value === "number") return Number.isInteger(value) ? String(value) : formatNumber(value, Math.abs(value) < 10 ? 4 : 2);
+  return value ?? "";
+}
+
+function tradesTable(trades) {
+  if (!trades || !trades.length) return el("p", { class: "muted" }, "No trades.");
+  const columns = tradeColumns(trades);
+  return el(
+    "div",
+    { class: "table-scroll" },
+    el(
+      "table",
+      { class: "data-table trades-table" },
+      el("thead", {}, el("tr", {}, columns.map((key) => el("th", { scope: "col" }, key.replaceAll("_", " "))))),
+      el("tbody", {}, trades.map((trade) => el("tr", {}, columns.map((key) => el("td", { class: typeof trade[key] === "number" ? "num" : null }, tradeCell(key, trade[key])))))),
+    ),
+  );
+}
+
+export function renderVariantReport(container, report, title) {
+  const chart = el("div", { class: "chart-box" });
+  const total = report.trades_total ?? (report.trades || []).length;
+  const shown = (report.trades || []).length;
+  setChildren(
+    container,
+    el("div", { class: "card-head" }, el("h2", {}, title), el("code", { class: "muted", title: report.variant_key }, shortKey(report.variant_key))),
+    el("div", { class: "report-grid" },
+      el("div", {}, el("h3", {}, "Metrics"), metricsTable(report.rows)),
+      el("div", { class: "report-chart" }, el("h3", {}, "Equity"), chart)),
+    el("h3", {}, shown < total ? `Trades (first ${shown} of ${total})` : `Trades (${total})`),
+    tradesTable(report.trades),
+  );
+  container.hidden = false;
+  renderEquityChart(chart, report.equity);
+}
+
+export function renderReportError(container, title, error) {
+  setChildren(container, el("h2", {}, title), el("p", { class: "error-text" }, error.message || String(error)));
+  container.hidden = false;
+}
+
+// The click handler both pages give their ranked table: fetch (or reuse) the row's report and show it.
+export function createReportOpener({ panel, getRunContext, getTopTradesN = () => null, cache = new VariantReportCache() }) {
+  return async (row, button) => {
+    const title = `Report · rank ${row.rank}`;
+    const cached = cache.has(row.variant_key);
+    if (!cached) {
+      button.disabled = true;
+      button.textContent = "Loading…";
+    }
+    try {
+      const report = await cache.load(row.variant_key, reportRequest(getRunContext(), row.payload, getTopTradesN()));
+      renderVariantReport(panel, report, title);
+      button.classList.add("loaded");
+      panel.scrollIntoView({ block: "start" });
+    } catch (err) {
+      renderReportError(panel, title, err);
+    } finally {
+      button.disabled = false;
+      button.textContent = "Load report";
+    }
+  };
+}
