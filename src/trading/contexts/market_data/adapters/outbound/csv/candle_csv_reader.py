@@ -23,7 +23,7 @@ CSV_FORMATS: tuple[CsvFormat, ...] = ("auto", "generic", "binance")
 GENERIC_HEADER = ("ts", "open", "high", "low", "close", "volume")
 BINANCE_FIELDS = 12
 
-_INTEGER = re.compile(r"^\s*\d+\s*$")
+_INTEGER = re.compile(r"^\s*\d{1,18}\s*$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Epoch integers are told apart by magnitude: below 1e11 seconds, below 1e14 milliseconds, else micro.
 _UNIT_BOUNDS = ((10**11, "epoch s", 1_000_000), (10**14, "epoch ms", 1_000), (None, "epoch us", 1))
@@ -123,27 +123,23 @@ def _floats(path: Path, name: str, values: list[str], lines: np.ndarray) -> np.n
 
 
 def _timestamps_ms(path: Path, values: list[str], lines: np.ndarray) -> np.ndarray:
-    """Epoch s/ms/us (one unit per file, by magnitude) or ISO-8601 with offset; result in epoch ms."""
-    if all(_INTEGER.match(v) for v in values):
-        raw = np.array([int(v) for v in values], dtype=np.int64)
-        return _epoch_to_ms(path, raw, values, lines)
-    micros = [_iso_micros(path, v, int(line)) for v, line in zip(values, lines, strict=True)]
-    return _exact_ms(path, np.array(micros, dtype=np.int64), lines)
-
-
-def _epoch_to_ms(path: Path, raw: np.ndarray, values: list[str], lines: np.ndarray) -> np.ndarray:
-    unit_index = np.searchsorted(np.array([b for b, _, _ in _UNIT_BOUNDS[:-1]]), raw, side="right")
-    mixed = np.flatnonzero(unit_index != unit_index[0])
-    if mixed.size:
-        first_unit = _UNIT_BOUNDS[unit_index[0]][1]
-        row = int(mixed[0])
+    """Epoch s/ms/us or ISO-8601 with offset, as the first row shows; every row must agree. Result in ms."""
+    if not _INTEGER.match(values[0]):
+        micros = [_iso_micros(path, v, int(line)) for v, line in zip(values, lines, strict=True)]
+        return _exact_ms(path, np.array(micros, dtype=np.int64), lines)
+    is_integer = np.array([_INTEGER.match(v) is not None for v in values], dtype=bool)
+    raw = np.array([int(v) if ok else 0 for v, ok in zip(values, is_integer, strict=True)], dtype=np.int64)
+    unit = np.searchsorted(np.array([bound for bound, _, _ in _UNIT_BOUNDS[:-1]]), raw, side="right")
+    _, unit_name, micros_per_unit = _UNIT_BOUNDS[int(unit[0])]
+    mismatched = np.flatnonzero(~is_integer | (unit != unit[0]))
+    if mismatched.size:
+        row = int(mismatched[0])
         raise csv_row_error(
             path,
             int(lines[row]),
             "bad_timestamp",
-            f"ts {values[row].strip()!r} is not in the file's unit ({first_unit}, from line {lines[0]})",
+            f"ts {values[row].strip()!r} is not {unit_name} like the first row (line {lines[0]})",
         )
-    _, _, micros_per_unit = _UNIT_BOUNDS[unit_index[0]]
     return _exact_ms(path, raw * micros_per_unit, lines)
 
 
