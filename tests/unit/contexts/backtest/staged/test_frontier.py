@@ -80,3 +80,18 @@ def test_offer_reports_change_only_when_the_top_changes() -> None:
     assert frontier.offer(np.array([2]), np.array([[1.0, 0, 0, 0]]), _keys) is False
     assert frontier.offer(np.array([3]), np.array([[9.0, 0, 0, 0]]), _keys) is True
     assert frontier.ids.tolist() == [3, 0]
+
+
+def test_state_round_trip_is_bit_exact_and_keeps_ranking() -> None:
+    import json
+
+    frontier = Frontier(3, RankingSpec("profit_factor"))
+    metrics = np.array([[1.0, 2.0, np.inf, np.inf], [0.1, 0.2, 0.5, np.nan], [-0.0, 1e-300, -2.5, 1 / 3]])
+    frontier.offer(np.array([4, 5, 6]), metrics, _keys)
+    restored = Frontier.from_state(3, RankingSpec("profit_factor"), json.loads(json.dumps(frontier.to_state())))
+    assert restored.ids.tolist() == frontier.ids.tolist() == [4, 6, 5]
+    assert restored.metrics.tobytes() == frontier.metrics.tobytes()
+    assert restored.signature() == frontier.signature()
+    more = np.array([[0.0, 0.0, 0.0, 7.0]])
+    assert restored.offer(np.array([9]), more, _keys) == frontier.offer(np.array([9]), more, _keys)
+    assert restored.ids.tolist() == frontier.ids.tolist() == [4, 9, 6]

@@ -108,3 +108,20 @@ class Frontier:
     def signature(self) -> tuple[tuple[str, ...], bytes]:
         """Identity of the current top (keys and metric bits): equal signatures mean nothing to persist."""
         return tuple(str(k) for k in self.keys), self.metrics.tobytes()
+
+    def to_state(self) -> dict[str, list]:
+        """JSON-safe and bit-exact (metrics as float.hex, so NaN and inf survive), for job checkpoints."""
+        return {
+            "ids": [int(i) for i in self.ids],
+            "metrics": [[float(v).hex() for v in row] for row in self.metrics],
+            "keys": [str(k) for k in self.keys],
+        }
+
+    @classmethod
+    def from_state(cls, capacity: int, spec: RankingSpec, state: dict[str, list]) -> Frontier:
+        frontier = cls(capacity, spec)
+        frontier.ids = np.array(state["ids"], dtype=np.int64)
+        metrics = [[float.fromhex(v) for v in row] for row in state["metrics"]]
+        frontier.metrics = np.array(metrics, dtype=np.float64).reshape(-1, len(RANKING_METRICS))
+        frontier.keys = np.array(state["keys"], dtype=object)
+        return frontier
