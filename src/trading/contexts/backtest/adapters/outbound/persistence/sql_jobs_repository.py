@@ -251,9 +251,7 @@ class SqlJobsRepository(ABC):
 
         return self._with_lease("replace_top", job_id, worker_id, write)
 
-    def finish(
-        self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
-    ) -> bool:
+    def finish(self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None) -> bool:
         require_terminal(state)
 
         def write(cur: DbCursor, params: dict[str, Any]) -> None:
@@ -311,9 +309,7 @@ class SqlJobsRepository(ABC):
         self._count(method)
         return True
 
-    def _end(
-        self, cur: DbCursor, job_id: UUID, state: JobState, error: dict[str, Any] | None, now: datetime
-    ) -> int:
+    def _end(self, cur: DbCursor, job_id: UUID, state: JobState, error: dict[str, Any] | None, now: datetime) -> int:
         """Move an active job to an end state and drop its checkpoint (nothing resumes a finished job)."""
         stamp = self._encode_time(now)
         params = {

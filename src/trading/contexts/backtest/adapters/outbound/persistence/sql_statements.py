@@ -55,10 +55,7 @@ END_JOB = (
     f"WHERE id = :id AND {ACTIVE}{{guard}}"
 )
 DELETE_CHECKPOINT = "DELETE FROM backtest_job_checkpoints WHERE job_id = :id"
-HEARTBEAT = (
-    "UPDATE backtest_jobs SET lease_expires_at = :expires, heartbeat_at = :now "
-    f"WHERE id = :id AND {LEASE_HELD}"
-)
+HEARTBEAT = f"UPDATE backtest_jobs SET lease_expires_at = :expires, heartbeat_at = :now WHERE id = :id AND {LEASE_HELD}"
 UPDATE_PROGRESS = (
     "UPDATE backtest_jobs SET stage = :stage, processed = :processed, total = :total, updated_at = :now "
     f"WHERE id = :id AND {LEASE_HELD}"
@@ -89,12 +86,8 @@ UPSERT_TOP_ROW = (
 )
 DELETE_TOP_TAIL = "DELETE FROM backtest_job_top_variants WHERE job_id = :id AND rank > :count"
 SELECT_JOB_EXISTS = "SELECT 1 FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
-SELECT_TOP = (
-    f"SELECT {TOP_COLUMNS} FROM backtest_job_top_variants WHERE job_id = :id ORDER BY rank LIMIT :limit"
-)
-SELECT_CANCEL_FLAG = (
-    "SELECT cancel_requested_at IS NOT NULL OR state = 'cancelled' FROM backtest_jobs WHERE id = :id"
-)
+SELECT_TOP = f"SELECT {TOP_COLUMNS} FROM backtest_job_top_variants WHERE job_id = :id ORDER BY rank LIMIT :limit"
+SELECT_CANCEL_FLAG = "SELECT cancel_requested_at IS NOT NULL OR state = 'cancelled' FROM backtest_jobs WHERE id = :id"
 SELECT_APPLIED_MIGRATIONS = "SELECT version FROM schema_migrations"
 INSERT_APPLIED_MIGRATION = (
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:version, :name, :applied_at)"

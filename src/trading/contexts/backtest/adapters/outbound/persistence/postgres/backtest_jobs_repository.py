@@ -22,7 +22,6 @@ QUOTA_LOCK_NAMESPACE = 0x4A0B
 MIGRATION_LOCK_NAMESPACE = 0x4A0C
 
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
-_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
 class PostgresBacktestJobsRepository(SqlJobsRepository):
@@ -30,15 +29,11 @@ class PostgresBacktestJobsRepository(SqlJobsRepository):
     row_lock = " FOR UPDATE"
     claim_lock = " FOR UPDATE SKIP LOCKED"
 
-    def __init__(self, conninfo: str, now: Clock = utc_now, schema: str | None = None, max_pool_size: int = 8):
-        """`schema` pins search_path on every pooled connection (tests give each session its own)."""
+    def __init__(self, conninfo: str, now: Clock = utc_now, max_pool_size: int = 8) -> None:
+        """A schema other than `public` goes in the URL: `?options=-csearch_path%3Dname` (libpq applies it
+        to every pooled connection; tests give each session its own schema this way)."""
         super().__init__(now)
-        kwargs: dict[str, Any] = {}
-        if schema is not None:
-            if not _SCHEMA_NAME.match(schema):
-                raise ValueError(f"invalid schema name {schema!r}")
-            kwargs["options"] = f"-c search_path={schema}"
-        self._pool = ConnectionPool(conninfo, min_size=1, max_size=max_pool_size, kwargs=kwargs, open=True)
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=max_pool_size, open=True)
 
     def close(self) -> None:
         self._pool.close()
