@@ -4,7 +4,7 @@
 import { getJson, postJson } from "./api_client.js";
 import { TERMINAL_STATES, readJob, readJobPage, readRuntimeDefaults } from "./api_shapes.js";
 import { el, setChildren } from "./dom.js";
-import { formatCount, formatDateTime, metricLabel, shortKey } from "./format.js";
+import { formatCount, formatDateTime, metricLabel } from "./format.js";
 import { RankedTable } from "./ranked_table.js";
 import { createReportOpener } from "./variant_report.js";
 
@@ -57,7 +57,7 @@ function jobsTable(jobs) {
       el("thead", {}, el("tr", {}, ["Job", "State", "Stage", "Progress", "Created"].map((title) => el("th", { scope: "col" }, title)))),
       el("tbody", {}, jobs.map((job) =>
         el("tr", { dataset: { jobId: job.id } },
-          el("td", {}, el("a", { href: `/backtests/jobs/${encodeURIComponent(job.id)}` }, el("code", {}, shortKey(job.id)))),
+          el("td", {}, el("a", { href: `/backtests/jobs/${encodeURIComponent(job.id)}` }, el("code", {}, String(job.id).slice(0, 8)))),
           el("td", {}, stateBadge(job.state)),
           el("td", {}, job.stage || "–"),
           el("td", { class: "progress-cell" }, progressBar(job), el("span", { class: "muted" }, progressText(job))),

@@ -74,7 +74,27 @@ function legend(hasBenchmark) {
   );
 }
 
+const resizeWatchers = new WeakMap();
+
+// The chart is drawn for one pixel width; redraw it when its box changes width (rotation, resize).
+function redrawOnResize(container, draw) {
+  resizeWatchers.get(container)?.disconnect();
+  let width = container.clientWidth;
+  const watcher = new ResizeObserver(() => {
+    if (container.clientWidth === width || !container.isConnected) return;
+    width = container.clientWidth;
+    draw();
+  });
+  watcher.observe(container);
+  resizeWatchers.set(container, watcher);
+}
+
 export function renderEquityChart(container, series) {
+  drawEquityChart(container, series);
+  redrawOnResize(container, () => drawEquityChart(container, series));
+}
+
+function drawEquityChart(container, series) {
   const equity = series ? pickSeries(series, EQUITY_KEYS) : null;
   if (!equity || equity.length < 2) {
     setChildren(container, el("p", { class: "muted" }, "No equity curve in this report."));

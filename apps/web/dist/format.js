@@ -37,18 +37,13 @@ export function formatBytes(bytes) {
 
 export function toDate(value) {
   if (value === null || value === undefined || value === "") return null;
-  const date = typeof value === "number" ? new Date(value) : new Date(value);
+  const date = new Date(value);
   return Number.isNaN(date.getTime()) ? null : date;
 }
 
 export function formatDateTime(value) {
   const date = toDate(value);
   return date ? `${date.toISOString().slice(0, 16).replace("T", " ")} UTC` : "–";
-}
-
-export function formatShortDate(value) {
-  const date = toDate(value);
-  return date ? date.toISOString().slice(0, 10) : "";
 }
 
 export function shortKey(key) {

@@ -23,7 +23,7 @@ function describeRisk(risk) {
 }
 
 // One line per indicator ("sma(source=close, window=20) | long_threshold=30"), then the stops.
-export function describeVariant(payload) {
+function describeVariant(payload) {
   if (!payload) return [];
   const signals = payload.signal_params || {};
   const lines = (payload.indicator_selections || []).map((selection) => {

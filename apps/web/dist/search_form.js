@@ -75,7 +75,7 @@ export class SearchForm {
       addButton: form.querySelector("#add-indicator"),
       catalogue: indicators,
     });
-    if (indicators.length) this.indicators.add(indicators.some((i) => i.id === "sma") ? "sma" : indicators[0].id);
+    if (indicators.length) this.indicators.add((indicators.find((i) => /(^|\.)sma$/.test(i.id)) || indicators[0]).id);
     this.riskEditors = RISK_AXES.map(([name, label, initial]) => {
       const editor = createAxisEditor({ path: `risk.${name}`, name: label, kind: "risk", initial, allowOff: true });
       return [name, editor];

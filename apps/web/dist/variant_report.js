@@ -12,7 +12,7 @@ const TRADE_COLUMN_ORDER = [
   "gross_pnl", "net_pnl", "return_pct", "exit_reason",
 ];
 
-export class VariantReportCache {
+class VariantReportCache {
   constructor(fetchReport = (body) => postJson(REPORT_URL, body)) {
     this.fetchReport = fetchReport;
     this.reports = new Map();
@@ -34,7 +34,7 @@ export class VariantReportCache {
   }
 }
 
-export function reportRequest(runContext, payload, topTradesN) {
+function reportRequest(runContext, payload, topTradesN) {
   const body = { run_context: runContext, variant: payload, include_trades: true };
   if (topTradesN) body.top_trades_n = topTradesN;
   return body;
@@ -75,7 +75,7 @@ function tradesTable(trades) {
   );
 }
 
-export function renderVariantReport(container, report, title) {
+function renderVariantReport(container, report, title) {
   const chart = el("div", { class: "chart-box" });
   const total = report.trades_total ?? (report.trades || []).length;
   const shown = (report.trades || []).length;
@@ -92,7 +92,7 @@ export function renderVariantReport(container, report, title) {
   renderEquityChart(chart, report.equity);
 }
 
-export function renderReportError(container, title, error) {
+function renderReportError(container, title, error) {
   setChildren(container, el("h2", {}, title), el("p", { class: "error-text" }, error.message || String(error)));
   container.hidden = false;
 }

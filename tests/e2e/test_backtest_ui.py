@@ -1,0 +1,224 @@
+"""The web UI in a real browser against the real app and worker: sync search, lazy cached reports,
+ranking changes, field errors, jobs (success, cancel, not found vs disabled), screenshots."""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import BrowserPage, LiveApp, request_counter, save_screenshots
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+RUN_PATH = "/api/backtests"
+REPORT_PATH = "/api/backtests/variant-report"
+JOB_URL = re.compile(r".*/backtests/jobs/([0-9a-f-]{36})$")
+# A search big enough to still be running when the test cancels it (1m bars, ~90k base variants).
+BIG_JOB_REQUEST = {
+    "instrument_id": "1:BTCUSDT",
+    "timeframe": "1m",
+    "time_range": {"start": "2024-01-02T00:00:00Z", "end": "2024-02-14T00:00:00Z"},
+    "indicators": [
+        {"indicator_id": "ma.sma", "params": {"window": {"mode": "range", "start": 2, "stop_incl": 300, "step": 1}}},
+        {"indicator_id": "ma.ema", "params": {"window": {"mode": "range", "start": 2, "stop_incl": 300, "step": 1}}},
+    ],
+}
+
+
+def open_search(live_app: LiveApp, page: Page) -> None:
+    page.goto(f"{live_app.base_url}/backtests")
+    expect(page.locator("#preflight .stat-value").first).to_be_visible()
+
+
+def run_search(page: Page) -> dict:
+    with page.expect_response(lambda r: r.url.endswith(RUN_PATH) and r.request.method == "POST") as answer:
+        page.click("#run-search")
+    assert answer.value.ok, answer.value.text()
+    expect(page.locator("#run-search")).to_be_enabled()
+    return answer.value.json()
+
+
+def variant_keys(page: Page, table: str = "#results-table") -> list[str]:
+    return page.locator(f"{table} tbody tr").evaluate_all("rows => rows.map(r => r.dataset.variantKey)")
+
+
+def metric_column(page: Page, metric: str) -> list[float]:
+    texts = page.locator(f"#results-table td[data-metric='{metric}']").all_inner_texts()
+    return [math.nan if text in ("n/a", "inf") else float(text.replace(",", "")) for text in texts]
+
+
+def is_ordered(values: list[float], descending: bool) -> bool:
+    """NaN sorts last whatever the direction, like the server's ranking."""
+    finite = [v for v in values if not math.isnan(v)]
+    assert all(math.isnan(v) for v in values[len(finite) :]), values
+    return finite == sorted(finite, reverse=descending)
+
+
+def test_sync_search_shows_ranking_only_and_caches_reports(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    reports = request_counter(page, "POST", REPORT_PATH)
+    open_search(live_app, page)
+    save_screenshots(page, "backtests-form")
+
+    response = run_search(page)
+    rows = page.locator("#results-table tbody tr")
+    expect(rows).to_have_count(len(response["variants"]))
+    assert len(response["variants"]) > 1
+    assert variant_keys(page) == [v["variant_key"] for v in response["variants"]]
+    assert is_ordered(metric_column(page, "total_return_pct"), descending=True)
+    assert page.locator("#report").is_hidden() and reports == []
+
+    with page.expect_response(lambda r: r.url.endswith(REPORT_PATH)) as answer:
+        rows.nth(0).locator(".load-report").click()
+    report = answer.value.json()
+    expect(page.locator("#report h2")).to_have_text("Report · rank 1")
+    expect(page.locator("#report .metrics-table tr").first).to_be_visible()
+    expect(page.locator("#report .equity-chart .eq-line")).to_have_count(1)
+    assert report["variant_key"] == response["variants"][0]["variant_key"]
+    assert report["ranking_metrics"]["total_return_pct"] == pytest.approx(
+        response["variants"][0]["ranking_metrics"]["total_return_pct"], rel=1e-9
+    )
+    expect(page.locator("#report .trades-table tbody tr")).to_have_count(len(report["trades"]))
+
+    rows.nth(0).locator(".load-report").click()
+    page.wait_for_timeout(300)
+    assert len(reports) == 1, "a cached report must not be fetched again"
+
+    rows.nth(1).locator(".load-report").click()
+    expect(page.locator("#report h2")).to_have_text("Report · rank 2")
+    rows.nth(0).locator(".load-report").click()
+    expect(page.locator("#report h2")).to_have_text("Report · rank 1")
+    assert len(reports) == 2
+    save_screenshots(page, "backtests-report")
+    assert browser_page.errors == []
+
+
+def test_changing_the_ranking_metric_reruns_the_search(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    runs = request_counter(page, "POST", RUN_PATH)
+    open_search(live_app, page)
+    run_search(page)
+    by_return = variant_keys(page)
+
+    page.click("#advanced summary")
+    with page.expect_response(lambda r: r.url.endswith(RUN_PATH) and r.request.method == "POST") as answer:
+        page.select_option("#primary-metric", "max_drawdown_pct")
+    response = answer.value.json()
+    assert response["ranking"]["primary_metric"] == "max_drawdown_pct"
+    expect(page.locator("#results-table tbody tr").first).to_have_attribute(
+        "data-variant-key", response["variants"][0]["variant_key"]
+    )
+    by_drawdown = variant_keys(page)
+    assert by_drawdown != by_return
+    assert is_ordered(metric_column(page, "max_drawdown_pct"), descending=False)
+    assert len(runs) == 2
+
+    # A header click re-orders the view only: no request, and the rank column keeps the server's ranks.
+    page.click("button[data-sort-column='total_return_pct']")
+    assert is_ordered(metric_column(page, "total_return_pct"), descending=True)
+    ranks = [int(t) for t in page.locator("#results-table td.rank").all_inner_texts()]
+    assert sorted(ranks) == list(range(1, len(ranks) + 1)) and ranks != sorted(ranks)
+    page.wait_for_timeout(300)
+    assert len(runs) == 2
+    assert browser_page.errors == []
+
+
+def test_api_errors_appear_next_to_their_field(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    open_search(live_app, page)
+    window = page.locator("[data-field-path='indicators.0.params.window']")
+    window.locator(".axis-mode").select_option("explicit")
+    window.locator(".axis-values").fill("5, -3")
+    expect(window.locator(".field-error")).to_be_visible()
+    expect(page.locator("#banner")).to_be_hidden()
+
+    window.locator(".axis-values").fill("5, 10")
+    expect(window.locator(".field-error")).to_have_count(0)
+    expect(page.locator("#preflight .stat-value").first).to_have_text("2")
+
+
+def test_job_runs_to_success_and_loads_a_report(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    reports = request_counter(page, "POST", REPORT_PATH)
+    open_search(live_app, page)
+    page.click("#submit-job")
+    page.wait_for_url(JOB_URL)
+    match = JOB_URL.match(page.url)
+    assert match
+    job_id = match.group(1)
+    polls = request_counter(page, "GET", f"/api/backtests/jobs/{job_id}")
+
+    expect(page.locator("#job-status .state")).to_have_text("succeeded", timeout=90_000)
+    rows = page.locator("#job-top-table tbody tr")
+    expect(rows.first).to_be_visible()
+    expect(page.locator("#cancel-job")).to_be_hidden()
+    polls_at_end = len(polls)
+    page.wait_for_timeout(2500)
+    assert len(polls) == polls_at_end, "polling must stop once the job is terminal"
+
+    rows.nth(0).locator(".load-report").click()
+    expect(page.locator("#report .equity-chart .eq-line")).to_have_count(1)
+    rows.nth(0).locator(".load-report").click()
+    page.wait_for_timeout(300)
+    assert len(reports) == 1
+    save_screenshots(page, "job-details")
+
+    page.goto(f"{live_app.base_url}/backtests/jobs")
+    listed = page.locator(f"#jobs-table tr[data-job-id='{job_id}']")
+    expect(listed.locator(".state")).to_have_text("succeeded")
+    save_screenshots(page, "jobs-list")
+    listed.locator("a").click()
+    page.wait_for_url(f"**/backtests/jobs/{job_id}")
+    assert browser_page.errors == []
+
+
+def test_cancelling_a_running_job(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    with live_app.api() as api:
+        created = api.post("/api/backtests/jobs", json=BIG_JOB_REQUEST)
+    assert created.status_code == 201, created.text
+    page.goto(f"{live_app.base_url}/backtests/jobs/{created.json()['job_id']}")
+    expect(page.locator("#job-status .state")).to_have_text("running", timeout=60_000)
+    page.click("#cancel-job")
+    expect(page.locator("#job-status .state")).to_have_text("cancelled", timeout=60_000)
+    expect(page.locator("#cancel-job")).to_be_hidden()
+    assert browser_page.errors == []
+
+
+def test_unknown_job_and_disabled_jobs_are_told_apart(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    page.goto(f"{live_app.base_url}/backtests/jobs/{uuid.uuid4()}")
+    expect(page.locator(".notice-missing")).to_contain_text("Job not found")
+
+    disabled = '{"error":{"code":"jobs_disabled","message":"async jobs are disabled by configuration","details":[]}}'
+    page.route(
+        "**/api/backtests/jobs/**",
+        lambda route: route.fulfill(status=409, body=disabled, content_type="application/json"),
+    )
+    page.goto(f"{live_app.base_url}/backtests/jobs/{uuid.uuid4()}")
+    expect(page.locator(".notice-disabled")).to_contain_text("disabled")
+    expect(page.locator(".notice-missing")).to_have_count(0)
+
+
+def test_pure_helpers_in_the_browser(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    page.goto(f"{live_app.base_url}/backtests/jobs")
+    results = page.evaluate(
+        """async () => {
+            const errors = await import('/static/field_errors.js');
+            const axes = await import('/static/axis_editor.js');
+            const chart = await import('/static/equity_chart.js');
+            return [
+                errors.canonicalPath('body.indicators[0].params.window'),
+                axes.rangeCount(0.5, 4.0, 0.01),
+                axes.rangeCount(5, 200, 5),
+                chart.niceTicks(0, 100, 5),
+                chart.niceTicks(9876, 10234, 4),
+            ];
+        }"""
+    )
+    assert results == ["indicators.0.params.window", 351, 40, [0, 20, 40, 60, 80, 100], [9900, 10000, 10100, 10200]]
