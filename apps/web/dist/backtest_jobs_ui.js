@@ -73,8 +73,11 @@ function startListPage() {
   const cursors = [null]; // cursors[i] opens page i; keyset pagination only goes forward, so keep the trail
   let pageIndex = 0;
   let nextCursor = null;
+  let refreshTimer = null;
 
+  // While a listed job is still active, the page refreshes itself so its progress moves.
   const load = async () => {
+    clearTimeout(refreshTimer);
     const cursor = cursors[pageIndex];
     const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
     if (cursor) query.set("cursor", cursor);
@@ -82,6 +85,7 @@ function startListPage() {
       const page = readJobPage(await getJson(`/api/backtests/jobs?${query}`));
       nextCursor = page.nextCursor;
       setChildren(container, jobsTable(page.jobs));
+      if (page.jobs.some((job) => !TERMINAL_STATES.has(job.state))) refreshTimer = setTimeout(load, POLL_MS * 2);
     } catch (err) {
       nextCursor = null;
       renderLoadError(container, err);

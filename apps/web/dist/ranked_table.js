@@ -55,12 +55,16 @@ export class RankedTable {
     this.rows = [];
     this.ranking = { primary_metric: "total_return_pct", secondary_metric: null };
     this.sort = null;
+    this.signature = null;
   }
 
+  // Polling hands the same rows again and again; re-rendering them would reset the scroll position.
   setRows(rows, ranking) {
-    const rankingChanged = ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking);
+    const signature = JSON.stringify([ranking, (rows || []).map((row) => [row.variant_key, row.ranking_metrics])]);
+    if (signature === this.signature) return;
+    this.signature = signature;
+    if (ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking)) this.sort = null;
     if (ranking) this.ranking = ranking;
-    if (rankingChanged) this.sort = null;
     this.rows = rows || [];
     this.render();
   }
