@@ -1,6 +1,7 @@
 """The one close-fill position state machine. Ranking and reports both run `simulate_close_fill`, so
-their numbers can never diverge: the metric path passes `record=False` with empty buffers, the details
-path passes `record=True` with buffers sized by a first counting pass."""
+their numbers can never diverge: the metric path passes `None` for the trade and equity buffers (numba
+prunes the recording branches at compile time, so that specialisation is a tight loop), the details
+path passes buffers sized by a first, non-recording pass."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     SizingMode,
 )
 
-# Columns of the trade buffer written when `record` is true.
+# Columns of the trade buffer the details path passes in.
 TRADE_ENTRY_BAR = 0
 TRADE_EXIT_BAR = 1
 TRADE_SIDE = 2
@@ -74,6 +75,20 @@ def _direction_allowed(side: int, direction_mode: int) -> bool:
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _track_drawdown(
+    equity: float, peak_equity: float, min_equity_to_peak: float, check_ratio: float
+) -> tuple[float, float, float]:
+    """Running peak (branch-free) and lowest equity/peak ratio. The division runs only when the cheap
+    product check says the ratio may be a new low, which is rare; `check_ratio` is the lowest ratio
+    widened by the slack."""
+    peak_equity = max(peak_equity, equity)
+    if equity < peak_equity * check_ratio:
+        min_equity_to_peak = min(min_equity_to_peak, equity / peak_equity)
+        check_ratio = min_equity_to_peak * _DRAWDOWN_CHECK_SLACK
+    return peak_equity, min_equity_to_peak, check_ratio
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _ranking_metrics(
     final_equity: float,
     init_cash: float,
@@ -116,9 +131,8 @@ def simulate_close_fill(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
-    record: bool,
-    trades_out: npt.NDArray[np.float64],
-    equity_out: npt.NDArray[np.float64],
+    trades_out: npt.NDArray[np.float64] | None,
+    equity_out: npt.NDArray[np.float64] | None,
 ) -> tuple[float, float, float, float, int]:
     """Returns the four ranking metrics (RANKING_METRICS order) and the number of closed trades.
     `sl_pct` / `tp_pct` are human percents, NaN disables the stop. One position at most, so at most one
@@ -126,116 +140,119 @@ def simulate_close_fill(
     the entry comes after the exit, so a reversal or a stop followed by a new edge share one bar."""
     n = close.shape[0]
     last_bar = n - 1
-    sl_enabled = not math.isnan(sl_pct)
-    tp_enabled = not math.isnan(tp_pct)
     sl_fraction = sl_pct / 100.0
     tp_fraction = tp_pct / 100.0
 
     available = init_cash
     safe = 0.0
-    side = 0
-    signed_qty = 0.0
-    qty = 0.0
-    entry_price = 0.0
-    entry_amount = 0.0
-    entry_fee = 0.0
-    entry_bar = 0
-    sl_price = 0.0
-    tp_price = 0.0
-
     n_trades = 0
     win_sum = 0.0
     loss_sum = 0.0
+    equity = init_cash
     peak_equity = -math.inf
     min_equity_to_peak = 1.0
-    equity = init_cash
-    previous_signal = 0
+    drawdown_check_ratio = _DRAWDOWN_CHECK_SLACK
 
-    for t in range(n):
+    t = 0
+    while True:
+        # Flat from bar t on (after any exit at t): find the next entry edge. Equity stays `equity`,
+        # so the drawdown sees it once, unless bar t itself ends with an entry.
+        flat_from = t
+        previous_signal = int(signal[t - 1]) if t > 0 else 0
+        budget = 0.0
+        side = 0
+        while t < last_bar:
+            current_signal = int(signal[t])
+            if current_signal != previous_signal and _direction_allowed(current_signal, direction_mode):
+                budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
+                if budget > 0.0:
+                    side = current_signal
+                    break
+            if equity_out is not None:
+                equity_out[t] = equity
+            previous_signal = current_signal
+            t += 1
+        if side == 0 or t > flat_from:
+            peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
+                equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
+            )
+        if side == 0:
+            if equity_out is not None:
+                equity_out[t:] = equity
+            break
+
         price = close[t]
-        current_signal = int(signal[t])
+        entry_bar = t
+        entry_price = price * (1.0 + side * slippage_fraction)
+        qty = budget / (entry_price * (1.0 + fee_fraction))
+        signed_qty = side * qty
+        entry_amount = qty * entry_price
+        entry_fee = entry_amount * fee_fraction
+        available -= entry_amount + entry_fee
+        # Stop levels times the side, so one comparison serves longs and shorts; NaN never triggers.
+        signed_sl_level = side * entry_price * (1.0 - side * sl_fraction)
+        signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
+        equity_base = available + safe + entry_amount - signed_qty * entry_price
+
+        # In position from the entry close on; the first SL/TP check is on the next bar.
         exit_reason = -1
-        if side != 0:
-            if side > 0:
-                if sl_enabled and price <= sl_price:
-                    exit_reason = _EXIT_STOP_LOSS
-                elif tp_enabled and price >= tp_price:
-                    exit_reason = _EXIT_TAKE_PROFIT
-            elif sl_enabled and price >= sl_price:
+        while True:
+            equity = equity_base + signed_qty * price
+            peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
+                equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
+            )
+            if equity_out is not None:
+                equity_out[t] = equity
+            t += 1
+            price = close[t]
+            signed_price = side * price
+            current_signal = int(signal[t])
+            if signed_price <= signed_sl_level:
                 exit_reason = _EXIT_STOP_LOSS
-            elif tp_enabled and price <= tp_price:
+            elif signed_price >= signed_tp_level:
                 exit_reason = _EXIT_TAKE_PROFIT
-            if exit_reason < 0 and current_signal != side:
+            elif current_signal != side:
                 reverses = (
                     current_signal == -side
                     and t < last_bar
                     and _direction_allowed(current_signal, direction_mode)
                 )
                 exit_reason = _EXIT_REVERSE if reverses else _EXIT_SIGNAL
-            if exit_reason < 0 and t == last_bar:
+            elif t == last_bar:
                 exit_reason = _EXIT_END_OF_DATA
-        if exit_reason >= 0:
-            exit_price = price * (1.0 - side * slippage_fraction)
-            exit_fee = qty * exit_price * fee_fraction
-            gross_pnl = signed_qty * (exit_price - entry_price)
-            net_pnl = gross_pnl - entry_fee - exit_fee
-            available += entry_amount + gross_pnl - exit_fee
-            if net_pnl > 0.0:
-                win_sum += net_pnl
-                if sizing_mode == _PROFIT_LOCK:
-                    locked = net_pnl * safe_profit_fraction
-                    available -= locked
-                    safe += locked
-            elif net_pnl < 0.0:
-                loss_sum += net_pnl
-            if record:
-                row = trades_out[n_trades]
-                row[TRADE_ENTRY_BAR] = entry_bar
-                row[TRADE_EXIT_BAR] = t
-                row[TRADE_SIDE] = side
-                row[TRADE_ENTRY_PRICE] = entry_price
-                row[TRADE_EXIT_PRICE] = exit_price
-                row[TRADE_QTY] = qty
-                row[TRADE_ENTRY_FEE] = entry_fee
-                row[TRADE_EXIT_FEE] = exit_fee
-                row[TRADE_GROSS_PNL] = gross_pnl
-                row[TRADE_NET_PNL] = net_pnl
-                row[TRADE_ENTRY_AMOUNT] = entry_amount
-                row[TRADE_EXIT_REASON] = exit_reason
-                row[TRADE_ENTRY_SIGNAL_BAR] = entry_bar
-            n_trades += 1
-            side = 0
-            signed_qty = 0.0
-            qty = 0.0
-            entry_amount = 0.0
+            if exit_reason >= 0:
+                break
 
-        if (
-            side == 0
-            and t < last_bar
-            and current_signal != previous_signal
-            and _direction_allowed(current_signal, direction_mode)
-        ):
-            budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
-            if budget > 0.0:
-                side = current_signal
-                entry_price = price * (1.0 + side * slippage_fraction)
-                qty = budget / (entry_price * (1.0 + fee_fraction))
-                signed_qty = side * qty
-                entry_amount = qty * entry_price
-                entry_fee = entry_amount * fee_fraction
-                available -= entry_amount + entry_fee
-                entry_bar = t
-                sl_price = entry_price * (1.0 - side * sl_fraction)
-                tp_price = entry_price * (1.0 + side * tp_fraction)
-
-        equity = available + safe + entry_amount + signed_qty * (price - entry_price)
-        if equity > peak_equity:
-            peak_equity = equity
-        elif equity < min_equity_to_peak * peak_equity * _DRAWDOWN_CHECK_SLACK:
-            min_equity_to_peak = min(min_equity_to_peak, equity / peak_equity)
-        if record:
-            equity_out[t] = equity
-        previous_signal = current_signal
+        exit_price = price * (1.0 - side * slippage_fraction)
+        exit_fee = qty * exit_price * fee_fraction
+        gross_pnl = signed_qty * (exit_price - entry_price)
+        net_pnl = gross_pnl - entry_fee - exit_fee
+        available += entry_amount + gross_pnl - exit_fee
+        if net_pnl > 0.0:
+            win_sum += net_pnl
+            if sizing_mode == _PROFIT_LOCK:
+                locked = net_pnl * safe_profit_fraction
+                available -= locked
+                safe += locked
+        elif net_pnl < 0.0:
+            loss_sum += net_pnl
+        if trades_out is not None:
+            row = trades_out[n_trades]
+            row[TRADE_ENTRY_BAR] = entry_bar
+            row[TRADE_EXIT_BAR] = t
+            row[TRADE_SIDE] = side
+            row[TRADE_ENTRY_PRICE] = entry_price
+            row[TRADE_EXIT_PRICE] = exit_price
+            row[TRADE_QTY] = qty
+            row[TRADE_ENTRY_FEE] = entry_fee
+            row[TRADE_EXIT_FEE] = exit_fee
+            row[TRADE_GROSS_PNL] = gross_pnl
+            row[TRADE_NET_PNL] = net_pnl
+            row[TRADE_ENTRY_AMOUNT] = entry_amount
+            row[TRADE_EXIT_REASON] = exit_reason
+            row[TRADE_ENTRY_SIGNAL_BAR] = entry_bar
+        n_trades += 1
+        equity = available + safe
 
     total_return, max_drawdown, romd, profit_factor = _ranking_metrics(
         equity, init_cash, min_equity_to_peak, n_trades, win_sum, loss_sum
@@ -258,17 +275,15 @@ def simulate_close_fill_recorded(
     slippage_fraction: float,
 ) -> tuple[tuple[float, float, float, float, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Counts the trades first so the recording pass writes into exactly sized buffers."""
-    no_trades = np.empty((0, TRADE_FIELDS), dtype=np.float64)
-    no_equity = np.empty(0, dtype=np.float64)
     counted = simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, False, no_trades, no_equity,
+        safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
     )
     trades = np.empty((counted[4], TRADE_FIELDS), dtype=np.float64)
     equity = np.empty(close.shape[0], dtype=np.float64)
     recorded = simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, True, trades, equity,
+        safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity,
     )
     return recorded, trades, equity
 

@@ -8,7 +8,6 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
-    TRADE_FIELDS,
     execution_scalars,
     simulate_close_fill,
     simulate_close_fill_recorded,
@@ -41,12 +40,10 @@ def _score_block_kernel(
     slippage_fraction: float,
     out: FloatArray,
 ) -> None:
-    no_trades = np.empty((0, TRADE_FIELDS), dtype=np.float64)
-    no_equity = np.empty(0, dtype=np.float64)
     for v in prange(sig_idx.shape[0]):
         metrics = simulate_close_fill(
             close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
-            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, False, no_trades, no_equity,
+            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
         )
         out[v, 0] = metrics[0]
         out[v, 1] = metrics[1]

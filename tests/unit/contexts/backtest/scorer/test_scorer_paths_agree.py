@@ -1,0 +1,102 @@
+"""The batched metric kernel, the single-variant metric call and the details path give bit-identical
+ranking metrics, whatever the thread count."""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+import numpy.typing as npt
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
+    score_block_metric,
+    score_variant_metric,
+    score_variant_with_details,
+)
+from trading.contexts.backtest.domain.value_objects.execution import (
+    RANKING_METRICS,
+    ExecutionParams,
+    RankingMetrics,
+    RiskParams,
+)
+
+stop_pct = st.one_of(st.none(), st.floats(min_value=0.2, max_value=15.0))
+executions = st.builds(
+    ExecutionParams,
+    direction_mode=st.sampled_from(["long_only", "short_only", "long_short"]),
+    sizing_mode=st.sampled_from(["all_in", "fixed_quote", "strategy_compound_profit_lock"]),
+    init_cash_quote=st.floats(min_value=100.0, max_value=1e6),
+    fixed_quote=st.floats(min_value=10.0, max_value=5e4),
+    safe_profit_percent=st.floats(min_value=0.0, max_value=100.0),
+    fee_pct=st.floats(min_value=0.0, max_value=0.5),
+    slippage_pct=st.floats(min_value=0.0, max_value=0.2),
+)
+
+
+def bits(values: npt.NDArray[np.float64]) -> npt.NDArray[np.uint64]:
+    return np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
+
+
+def as_row(metrics: RankingMetrics) -> npt.NDArray[np.float64]:
+    return np.array([getattr(metrics, name) for name in RANKING_METRICS])
+
+
+def random_market(seed: int, n_bars: int, n_rows: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.int8]]:
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.02, n_bars)))
+    # Persistent signals: each bar keeps the previous value with probability 0.8.
+    fresh = rng.integers(-1, 2, size=(n_rows, n_bars)).astype(np.int8)
+    keep = rng.random((n_rows, n_bars)) < 0.8
+    signals = fresh.copy()
+    for t in range(1, n_bars):
+        signals[:, t] = np.where(keep[:, t], signals[:, t - 1], fresh[:, t])
+    return close, signals
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    n_bars=st.integers(min_value=1, max_value=300),
+    risks=st.lists(st.tuples(stop_pct, stop_pct), min_size=1, max_size=4),
+    execution=executions,
+)
+def test_block_single_and_details_metrics_are_bit_identical(
+    seed: int, n_bars: int, risks: list[tuple[float | None, float | None]], execution: ExecutionParams
+) -> None:
+    close, signals = random_market(seed, n_bars, n_rows=3)
+    risk_params = [RiskParams(sl, tp) for sl, tp in risks]
+    sig_idx = np.repeat(np.arange(3, dtype=np.int64), len(risk_params))
+    stops = np.array([risk.as_floats() for risk in risk_params] * 3)
+    block = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    ts_ms = np.arange(n_bars, dtype=np.int64) * 60_000
+    for v, row in enumerate(sig_idx):
+        risk = risk_params[v % len(risk_params)]
+        single = as_row(score_variant_metric(close, signals[row], risk, execution))
+        details = score_variant_with_details(ts_ms, close, signals[row], risk, execution)
+        np.testing.assert_array_equal(bits(block[v]), bits(single))
+        np.testing.assert_array_equal(bits(block[v]), bits(as_row(details.metrics)))
+        final_return = (details.equity[-1] / execution.init_cash_quote - 1.0) * 100.0
+        assert final_return == details.metrics.total_return_pct
+        assert len(details.trades) == 0 or details.trades.exit_bar[-1] <= n_bars - 1
+
+
+def test_block_metrics_do_not_depend_on_thread_count() -> None:
+    close, signals = random_market(7, 2_000, n_rows=16)
+    sig_idx = np.repeat(np.arange(16, dtype=np.int64), 4)
+    sl = np.tile([math.nan, 1.0, 2.5, math.nan], 16)
+    tp = np.tile([math.nan, math.nan, 4.0, 3.0], 16)
+    execution = ExecutionParams(fee_pct=0.1, slippage_pct=0.02)
+    previous = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one_thread = score_block_metric(close, signals, sig_idx, sl, tp, execution)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
+        two_threads = score_block_metric(close, signals, sig_idx, sl, tp, execution)
+    finally:
+        numba.set_num_threads(previous)
+    np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
+    assert np.isfinite(one_thread[:, 0]).all()
+    assert len(np.unique(one_thread[:, 0])) > 16
