@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import quote
 from uuid import uuid4
 
@@ -34,9 +35,12 @@ def with_search_path(url: str, schema: str) -> str:
     return f"{url}{separator}options={quote(f'-csearch_path={schema} -csynchronous_commit=off')}"
 
 
-@pytest.fixture(scope="session")
-def pg_schema_url() -> Iterator[str]:
-    """A database URL pinned to a fresh schema that lives for this test session."""
+@contextmanager
+def temporary_schema() -> Iterator[str]:
+    """A fresh schema on the test server, dropped on exit; yields the URL pinned to it.
+
+    Skips the calling test, naming the reason, when the server cannot be reached.
+    """
     url = server_url()
     try:
         admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
@@ -49,3 +53,10 @@ def pg_schema_url() -> Iterator[str]:
             yield with_search_path(url, schema)
         finally:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+@pytest.fixture(scope="session")
+def pg_schema_url() -> Iterator[str]:
+    """A database URL pinned to a fresh schema that lives for this test session."""
+    with temporary_schema() as url:
+        yield url

@@ -174,6 +174,15 @@ def test_checkpoint_round_trips_is_overwritten_and_dropped_at_the_end(store: Sto
     assert store.repo.load_checkpoint(job.id) is None
 
 
+def test_checkpoint_keeps_non_finite_floats(store: Store) -> None:
+    job = running_job(store)
+    assert store.repo.save_checkpoint(job.id, "w1", {"frontier": [[math.inf, -math.inf, math.nan, 0.1]]})
+    loaded = store.repo.load_checkpoint(job.id)
+    assert loaded is not None
+    pf, rmd, nan, tenth = loaded["frontier"][0]
+    assert (pf, rmd, tenth) == (math.inf, -math.inf, 0.1) and math.isnan(nan)
+
+
 def test_top_round_trips_exactly_including_non_finite_metrics(store: Store) -> None:
     job = running_job(store)
     rows = top(4)

@@ -3,6 +3,7 @@ row-lock clause and how timestamps, ids and JSON are stored."""
 
 from __future__ import annotations
 
+import json
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
@@ -229,7 +230,7 @@ class SqlJobsRepository(ABC):
 
     def save_checkpoint(self, job_id: UUID, worker_id: str, checkpoint: dict[str, Any]) -> bool:
         def write(cur: DbCursor, params: dict[str, Any]) -> None:
-            self._exec(cur, q.UPSERT_CHECKPOINT, params | {"checkpoint": canonical_dumps(checkpoint)})
+            self._exec(cur, q.UPSERT_CHECKPOINT, params | {"checkpoint": _checkpoint_text(checkpoint)})
 
         return self._with_lease("save_checkpoint", job_id, worker_id, write)
 
@@ -237,7 +238,7 @@ class SqlJobsRepository(ABC):
         with self._read() as cur:
             self._exec(cur, q.SELECT_CHECKPOINT, {"id": self._encode_id(job_id)})
             row = cur.fetchone()
-        return None if row is None else self._decode_json(row[0])
+        return None if row is None else json.loads(row[0])
 
     def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
         ranks = [row.rank for row in rows]
@@ -371,6 +372,11 @@ def _top_params(row: JobTopRow) -> dict[str, Any]:
         "ranking_metrics_json": canonical_dumps(encode_metrics(row.ranking_metrics)),
         "payload_json": canonical_dumps(row.payload),
     }
+
+
+def _checkpoint_text(checkpoint: dict[str, Any]) -> str:
+    """Python's JSON dialect (inf/NaN allowed): a checkpoint may hold raw metrics, and only Python reads it."""
+    return json.dumps(checkpoint, separators=(",", ":"), sort_keys=True)
 
 
 def _attempts_exhausted(job: BacktestJob, max_attempts: int) -> dict[str, Any]:

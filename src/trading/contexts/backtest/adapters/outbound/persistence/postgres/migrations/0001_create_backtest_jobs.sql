@@ -43,6 +43,6 @@ CREATE TABLE backtest_job_top_variants (
 
 CREATE TABLE backtest_job_checkpoints (
     job_id uuid PRIMARY KEY REFERENCES backtest_jobs (id) ON DELETE CASCADE,
-    checkpoint_json jsonb NOT NULL,
+    checkpoint_json text NOT NULL,  -- opaque to SQL; Python JSON so inf/NaN survive
     updated_at timestamptz NOT NULL
 );
