@@ -1,0 +1,77 @@
+"""The FastAPI app: built once from ApiSettings, serving the API and (when present) the web UI."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from apps.api.dto.catalog import IndicatorListing
+from apps.api.errors import install_error_handlers
+from apps.api.routes import backtest_jobs, backtests, catalog
+from apps.api.settings import ApiSettings, settings_from_env
+from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
+from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
+from trading.contexts.indicators.adapters.outbound.compute_numba.registry import default_registry
+from trading.contexts.indicators.application.services.catalogue import list_indicators
+
+WEB_DIST_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
+WEB_ROUTES_MODULE = "apps.web.routes"
+
+
+def _open_jobs_store(settings: ApiSettings) -> BacktestJobsRepository | None:
+    """None when jobs are disabled by config: the jobs endpoints then answer `jobs_disabled`."""
+    if not settings.backtest_config.jobs.enabled:
+        return None
+    repository = open_jobs_repository(settings.database_url)
+    if settings.migrate_on_startup:
+        repository.migrate()
+    return repository
+
+
+def _include_web_ui(app: FastAPI) -> None:
+    """The web UI plugs in by existing: `apps.web.routes.router` (pages) and `apps/web/dist` (at /static)."""
+    try:
+        from apps.web.routes import router as web_router
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("apps.web", WEB_ROUTES_MODULE):
+            raise
+    else:
+        app.include_router(web_router)
+    if WEB_DIST_DIR.is_dir():
+        app.mount("/static", StaticFiles(directory=WEB_DIST_DIR), name="static")
+
+
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    """Without settings, reads them from the environment (TRADING_ENV, TRADING_DATA_DIR, ...)."""
+    settings = settings or settings_from_env()
+    jobs_store = _open_jobs_store(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        if jobs_store is not None:
+            jobs_store.close()
+
+    app = FastAPI(
+        title="Trading backtest API",
+        version="1",
+        summary="Staged grid-search backtests: sync runs, async jobs, variant reports.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.backtest_context = BacktestContext(data_dir=str(settings.data_dir), config=settings.backtest_config)
+    app.state.indicator_catalogue = [
+        IndicatorListing.model_validate(entry)
+        for entry in list_indicators(default_registry(), settings.indicator_defaults)
+    ]
+    app.state.jobs_repository = jobs_store
+    install_error_handlers(app)
+    for module in (backtests, backtest_jobs, catalog):
+        app.include_router(module.router)
+    _include_web_ui(app)
+    return app

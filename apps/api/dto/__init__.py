@@ -1,0 +1,1 @@
+"""Wire shapes of the API (request and response models)."""

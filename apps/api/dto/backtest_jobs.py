@@ -1,0 +1,128 @@
+"""Wire shapes of the jobs endpoints, and the mapping from stored jobs to them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel
+
+from trading.contexts.backtest.application.dto.run_backtest import (
+    RankingRequest,
+    RunBacktestRequest,
+    RunContext,
+    VariantPayload,
+)
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
+from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
+
+
+class JobCreatedResponse(BaseModel):
+    job_id: UUID
+    state: JobState
+
+
+class JobRequestSummary(BaseModel):
+    indicator_ids: list[str]
+    ranking: RankingRequest
+    top_k: int | None
+    preselect: int | None
+
+
+class JobResponse(BaseModel):
+    """`run_context` plus a top row's `payload` is exactly a variant-report request."""
+
+    job_id: UUID
+    state: JobState
+    stage: str | None
+    processed: int
+    total: int
+    attempt: int
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    cancel_requested_at: datetime | None
+    error: dict[str, Any] | None
+    run_context: RunContext
+    request_summary: JobRequestSummary
+
+
+class JobListResponse(BaseModel):
+    """Newest first; pass `next_cursor` back as `cursor` for the next page (null on the last page)."""
+
+    items: list[JobResponse]
+    next_cursor: str | None
+
+
+class JobTopRowResponse(BaseModel):
+    rank: int
+    variant_key: str
+    indicator_variant_key: str
+    variant_index: int
+    total_return_pct: float | None
+    ranking_metrics: dict[str, float | None]
+    payload: VariantPayload
+
+
+class JobTopResponse(BaseModel):
+    """Ranking summary rows only; reports come from `POST /api/backtests/variant-report`."""
+
+    job_id: UUID
+    state: JobState
+    rows: list[JobTopRowResponse]
+
+
+def job_response(job: BacktestJob) -> JobResponse:
+    request = RunBacktestRequest.model_validate(job.request_json)
+    return JobResponse(
+        job_id=job.id,
+        state=job.state,
+        stage=job.stage,
+        processed=job.processed,
+        total=job.total,
+        attempt=job.attempt,
+        created_at=job.created_at,
+        updated_at=job.updated_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        cancel_requested_at=job.cancel_requested_at,
+        error=job.error_json,
+        run_context=RunContext(
+            instrument_id=request.instrument_id,
+            timeframe=request.timeframe,
+            time_range=request.time_range,
+            warmup_bars=request.warmup_bars,
+        ),
+        request_summary=JobRequestSummary(
+            indicator_ids=[indicator.indicator_id for indicator in request.indicators],
+            ranking=request.ranking,
+            top_k=request.top_k,
+            preselect=request.preselect,
+        ),
+    )
+
+
+def job_list_response(page: BacktestJobPage) -> JobListResponse:
+    return JobListResponse(items=[job_response(job) for job in page.jobs], next_cursor=page.next_cursor)
+
+
+def job_top_response(job: BacktestJob, rows: list[JobTopRow]) -> JobTopResponse:
+    """Rows keep the stored rank order."""
+    return JobTopResponse(
+        job_id=job.id,
+        state=job.state,
+        rows=[
+            JobTopRowResponse(
+                rank=row.rank,
+                variant_key=row.variant_key,
+                indicator_variant_key=row.indicator_variant_key,
+                variant_index=row.variant_index,
+                total_return_pct=row.total_return_pct,
+                ranking_metrics=dict(row.ranking_metrics),
+                payload=VariantPayload.model_validate(row.payload),
+            )
+            for row in rows
+        ],
+    )

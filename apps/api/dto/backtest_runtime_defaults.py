@@ -1,0 +1,43 @@
+"""Shape of `GET /api/backtests/runtime-defaults`: what the UI prefills and which metrics it may offer."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
+
+
+class AllowedMetric(BaseModel):
+    name: RankingMetricName
+    direction: Literal["asc", "desc"]
+
+
+class RankingDefaults(BaseModel):
+    primary_metric_default: RankingMetricName
+    secondary_metric_default: RankingMetricName | None
+    allowed_metrics: list[AllowedMetric]
+
+
+class JobsDefaults(BaseModel):
+    enabled: bool
+    top_k_persisted_default: int
+    max_active_jobs_per_user: int
+
+
+class RuntimeDefaultsResponse(BaseModel):
+    """Keys the application adds later pass through unchanged (extra="allow")."""
+
+    model_config = ConfigDict(extra="allow")
+
+    warmup_bars_default: int
+    top_k_default: int
+    preselect_default: int
+    top_trades_n_default: int
+    ranking: RankingDefaults
+    execution: dict[str, Any]
+    guards: dict[str, int]
+    sync_deadline_seconds: float
+    jobs: JobsDefaults
+    eager_top_reports_enabled: bool

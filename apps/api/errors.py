@@ -1,0 +1,150 @@
+"""Every failure leaves the API in one shape: `{"error": {"code", "message", "details": [...]}}`.
+
+Request validation, DomainError, routing errors (404/405) and unexpected exceptions all map to
+DomainError.payload(), so clients and the UI parse one format and show details next to fields.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import pydantic_core
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from trading.shared.errors import DomainError, ErrorDetail
+
+logger = logging.getLogger("apps.api")
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+}
+_VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+class ErrorDetailBody(BaseModel):
+    path: str
+    code: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Guards may add extra keys (e.g. the requested vs allowed numbers)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+    details: list[ErrorDetailBody]
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses=` entries declaring the error shape for the given statuses."""
+    return {status: {"model": ErrorResponse, "description": "Error"} for status in statuses}
+
+
+class ErrorJSONResponse(JSONResponse):
+    """Non-finite floats become null, so an error payload is always valid JSON."""
+
+    def render(self, content: Any) -> bytes:
+        return pydantic_core.to_json(content, inf_nan_mode="null")
+
+
+def error_response(error: DomainError) -> ErrorJSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
+
+
+def loc_path(loc: Sequence[int | str]) -> str:
+    """`("body", "indicators", 0, "params", "window")` -> `body.indicators[0].params.window`."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _message(error: dict[str, Any]) -> str:
+    message = str(error.get("msg", ""))
+    for prefix in _VALUE_ERROR_PREFIXES:
+        message = message.removeprefix(prefix)
+    return message
+
+
+def validation_error(errors: Sequence[Any]) -> DomainError:
+    details = [
+        ErrorDetail(loc_path(err.get("loc", ())), str(err.get("type", "invalid")), _message(err)) for err in errors
+    ]
+    noun = "problem" if len(details) == 1 else "problems"
+    return DomainError("validation_error", f"the request is invalid ({len(details)} {noun})", details=details)
+
+
+def internal_error() -> DomainError:
+    return DomainError("internal_error", "unexpected server error; it has been logged", status=500)
+
+
+async def _on_domain_error(_: Request, exc: Exception) -> ErrorJSONResponse:
+    assert isinstance(exc, DomainError)
+    return error_response(exc)
+
+
+async def _on_validation_error(_: Request, exc: Exception) -> ErrorJSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return error_response(validation_error(exc.errors()))
+
+
+async def _on_http_error(_: Request, exc: Exception) -> ErrorJSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "internal_error" if exc.status_code >= 500 else "http_error")
+    response = error_response(DomainError(code, str(exc.detail), status=exc.status_code))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+class InternalErrorMiddleware:
+    """Turns an unexpected exception into a logged 500 with the error shape (no traceback leaks)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            if started:
+                raise
+            await error_response(internal_error())(scope, receive, send)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_middleware(InternalErrorMiddleware)

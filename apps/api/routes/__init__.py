@@ -1,0 +1,1 @@
+"""Endpoint groups, one router per module."""

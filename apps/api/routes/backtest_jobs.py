@@ -1,0 +1,109 @@
+"""Async job endpoints: submit, list, read, live top, cancel. Every read is scoped to the caller."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from apps.api.dependencies import Context, CurrentUser, JobsRepository, UseCases
+from apps.api.dto.backtest_jobs import (
+    JobCreatedResponse,
+    JobListResponse,
+    JobResponse,
+    JobTopResponse,
+    job_list_response,
+    job_response,
+    job_top_response,
+)
+from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
+from apps.api.errors import error_responses
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
+from trading.shared.errors import DomainError, ErrorDetail
+
+MAX_PAGE_SIZE = 100
+MAX_TOP_LIMIT = 10_000
+
+router = APIRouter(
+    prefix="/api/backtests/jobs", tags=["backtest-jobs"], responses=error_responses(401, 404, 409, 422, 500)
+)
+
+
+def job_not_found(job_id: str) -> DomainError:
+    return DomainError("job_not_found", f"no job {job_id!r} for this user", status=404)
+
+
+def _owned_job(jobs: JobsRepository, job_id: str, user: str) -> BacktestJob:
+    """Malformed ids, unknown ids and other users' jobs all answer the same 404."""
+    try:
+        parsed = UUID(job_id)
+    except ValueError:
+        raise job_not_found(job_id) from None
+    job = jobs.get_job(parsed, user)
+    if job is None:
+        raise job_not_found(job_id)
+    return job
+
+
+def _problem_error(problem: dict[str, Any]) -> DomainError:
+    """A preflight problem is a guard error's payload; this rebuilds the error (code, numbers and all)."""
+    details = [ErrorDetail(d["path"], d["code"], d["message"]) for d in problem.get("details", [])]
+    extra = {key: value for key, value in problem.items() if key not in ("code", "message", "details")}
+    return DomainError(str(problem["code"]), str(problem["message"]), details=details, extra=extra)
+
+
+def require_fits(preflight: PreflightResponse) -> None:
+    """A job is enqueued only when the guards accept it, so it cannot fail on them later."""
+    if preflight.fits:
+        return
+    errors = [_problem_error(problem) for problem in preflight.problems]
+    if len(errors) == 1:
+        raise errors[0]
+    details = [
+        detail for error in errors for detail in error.details or [ErrorDetail("body", error.code, error.message)]
+    ]
+    message = "; ".join(error.message for error in errors) or "the search exceeds the configured guards"
+    raise DomainError("guards_exceeded", message, details=details)
+
+
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(429))
+def create_job(
+    body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
+) -> JobCreatedResponse:
+    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota."""
+    require_fits(cases.preflight(body, ctx))
+    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)
+    return JobCreatedResponse(job_id=job.id, state=job.state)
+
+
+@router.get("", response_model=JobListResponse)
+def list_jobs(
+    user: CurrentUser,
+    jobs: JobsRepository,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> JobListResponse:
+    return job_list_response(jobs.list_jobs(user, limit, cursor))
+
+
+@router.get("/{job_id}", response_model=JobResponse)
+def get_job(job_id: str, user: CurrentUser, jobs: JobsRepository) -> JobResponse:
+    return job_response(_owned_job(jobs, job_id, user))
+
+
+@router.get("/{job_id}/top", response_model=JobTopResponse)
+def get_job_top(
+    job_id: str, user: CurrentUser, jobs: JobsRepository, limit: Annotated[int, Query(ge=1, le=MAX_TOP_LIMIT)] = 100
+) -> JobTopResponse:
+    job = _owned_job(jobs, job_id, user)
+    return job_top_response(job, jobs.get_top(job.id, user, limit) or [])
+
+
+@router.post("/{job_id}/cancel", response_model=JobResponse)
+def cancel_job(job_id: str, user: CurrentUser, jobs: JobsRepository) -> JobResponse:
+    """Idempotent: queued jobs end now, running ones stop at the next batch, terminal ones stay as they are."""
+    job = jobs.request_cancel(_owned_job(jobs, job_id, user).id, user)
+    if job is None:
+        raise job_not_found(job_id)
+    return job_response(job)

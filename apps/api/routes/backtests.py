@@ -1,0 +1,72 @@
+"""Sync backtest endpoints: run (summary only), preflight, one variant's report, runtime defaults."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
+
+from apps.api.dependencies import Context, CurrentUser, UseCases
+from apps.api.dto.backtest_runtime_defaults import RuntimeDefaultsResponse
+from apps.api.dto.backtests import (
+    PreflightResponse,
+    RunBacktestRequest,
+    RunBacktestResponse,
+    VariantReportRequest,
+    VariantReportResponse,
+)
+from apps.api.errors import error_responses
+
+DISCONNECT_POLL_SECONDS = 0.2
+
+router = APIRouter(prefix="/api/backtests", tags=["backtests"], responses=error_responses(401, 404, 422, 500))
+
+
+async def _stop_on_disconnect(request: Request, stop: threading.Event) -> None:
+    while not await request.is_disconnected():
+        await asyncio.sleep(DISCONNECT_POLL_SECONDS)
+    stop.set()
+
+
+@router.post("", response_model=RunBacktestResponse)
+async def run_backtest_sync(
+    body: RunBacktestRequest, request: Request, _user: CurrentUser, ctx: Context, cases: UseCases
+) -> RunBacktestResponse:
+    """Staged search in a worker thread (the event loop stays free); variants come back in rank order.
+
+    A client disconnect stops the search; past `sync.sync_deadline_seconds` it fails with
+    `sync_deadline_exceeded` (run it as a job instead).
+    """
+    stop = threading.Event()
+    watcher = asyncio.create_task(_stop_on_disconnect(request, stop))
+    try:
+        return await run_in_threadpool(
+            cases.run, body, ctx, should_stop=stop.is_set, deadline_seconds=ctx.config.sync.sync_deadline_seconds
+        )
+    finally:
+        stop.set()
+        watcher.cancel()
+
+
+@router.post("/preflight", response_model=PreflightResponse)
+def preflight_backtest(
+    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+) -> PreflightResponse:
+    """Variant counts and memory estimate, no compute; `fits` says whether the guards would accept it."""
+    return cases.preflight(body, ctx)
+
+
+@router.post("/variant-report", response_model=VariantReportResponse)
+def variant_report(
+    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+) -> VariantReportResponse:
+    """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
+    return cases.report(body, ctx)
+
+
+@router.get("/runtime-defaults", response_model=RuntimeDefaultsResponse)
+def runtime_defaults(_user: CurrentUser, ctx: Context, cases: UseCases) -> RuntimeDefaultsResponse:
+    """The effective defaults, allowed ranking metrics and guard limits the UI prefills from."""
+    return RuntimeDefaultsResponse.model_validate(cases.defaults(ctx))
