@@ -16,6 +16,7 @@ import numba
 import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
+from numba.core import config as numba_config
 
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
@@ -116,7 +117,7 @@ def main() -> None:
         f"change_prob={args.change_prob}"
     )
     for threads in (1, 2):
-        numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
+        numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))
         ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, args.repeats)
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
 

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from numba.core import config as numba_config
 
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
     score_block_metric,
@@ -93,7 +94,7 @@ def test_block_metrics_do_not_depend_on_thread_count() -> None:
     try:
         numba.set_num_threads(1)
         one_thread = score_block_metric(close, signals, sig_idx, sl, tp, execution)
-        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
+        numba.set_num_threads(min(2, numba_config.NUMBA_NUM_THREADS))
         two_threads = score_block_metric(close, signals, sig_idx, sl, tp, execution)
     finally:
         numba.set_num_threads(previous)
