@@ -1,4 +1,4 @@
-"""`trading candles ...` end to end through the real `trading` app and a temp data directory."""
+"""`trading candles ...` end to end: the Typer sub-app against a temp data directory."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from apps.cli.main import app
+from apps.cli.candles import app
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
 
@@ -18,7 +18,7 @@ runner = CliRunner()
 
 
 def _run(data_dir: Path, *args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, ["candles", *args], env={"TRADING_DATA_DIR": str(data_dir), "TRADING_ENV": "test"})
+    result = runner.invoke(app, list(args), env={"TRADING_DATA_DIR": str(data_dir), "TRADING_ENV": "test"})
     return result.exit_code, result.stdout, result.stderr
 
 

@@ -71,13 +71,13 @@ def test_range_read_opens_only_the_overlapping_month_files(
 ) -> None:
     _write(store, "1:BTCUSDT", synthesize_1m(JAN, (APR - JAN) // MINUTE_MS, seed=2))
     opened: list[str] = []
-    real_read_table = pq.read_table
+    real_parquet_file = pq.ParquetFile
 
-    def recording_read_table(source: Path, **kwargs: object) -> object:
+    def recording_parquet_file(source: Path) -> pq.ParquetFile:
         opened.append(Path(source).name)
-        return real_read_table(source, **kwargs)  # type: ignore[arg-type]
+        return real_parquet_file(source)
 
-    monkeypatch.setattr(pq, "read_table", recording_read_table)
+    monkeypatch.setattr(pq, "ParquetFile", recording_parquet_file)
     feb = store.read_1m("1:BTCUSDT", FEB, MAR)
     assert opened == ["2024-02.parquet"]
     assert feb["ts"].shape[0] == 29 * 1440  # 2024 is a leap year

@@ -66,7 +66,8 @@ def load_timeline(
     buckets = rollup(store.read_1m(instrument_id, read_start, grid_end), bucket_ms)
     if not np.any(buckets["ts"] >= target_start):
         raise _no_data(instrument_id, timeframe, start_ms, end_ms)
-    prev_close = store.last_close_before(instrument_id, read_start)
+    starts_empty = buckets["ts"][0] > read_start
+    prev_close = store.last_close_before(instrument_id, read_start) if starts_empty else None
     dense = densify(buckets, bucket_ms, read_start, grid_end, prev_close)
     bars = dense.bars
 

@@ -50,6 +50,7 @@ def take(bars: Ohlcv, index: np.ndarray | slice) -> Ohlcv:
 
 
 def concat(parts: list[Ohlcv]) -> Ohlcv:
+    """Always new arrays, even for a single part (so callers own what they get)."""
     if not parts:
         return empty_ohlcv()
     return make_ohlcv(*(np.concatenate([p[name] for p in parts]) for name in COLUMNS))

@@ -51,6 +51,8 @@ def densify(bars: Ohlcv, bucket_ms: int, grid_start: int, grid_end: int, prev_cl
     else:
         return DenseBars(bars, np.zeros(0, dtype=bool))
     n = max(0, -(-(grid_end - first) // bucket_ms))
+    if ts.shape[0] == n and first == ts[0]:
+        return DenseBars(bars, np.zeros(n, dtype=bool))  # already dense: every slot has a real bar
     slot = (ts - first) // bucket_ms
     present = np.zeros(n, dtype=bool)
     present[slot] = True
