@@ -55,8 +55,9 @@ def load_indicator_defaults(registry: IndicatorRegistry, path: Path | None = Non
     limits = GuardLimits(parsed.guards.max_variants_per_indicator, parsed.guards.max_compute_bytes)
     for indicator_id in registry.ids():
         key = f"indicators.{indicator_id}"
+        as_request = {"indicator_id": indicator_id, **defaults.grids[indicator_id]}
         try:
-            grid = build_indicator_grid({"indicator_id": indicator_id}, registry, defaults, key)
+            grid = build_indicator_grid(as_request, registry, IndicatorDefaults(), key)
             enforce_grid_guards([grid], parsed.guards.reference_bars, limits)
         except DomainError as exc:
             problems = [f"{d.path}: {d.message}" for d in exc.details] or [f"{key}: {exc.message}"]
