@@ -86,6 +86,7 @@ def test_list_pages_newest_first_without_gaps_or_duplicates_even_for_equal_creat
         if page.next_cursor is None:
             break
         cursor = page.next_cursor
+        store.repo.create_job("alice", REQUEST, max_active_jobs=100)  # newer jobs never shift later pages
 
     assert [j.id for j in seen] == [j.id for j in expected]
     assert (len(seen), pages) == (12, 3)
