@@ -2,10 +2,11 @@
 
 import typer
 
-from apps.cli import candles, db
+from apps.cli import candles, db, indicators
 
 app = typer.Typer(no_args_is_help=True, help="Staged grid-search backtesting platform.")
 app.add_typer(candles.app, name="candles")
+app.add_typer(indicators.app, name="indicators")
 app.add_typer(db.app, name="db")
 
 

@@ -1,0 +1,29 @@
+"""`trading indicators check|list`: exit codes and the key named on a bad config."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from apps.cli.indicators import app
+
+
+def test_check_and_list_on_shipped_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADING_ENV", "test")
+    checked = CliRunner().invoke(app, ["check"])
+    assert checked.exit_code == 0
+    assert "ok: default grids for 20 indicators" in checked.output
+    listed = CliRunner().invoke(app, ["list", "--json"])
+    assert listed.exit_code == 0
+    assert [entry["id"] for entry in json.loads(listed.output)][:2] == ["ma.dema", "ma.ema"]
+
+
+def test_bad_config_exits_1_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text("guards: {max_variants_per_indicator: 1, max_compute_bytes: 1, reference_bars: 1}\nindicators: {}\n")
+    result = CliRunner().invoke(app, ["check", "--config", str(bad)])
+    assert result.exit_code == 1
+    assert "indicators.ma.sma: missing" in result.output
