@@ -1,24 +1,42 @@
-"""Entry points the API, CLI and worker call. (Being implemented: signatures are final.)"""
+"""Entry points the API, CLI and worker call: sync search, preflight, one variant's report, defaults."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numba
+import numpy as np
+
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
 from trading.contexts.backtest.application.dto.run_backtest import (
     PreflightResponse,
+    RankingConfig,
     RunBacktestRequest,
     RunBacktestResponse,
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
+from trading.contexts.backtest.application.services.frontier import Frontier
+from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
+from trading.contexts.backtest.application.services.staged_runner_v1 import (
+    PreparedSearch,
+    SearchPlan,
+    plan_search,
+    prepare_search,
+    ranked_variants,
+)
+from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
+from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.shared.errors import DomainError
 
 
 @dataclass(frozen=True)
 class ProgressEvent:
-    stage: str  # "setup" | "stage_a" | "stage_b" | "done"
+    stage: str  # "setup" | "stage_a" | "stage_b"
     processed: int
     total: int
 
@@ -34,6 +52,39 @@ class BacktestContext:
     data_dir: str
     config: BacktestRuntimeConfig
 
+    def store(self) -> CandleStore:
+        return CandleStore(self.data_dir)
+
+
+def limit_numba_threads(config: BacktestRuntimeConfig) -> None:
+    """Numba's thread count is per calling thread; set it where the kernels will run."""
+    numba.set_num_threads(max(1, min(config.cpu.max_numba_threads, numba.config.NUMBA_NUM_THREADS)))  # type: ignore[attr-defined]
+
+
+class SyncObserver:
+    """Progress to the caller; stops at the next chunk when the caller asks or the deadline passes."""
+
+    def __init__(
+        self, progress: ProgressCallback | None, should_stop: StopCheck | None, deadline_at: float | None
+    ) -> None:
+        self._progress = progress
+        self._should_stop = should_stop
+        self._deadline_at = deadline_at
+
+    @property
+    def deadline_passed(self) -> bool:
+        return self._deadline_at is not None and time.monotonic() > self._deadline_at
+
+    def on_progress(self, stage: str, processed: int, total: int) -> None:
+        if self._progress is not None:
+            self._progress(ProgressEvent(stage, processed, total))
+
+    def should_stop(self) -> bool:
+        return self.deadline_passed or (self._should_stop is not None and self._should_stop())
+
+    def on_stage_b_chunk(self, frontier: Frontier, next_variant_index: int) -> None:
+        """Sync runs keep the frontier in memory only."""
+
 
 def run_backtest(
     request: RunBacktestRequest,
@@ -44,16 +95,149 @@ def run_backtest(
     deadline_seconds: float | None = None,
 ) -> RunBacktestResponse:
     """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped."""
-    raise NotImplementedError
+    started = time.perf_counter()
+    deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
+    observer = SyncObserver(progress, should_stop, deadline_at)
+    plan = plan_search(request, ctx.store(), ctx.config)
+    plan.raise_problems()
+    limit_numba_threads(ctx.config)
+    prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
+    try:
+        stage_a_started = time.perf_counter()
+        shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
+        stage_b_started = time.perf_counter()
+        frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
+    except SearchStopped:
+        raise _stopped_error(observer, deadline_seconds, plan) from None
+    finished = time.perf_counter()
+    variants = ranked_variants(prepared, shortlist, frontier)
+    if ctx.config.reporting.eager_top_reports_enabled:
+        for variant in variants:
+            report = _report_for(
+                prepared, int(variant.variant_index), shortlist, ctx.config.reporting.top_trades_n_default
+            )
+            variant.report = report.model_dump(include={"rows", "table_md", "trades"})
+    return RunBacktestResponse(
+        variants=variants,
+        stage_a_variants_total=plan.sizes.stage_a,
+        stage_b_variants_total=plan.sizes.stage_b,
+        ranking=RankingConfig(primary_metric=plan.spec.primary, secondary_metric=plan.spec.secondary),
+        timings={
+            "setup_seconds": round(stage_a_started - started, 6),
+            "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
+            "stage_b_seconds": round(finished - stage_b_started, 6),
+            "total_seconds": round(time.perf_counter() - started, 6),
+        },
+        bars=plan.bars(),
+        signal_pairs_skipped=prepared.signal_pairs_skipped,
+    )
+
+
+def _stopped_error(observer: SyncObserver, deadline_seconds: float | None, plan: SearchPlan) -> DomainError:
+    if observer.deadline_passed:
+        return DomainError(
+            "sync_deadline_exceeded",
+            f"the search did not finish within the sync deadline of {deadline_seconds:g} s "
+            f"({plan.sizes.stage_a:,} Stage A and {plan.sizes.stage_b:,} Stage B variants); "
+            "run it as a job (POST /api/backtests/jobs) instead",
+            status=422,
+            extra={"deadline_seconds": deadline_seconds, "stage_b_variants_total": plan.sizes.stage_b},
+        )
+    return DomainError("cancelled", "the search was cancelled", status=409)
 
 
 def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> PreflightResponse:
-    raise NotImplementedError
+    """Counts and memory estimate; guard breaches are listed, not raised, so a form can show them."""
+    plan = plan_search(request, ctx.store(), ctx.config)
+    guards = ctx.config.guards
+    return PreflightResponse(
+        stage_a_variants_total=plan.sizes.stage_a,
+        stage_b_variants_total=plan.sizes.stage_b,
+        risk_variants_total=plan.sizes.risk,
+        preselect=plan.sizes.preselect,
+        top_k=plan.sizes.top_k,
+        estimated_memory_bytes=plan.memory_bytes,
+        max_compute_bytes_total=guards.max_compute_bytes_total,
+        max_variants_per_compute=guards.max_variants_per_compute,
+        bars=plan.bars(),
+        fits=not plan.problems,
+        problems=[problem.payload()["error"] for problem in plan.problems],
+    )
 
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:
-    raise NotImplementedError
+    """Recomputes one explicit variant with the details path (the only caller of it besides eager mode)."""
+    run = RunBacktestRequest(
+        instrument_id=request.run_context.instrument_id,
+        timeframe=request.run_context.timeframe,
+        time_range=request.run_context.time_range,
+        warmup_bars=request.run_context.warmup_bars,
+        variant=request.variant,
+    )
+    plan = plan_search(run, ctx.store(), ctx.config)
+    if plan.sizes.stage_a != 1 or plan.sizes.risk != 1:
+        raise DomainError(
+            "validation_error",
+            "the variant payload must name exactly one value for every axis",
+            details=[],
+            extra={"variants_described": plan.sizes.stage_a * plan.sizes.risk},
+        )
+    limit_numba_threads(ctx.config)
+    prepared = prepare_search(plan)
+    shortlist = np.zeros(1, dtype=np.int64)
+    top_n = request.top_trades_n or ctx.config.reporting.top_trades_n_default
+    return _report_for(prepared, 0, shortlist, top_n if request.include_trades else 0)
+
+
+def _report_for(
+    prepared: PreparedSearch, variant_index: int, shortlist: np.ndarray, top_trades_n: int
+) -> VariantReportResponse:
+    from trading.contexts.backtest.application.services.reporting_service_v1 import build_report
+
+    plan = prepared.plan
+    n_risk = plan.risk.size
+    base_id = int(shortlist[variant_index // n_risk])
+    risk = plan.risk_values[variant_index % n_risk]
+    rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
+    timeline = plan.timeline
+    details = score_variant_with_details(
+        timeline.ts_ms[timeline.target_start :], prepared.core.close, rows[row_idx[0]], risk, plan.execution
+    )
+    report = build_report(details, plan.request.time_range.start, plan.request.time_range.end, top_trades_n)
+    return VariantReportResponse(
+        variant_key=prepared.identities.variant_keys(np.array([base_id]), np.array([variant_index % n_risk]))[0],
+        indicator_variant_key=prepared.identities.indicator_variant_key(base_id),
+        ranking_metrics={k: (v if np.isfinite(v) else None) for k, v in details.metrics.as_dict().items()},
+        rows=report.rows,
+        table_md=report.table_md,
+        trades=report.trades,
+        trades_total=report.trades_total,
+        equity=report.equity,
+        bars=plan.bars(),
+    )
 
 
 def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
-    raise NotImplementedError
+    config = ctx.config
+    return {
+        "warmup_bars_default": config.warmup_bars_default,
+        "top_k_default": config.top_k_default,
+        "preselect_default": config.preselect_default,
+        "top_trades_n_default": config.reporting.top_trades_n_default,
+        "ranking": {
+            "primary_metric_default": config.ranking.primary_metric_default,
+            "secondary_metric_default": config.ranking.secondary_metric_default,
+            "allowed_metrics": [
+                {"name": name, "direction": "desc" if METRIC_DESCENDING[name] else "asc"} for name in RANKING_METRICS
+            ],
+        },
+        "execution": config.execution.model_dump(),
+        "guards": config.guards.model_dump(),
+        "sync_deadline_seconds": config.sync.sync_deadline_seconds,
+        "jobs": {
+            "enabled": config.jobs.enabled,
+            "top_k_persisted_default": config.jobs.top_k_persisted_default,
+            "max_active_jobs_per_user": config.jobs.max_active_jobs_per_user,
+        },
+        "eager_top_reports_enabled": config.reporting.eager_top_reports_enabled,
+    }
