@@ -28,6 +28,7 @@ from trading.contexts.market_data.domain.ohlcv import (
 
 DATA_DIR_VAR = "TRADING_DATA_DIR"
 _NUMPY_TYPES = {name: np.dtype(np.int64 if name == "ts" else np.float64) for name in COLUMNS}
+_ENCODINGS = {name: "DELTA_BINARY_PACKED" if name == "ts" else "BYTE_STREAM_SPLIT" for name in COLUMNS}
 _SCHEMA = pa.schema([(name, pa.from_numpy_dtype(dtype)) for name, dtype in _NUMPY_TYPES.items()])
 
 
@@ -183,8 +184,7 @@ def _write_atomic(path: Path, bars: Ohlcv) -> None:
             compression="zstd",
             compression_level=1,
             use_dictionary=False,
-            use_byte_stream_split=list(COLUMNS[1:]),
-            column_encoding={"ts": "DELTA_BINARY_PACKED"},
+            column_encoding=_ENCODINGS,
         )
         os.replace(temp, path)
     finally:
