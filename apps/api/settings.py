@@ -2,8 +2,9 @@
 
 Environment: `TRADING_ENV` (dev|test|prod; picks `configs/<env>/`), `TRADING_CONFIG_DIR` (moves the config
 tree), `TRADING_DATA_DIR` (candle store and the embedded job database; default `./data`),
-`TRADING_DATABASE_URL` (job store; default a SQLite file in the data dir). Auth is configured by the
-identity context (see `trading.contexts.identity`).
+`TRADING_DATABASE_URL` (job store; default a SQLite file in the data dir). Config files of the env:
+backtest.yaml, indicators.yaml and the optional auth.yaml (bearer tokens stored as SHA-256; absent = auth
+off, every request is the local user).
 """
 
 from __future__ import annotations
@@ -12,19 +13,21 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from pydantic import BaseModel, ConfigDict
 
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import (
     BacktestRuntimeConfig,
     load_backtest_config,
 )
 from trading.contexts.backtest.adapters.outbound.persistence.factory import default_jobs_database_url
-from trading.contexts.identity.domain.auth_settings import AuthSettings, parse_auth_settings
+from trading.contexts.identity.domain.auth_settings import AuthSettings
 from trading.contexts.indicators.adapters.outbound.compute_numba.registry import default_registry
 from trading.contexts.indicators.adapters.outbound.config.indicators_config import load_indicator_defaults
 from trading.contexts.indicators.application.dto.indicator_defaults import IndicatorDefaults
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
-from trading.shared.config_paths import DEFAULT_ENV, ENV_VAR, config_dir
+from trading.shared.config_paths import DEFAULT_ENV, ENV_VAR, config_dir, load_config_model
+
+AUTH_CONFIG_NAME = "auth.yaml"
 
 
 @dataclass(frozen=True)
@@ -40,13 +43,16 @@ class ApiSettings:
     migrate_on_startup: bool
 
 
+class _AuthFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auth: AuthSettings = AuthSettings()
+
+
 def load_auth_settings() -> AuthSettings:
-    """The `auth:` section of `configs/<env>/auth.yaml`; no file means auth off (the single local user)."""
-    path = config_dir() / "auth.yaml"
-    if not path.is_file():
-        return AuthSettings()
-    raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return parse_auth_settings(raw.get("auth"))
+    """`configs/<env>/auth.yaml` (`auth: {enabled, tokens: [{user_id, token_sha256}]}`); no file = auth off."""
+    path = config_dir() / AUTH_CONFIG_NAME
+    return load_config_model(path, _AuthFile).auth if path.is_file() else AuthSettings()
 
 
 def settings_from_env() -> ApiSettings:
