@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 TIE_TOLERANCE = 1e-14
+RESIDUE_GUARD = 1e-6
 
 
 @njit(cache=True)
@@ -75,52 +76,64 @@ def rolling_extreme_into(x: np.ndarray, window: int, sign: float, out: np.ndarra
 
 
 @njit(cache=True)
+def _window_moments(x: np.ndarray, last: int, window: int) -> tuple[float, float, float, float]:
+    """Exact two-pass restart: (mean, sum of deviations, sum of squared deviations, largest square)."""
+    mean = 0.0
+    for j in range(last - window + 1, last + 1):
+        mean += x[j]
+    mean /= window
+    dev_sum = 0.0
+    dev_sq_sum = 0.0
+    peak = 0.0
+    for j in range(last - window + 1, last + 1):
+        dev = x[j] - mean
+        dev_sum += dev
+        dev_sq_sum += dev * dev
+        peak = max(peak, dev * dev)
+    return mean, dev_sum, dev_sq_sum, peak
+
+
+@njit(cache=True)
 def rolling_mean_std_into(x: np.ndarray, window: int, mean_out: np.ndarray, std_out: np.ndarray) -> None:
     """Trailing mean and population std over `window` valid bars.
 
-    Sums of deviations from an anchor (the window mean, re-taken exactly every `window` bars) keep
-    the variance free of the cancellation a raw sum of squares suffers; a window of identical
-    values is detected directly so it yields exactly zero.
+    Rolling sums of deviations from an anchor (the exact window mean, re-taken every `window` bars)
+    avoid the cancellation of a raw sum of squares. Their rounding residue scales with the largest
+    squared deviation since the last restart, so a calm window after a volatile stretch (variance
+    below RESIDUE_GUARD * window * that square) triggers an exact restart; relative error stays
+    ~1e-12. A window whose bar-to-bar changes are all rounding residue (`negligible`, e.g. hl2 of
+    different bars with the same decimal value) is flat: std exactly 0.
     """
-    anchor = 0.0
-    dev_sum = 0.0
-    dev_sq_sum = 0.0
+    anchor = dev_sum = dev_sq_sum = peak = 0.0
     run = 0
     same = 0
     for i in range(x.shape[0]):
         value = x[i]
+        mean_out[i] = np.nan
+        std_out[i] = np.nan
         if math.isnan(value):
             run = 0
-            mean_out[i] = np.nan
-            std_out[i] = np.nan
             continue
         run += 1
-        same = same + 1 if run > 1 and value == x[i - 1] else 1
+        same = same + 1 if run > 1 and negligible(value - x[i - 1], abs(value) + abs(x[i - 1])) else 1
         if run < window:
-            mean_out[i] = np.nan
-            std_out[i] = np.nan
             continue
-        if (run - window) % window == 0:
-            anchor = 0.0
-            for j in range(i - window + 1, i + 1):
-                anchor += x[j]
-            anchor /= window
-            dev_sum = 0.0
-            dev_sq_sum = 0.0
-            for j in range(i - window + 1, i + 1):
-                dev = x[j] - anchor
-                dev_sum += dev
-                dev_sq_sum += dev * dev
+        fresh = (run - window) % window == 0
+        if fresh:
+            anchor, dev_sum, dev_sq_sum, peak = _window_moments(x, i, window)
         else:
             dev_in = value - anchor
             dev_out = x[i - window] - anchor
             dev_sum += dev_in - dev_out
             dev_sq_sum += dev_in * dev_in - dev_out * dev_out
+            peak = max(peak, dev_in * dev_in, dev_out * dev_out)
         if same >= window:
             mean_out[i] = value
             std_out[i] = 0.0
             continue
-        mean_dev = dev_sum / window
-        variance = dev_sq_sum / window - mean_dev * mean_dev
-        mean_out[i] = anchor + mean_dev
+        variance = dev_sq_sum / window - (dev_sum / window) ** 2
+        if not fresh and variance < RESIDUE_GUARD * window * peak:
+            anchor, dev_sum, dev_sq_sum, peak = _window_moments(x, i, window)
+            variance = dev_sq_sum / window - (dev_sum / window) ** 2
+        mean_out[i] = anchor + dev_sum / window
         std_out[i] = math.sqrt(variance) if variance > 0.0 else 0.0

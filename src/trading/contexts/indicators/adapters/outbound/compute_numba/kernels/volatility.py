@@ -3,8 +3,10 @@
 NaN policy: a bar is missing when any input the kernel reads is NaN. Output is NaN until enough
 valid history; every window touching a missing bar is NaN; after a gap ATR restarts its SMA seed
 as if the series began at the first bar after the gap (TA-Lib would propagate NaN forever).
-Degenerate cases: a window of identical values has stddev exactly 0 (like TA-Lib); %B of a
-zero-width band is NaN (0/0).
+Degenerate cases: a flat window (bar-to-bar changes all rounding residue) has stddev exactly 0;
+%B is NaN when the band width is zero or rounding residue against the basis (0/0). TA-Lib differs
+only there: it leaves ~1e-14 noise in the std of such windows, so its bands give a finite %B made
+of rounding noise.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 from numba import njit, prange
 
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels._rolling import (
+    negligible,
     rolling_mean_std_into,
 )
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels.ma import rma_into
@@ -73,5 +76,5 @@ def bbands_percent_b(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarr
             offset = std[i] * nbdev[j]
             lower = mean[i] - offset
             width = (mean[i] + offset) - lower
-            out[j, i] = (src[i] - lower) / width if width != 0.0 else np.nan
+            out[j, i] = np.nan if negligible(width, abs(mean[i])) else (src[i] - lower) / width
     return out
