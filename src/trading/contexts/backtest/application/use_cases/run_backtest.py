@@ -21,6 +21,9 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 )
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.frontier import Frontier
+from trading.contexts.backtest.application.services.reporting_service_v1 import (
+    build_variant_report as build_report_body,
+)
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     PreparedSearch,
@@ -192,8 +195,6 @@ def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) ->
 def _report_for(
     prepared: PreparedSearch, variant_index: int, shortlist: np.ndarray, top_trades_n: int
 ) -> VariantReportResponse:
-    from trading.contexts.backtest.application.services.reporting_service_v1 import build_report
-
     plan = prepared.plan
     n_risk = plan.risk.size
     base_id = int(shortlist[variant_index // n_risk])
@@ -203,15 +204,21 @@ def _report_for(
     details = score_variant_with_details(
         timeline.ts_ms[timeline.target_start :], prepared.core.close, rows[row_idx[0]], risk, plan.execution
     )
-    report = build_report(details, plan.request.time_range.start, plan.request.time_range.end, top_trades_n)
+    report = build_report_body(
+        details,
+        start_ms=plan.request.time_range.start_ms,
+        end_ms=plan.request.time_range.end_ms,
+        include_trades=top_trades_n > 0,
+        trades_limit=top_trades_n,
+    )
     return VariantReportResponse(
         variant_key=prepared.identities.variant_keys(np.array([base_id]), np.array([variant_index % n_risk]))[0],
         indicator_variant_key=prepared.identities.indicator_variant_key(base_id),
         ranking_metrics={k: (v if np.isfinite(v) else None) for k, v in details.metrics.as_dict().items()},
         rows=report.rows,
         table_md=report.table_md,
-        trades=report.trades,
-        trades_total=report.trades_total,
+        trades=report.trades or [],
+        trades_total=len(details.trades),
         equity=report.equity,
         bars=plan.bars(),
     )
