@@ -12,6 +12,7 @@ import numpy.typing as npt
 from numba import njit
 
 from trading.contexts.backtest.domain.entities.trade_log import ExitReason, TradeLog
+from trading.contexts.backtest.domain.services.drawdown_ratio import return_over_drawdown
 from trading.contexts.backtest.domain.value_objects.execution import (
     DIRECTION_CODES,
     SIZING_CODES,
@@ -48,6 +49,8 @@ _EXIT_END_OF_DATA = int(ExitReason.END_OF_DATA)
 
 # Relative slack of the cheap drawdown pre-check; far above one rounding error, so no bar is missed.
 _DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
+
+_return_over_drawdown = njit(cache=True, nogil=True, inline="always")(return_over_drawdown)
 
 ExecutionScalars = tuple[int, int, float, float, float, float, float]
 
@@ -99,14 +102,7 @@ def _ranking_metrics(
 ) -> tuple[float, float, float, float]:
     total_return_pct = (final_equity / init_cash - 1.0) * 100.0
     max_drawdown_pct = (1.0 - min_equity_to_peak) * 100.0
-    if max_drawdown_pct > 0.0:
-        return_over_max_drawdown = total_return_pct / max_drawdown_pct
-    elif total_return_pct > 0.0:
-        return_over_max_drawdown = math.inf
-    elif total_return_pct == 0.0:
-        return_over_max_drawdown = 0.0
-    else:
-        return_over_max_drawdown = math.nan
+    return_over_max_drawdown = _return_over_drawdown(total_return_pct, max_drawdown_pct)
     if n_trades == 0:
         profit_factor = math.nan
     elif loss_sum < 0.0:

@@ -1,0 +1,86 @@
+"""Variant report from the details path: metrics table rows, Markdown table, trade list and a
+plot-sized equity curve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from trading.contexts.backtest.application.services.report_table_formatter import (
+    ReportRow,
+    iso_utc,
+    markdown_table,
+    metric_rows,
+)
+from trading.contexts.backtest.domain.entities.trade_log import EXIT_REASON_NAMES, TradeLog
+from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
+from trading.contexts.backtest.domain.services.equity_downsampling import min_max_downsample_indices
+from trading.contexts.backtest.domain.services.report_metrics import compute_report_metrics
+
+MAX_EQUITY_POINTS = 2_000
+
+
+@dataclass(frozen=True)
+class VariantReport:
+    """`trades` is None when the caller did not ask for trades; `equity` holds `ts_ms` and `equity`
+    lists of equal length."""
+
+    rows: list[ReportRow]
+    table_md: str
+    trades: list[dict[str, Any]] | None
+    equity: dict[str, list[Any]]
+
+
+def trade_rows(trades: TradeLog, ts_ms: np.ndarray, limit: int | None = None) -> list[dict[str, Any]]:
+    """Trades in time order as JSON-ready dicts; `limit` keeps the first `limit` of them."""
+    count = len(trades) if limit is None else min(limit, len(trades))
+    return_pct = trades.return_pct
+    fees = trades.fees
+    return [
+        {
+            "entry_time": iso_utc(int(ts_ms[trades.entry_bar[i]])),
+            "exit_time": iso_utc(int(ts_ms[trades.exit_bar[i]])),
+            "entry_bar": int(trades.entry_bar[i]),
+            "exit_bar": int(trades.exit_bar[i]),
+            "side": "long" if trades.side[i] > 0 else "short",
+            "entry_price": float(trades.entry_price[i]),
+            "exit_price": float(trades.exit_price[i]),
+            "qty": float(trades.qty[i]),
+            "fees": float(fees[i]),
+            "gross_pnl": float(trades.gross_pnl[i]),
+            "net_pnl": float(trades.net_pnl[i]),
+            "return_pct": float(return_pct[i]),
+            "exit_reason": EXIT_REASON_NAMES[int(trades.exit_reason[i])],
+            "entry_signal_bar": int(trades.entry_signal_bar[i]),
+        }
+        for i in range(count)
+    ]
+
+
+def equity_points(details: VariantScoreDetails, max_points: int = MAX_EQUITY_POINTS) -> dict[str, list[Any]]:
+    keep = min_max_downsample_indices(details.equity, max_points)
+    return {
+        "ts_ms": [int(ts) for ts in details.ts_ms[keep]],
+        "equity": [float(value) for value in details.equity[keep]],
+    }
+
+
+def build_variant_report(
+    details: VariantScoreDetails,
+    *,
+    start_ms: int,
+    end_ms: int,
+    include_trades: bool = True,
+    trades_limit: int | None = None,
+    max_equity_points: int = MAX_EQUITY_POINTS,
+) -> VariantReport:
+    """`start_ms` / `end_ms`: the request's half-open time range (Start, End and Duration rows)."""
+    rows = metric_rows(compute_report_metrics(details, start_ms, end_ms))
+    return VariantReport(
+        rows=rows,
+        table_md=markdown_table(rows),
+        trades=trade_rows(details.trades, details.ts_ms, trades_limit) if include_trades else None,
+        equity=equity_points(details, max_equity_points),
+    )
