@@ -53,10 +53,10 @@ def _iso(ts_ms: int) -> str:
 
 
 def _report(result: IngestResult) -> None:
-    typer.echo(
-        f"wrote {result.rows} bars for {result.instrument_id} "
-        f"[{_iso(result.first_ts_ms)} .. {_iso(result.last_ts_ms)}] from {result.source}"
-    )
+    span = ""
+    if result.first_ts_ms is not None and result.last_ts_ms is not None:
+        span = f" [{_iso(result.first_ts_ms)} .. {_iso(result.last_ts_ms)}]"
+    typer.echo(f"wrote {result.rows} bars for {result.instrument_id}{span} from {result.source}")
 
 
 def _parse_start(text: str) -> int:

@@ -69,6 +69,13 @@ def test_import_and_bad_input_exit_codes(tmp_path: Path) -> None:
     assert CandleStore(tmp_path).read_1m("2:ETHUSDT", 0, 2**62)["close"].tolist() == [1.5]
 
 
+def test_synth_that_drops_every_bar_writes_nothing(tmp_path: Path) -> None:
+    code, out, _ = _run(tmp_path, "synth", "-i", "1:BTCUSDT", "--start", "2024-01-01", "--bars", "1",
+                        "--gap-fraction", "0.6")
+    assert code == 0 and out.strip() == "wrote 0 bars for 1:BTCUSDT from synth:seed=42"
+    assert CandleStore(tmp_path).list_instruments() == []
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

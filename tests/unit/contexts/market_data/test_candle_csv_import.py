@@ -45,6 +45,12 @@ GOLDEN = [
     ("generic reordered header", _generic([str(T0 + k * M) for k in range(3)]), "csv:generic"),
     ("binance ms", _binance([T0 + k * M for k in range(3)]), "csv:binance"),
     ("binance us", _binance([(T0 + k * M) * 1000 for k in range(3)]), "csv:binance"),
+    (
+        "binance with header",
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
+        "taker_buy_quote_volume,ignore\n" + _binance([T0 + k * M for k in range(3)]),
+        "csv:binance",
+    ),
 ]
 
 

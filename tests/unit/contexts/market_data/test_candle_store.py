@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import (
     CandleStore,
@@ -115,3 +118,27 @@ def test_writes_leave_no_temporary_files(store: CandleStore) -> None:
     _write(store, "1:BTCUSDT", synthesize_1m(JAN, 100, seed=1))
     _write(store, "1:BTCUSDT", synthesize_1m(JAN, 100, seed=2))
     assert [p.name for p in store.root.rglob("*") if p.is_file()] == ["2024-01.parquet"]
+
+
+# Each write: (first minute offset, number of minutes, price). Minutes span a month boundary.
+writes_strategy = st.lists(
+    st.tuples(st.integers(-50, 50), st.integers(0, 30), st.floats(1.0, 1e6, allow_nan=False)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=30, deadline=None)
+@given(writes=writes_strategy)
+def test_upsert_matches_a_last_write_wins_dict(writes: list[tuple[int, int, float]]) -> None:
+    model: dict[int, float] = {}
+    with tempfile.TemporaryDirectory() as data_dir:
+        store = CandleStore(data_dir)
+        for offset, count, price in writes:
+            ts = [FEB + (offset + k) * MINUTE_MS for k in range(count)]
+            assert _write(store, "1:BTCUSDT", _flat(ts, price)) == count
+            model.update(dict.fromkeys(ts, price))
+        stored = store.read_1m("1:BTCUSDT", FEB - 100 * MINUTE_MS, FEB + 100 * MINUTE_MS)
+        assert stored["ts"].tolist() == sorted(model)
+        assert stored["close"].tolist() == [model[t] for t in sorted(model)]
+        assert [s.count for s in store.list_instruments()] == ([len(model)] if model else [])

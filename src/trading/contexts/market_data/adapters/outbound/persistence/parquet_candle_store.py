@@ -73,6 +73,8 @@ class CandleStore:
         """Upsert bars by ts (stored minutes that are written again are replaced); returns rows written."""
         bars = make_ohlcv(ts_ms, open, high, low, close, volume)
         ts = bars["ts"]
+        if ts.shape[0] == 0:
+            return 0
         if np.any(ts % MINUTE_MS):
             raise ValueError("write_1m: every ts must be on a whole UTC minute")
         order = np.argsort(ts, kind="stable")
