@@ -2,7 +2,8 @@
 
 Layout: `<data_dir>/candles_1m/<market_id>/<SYMBOL>/<YYYY-MM>.parquet`, rows sorted by unique `ts`.
 A range read opens only the month files it overlaps; a write replaces whole month files atomically
-(temp file + rename), so readers never see a half-written month.
+(temp file + rename), so readers never see a half-written month. Writes to one instrument are assumed
+to come from a single process at a time (imports are an operator action, not a request path).
 """
 
 from __future__ import annotations
