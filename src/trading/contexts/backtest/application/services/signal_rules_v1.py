@@ -17,73 +17,60 @@ from numba import njit, prange
 def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: np.ndarray) -> np.ndarray:
     """LONG if price > primary, SHORT if price < primary."""
     v, n = primary.shape
-    out = np.zeros((v, n), dtype=np.int8)
+    out = np.empty((v, n), dtype=np.int8)
     for j in prange(v):
         price = price_rows[price_idx[j]]
         for t in range(n):
-            if price[t] > primary[j, t]:
-                out[j, t] = 1
-            elif price[t] < primary[j, t]:
-                out[j, t] = -1
+            out[j, t] = np.int8(price[t] > primary[j, t]) - np.int8(price[t] < primary[j, t])
     return out
 
 
 @njit(cache=True, parallel=True)
 def sign_rows(primary: np.ndarray) -> np.ndarray:
     v, n = primary.shape
-    out = np.zeros((v, n), dtype=np.int8)
+    out = np.empty((v, n), dtype=np.int8)
     for j in prange(v):
         for t in range(n):
-            if primary[j, t] > 0.0:
-                out[j, t] = 1
-            elif primary[j, t] < 0.0:
-                out[j, t] = -1
+            out[j, t] = np.int8(primary[j, t] > 0.0) - np.int8(primary[j, t] < 0.0)
     return out
 
 
 @njit(cache=True, parallel=True)
 def threshold_band_rows(primary: np.ndarray, long_threshold: np.ndarray, short_threshold: np.ndarray) -> np.ndarray:
     """long < short: mean reversion (LONG at or below long, SHORT at or above short);
-    long > short: trend following (LONG at or above long, SHORT at or below short)."""
+    long > short: trend following (LONG at or above long, SHORT at or below short).
+    With long != short the two conditions never hold together, so LONG - SHORT is the signal."""
     v, n = primary.shape
     s = long_threshold.shape[0]
-    out = np.zeros((v * s, n), dtype=np.int8)
+    out = np.empty((v * s, n), dtype=np.int8)
     for r in prange(v * s):
-        j = r // s
+        row = primary[r // s]
         low = long_threshold[r % s]
         high = short_threshold[r % s]
-        reverting = low <= high
-        for t in range(n):
-            x = primary[j, t]
-            if reverting:
-                if x <= low:
-                    out[r, t] = 1
-                elif x >= high:
-                    out[r, t] = -1
-            elif x >= low:
-                out[r, t] = 1
-            elif x <= high:
-                out[r, t] = -1
+        if low <= high:
+            for t in range(n):
+                out[r, t] = np.int8(row[t] <= low) - np.int8(row[t] >= high)
+        else:
+            for t in range(n):
+                out[r, t] = np.int8(row[t] >= low) - np.int8(row[t] <= high)
     return out
 
 
 @njit(cache=True, parallel=True)
 def delta_sign_rows(primary: np.ndarray, n_long: np.ndarray, n_short: np.ndarray) -> np.ndarray:
-    """LONG if x[t] - x[t - n_long] > 0, SHORT if x[t] - x[t - n_short] < 0, both -> NEUTRAL."""
+    """LONG if x[t] - x[t - n_long] > 0, SHORT if x[t] - x[t - n_short] < 0; both -> NEUTRAL,
+    which is exactly rising - falling."""
     v, n = primary.shape
     s = n_long.shape[0]
-    out = np.zeros((v * s, n), dtype=np.int8)
+    out = np.empty((v * s, n), dtype=np.int8)
     for r in prange(v * s):
-        j = r // s
+        row = primary[r // s]
         lag_long = n_long[r % s]
         lag_short = n_short[r % s]
         for t in range(n):
-            rising = t >= lag_long and primary[j, t] - primary[j, t - lag_long] > 0.0
-            falling = t >= lag_short and primary[j, t] - primary[j, t - lag_short] < 0.0
-            if rising and not falling:
-                out[r, t] = 1
-            elif falling and not rising:
-                out[r, t] = -1
+            rising = t >= lag_long and row[t] - row[t - lag_long] > 0.0
+            falling = t >= lag_short and row[t] - row[t - lag_short] < 0.0
+            out[r, t] = np.int8(rising) - np.int8(falling)
     return out
 
 
@@ -98,6 +85,5 @@ def combine_and_rows(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray
         for i in range(1, k):
             row = rows_per_indicator[i][picks[r, i]]
             for t in range(n):
-                if out[r, t] != row[t]:
-                    out[r, t] = 0
+                out[r, t] = out[r, t] * np.int8(out[r, t] == row[t])
     return out
