@@ -34,9 +34,11 @@ INIT_CASH = 10_000.0
 RELATIVE = 1e-6
 
 
-def sma_cross_signal(close: pd.Series) -> npt.NDArray[np.int8]:
-    fast = close.rolling(10).mean().to_numpy()
-    slow = close.rolling(20).mean().to_numpy()
+def sma_cross_signal(close: npt.NDArray[np.float64]) -> npt.NDArray[np.int8]:
+    fast = np.convolve(close, np.ones(10) / 10, mode="full")[: close.shape[0]]
+    slow = np.convolve(close, np.ones(20) / 20, mode="full")[: close.shape[0]]
+    fast[:9] = np.nan
+    slow[:19] = np.nan
     with np.errstate(invalid="ignore"):
         signal = np.where(fast > slow, 1, np.where(fast < slow, -1, 0))
     return signal.astype(np.int8)
@@ -66,7 +68,8 @@ class PrecomputedSignalLongOnly(Strategy):
 @pytest.fixture(scope="module")
 def parity() -> tuple[VariantScoreDetails, Any, list[dict[str, Any]]]:
     data = GOOG.copy()
-    signal = sma_cross_signal(data["Close"])
+    close = data["Close"].to_numpy(dtype=np.float64)
+    signal = sma_cross_signal(close)
     extra = data.iloc[[-1]].copy()
     extra.index = extra.index + pd.Timedelta(days=1)
     oracle_data = pd.concat([data, extra])
@@ -82,10 +85,10 @@ def parity() -> tuple[VariantScoreDetails, Any, list[dict[str, Any]]]:
             finalize_trades=True,
         )
         stats = backtest.run()
-    ts_ms = (data.index.asi8 // 1_000_000).astype(np.int64)
+    ts_ms = pd.DatetimeIndex(data.index).as_unit("ms").asi8
     details = score_variant_with_details(
         ts_ms,
-        data["Close"].to_numpy(dtype=np.float64),
+        close,
         signal,
         RiskParams(),
         ExecutionParams(direction_mode="long_only", init_cash_quote=INIT_CASH, fee_pct=FEE * 100, slippage_pct=0.0),
