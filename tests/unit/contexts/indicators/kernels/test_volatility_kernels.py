@@ -27,7 +27,7 @@ def talib_percent_b(bars: Bars, src: int, window: int, nbdev: float) -> np.ndarr
     """%B from TA-Lib BBANDS, NaN where the width is zero or rounding residue against the basis (our
     rule; TA-Lib's bands give +-inf or rounding noise there)."""
     series = bars.source_rows()[src]
-    upper, middle, lower = talib.BBANDS(series, window, nbdev, nbdev, 0)
+    upper, middle, lower = talib.BBANDS(series, window, nbdev, nbdev, talib.MA_Type.SMA)
     width = upper - lower
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.abs(width) <= 1e-14 * np.abs(middle), np.nan, (series - lower) / width)
