@@ -124,7 +124,8 @@ def live_app(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         "TRADING_DATABASE_URL": f"sqlite:///{root / 'jobs.sqlite3'}",
     }
     base_url = f"http://127.0.0.1:{port}"
-    app_log_path, worker_log_path = root / "app.log", root / "worker.log"
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    app_log_path, worker_log_path = ARTIFACTS_DIR / "app.log", ARTIFACTS_DIR / "worker.log"
     with app_log_path.open("wb") as app_log, worker_log_path.open("wb") as worker_log:
         server = _start(
             [

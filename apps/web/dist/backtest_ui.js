@@ -54,7 +54,7 @@ function describeRanking(ranking) {
 }
 
 function summaryText(response) {
-  const seconds = response.timings && (response.timings.total_s ?? response.timings.total);
+  const seconds = response.timings.total_seconds;
   const time = typeof seconds === "number" ? ` · ${seconds.toFixed(2)} s` : "";
   return `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)} · ${describeRanking(response.ranking)}${time}`;
 }

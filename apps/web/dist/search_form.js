@@ -16,7 +16,7 @@ const EXECUTION_NUMBERS = [
   ["init_cash_quote", "Initial cash", "init_cash_quote_default"],
   ["fixed_quote", "Fixed quote", "fixed_quote_default"],
   ["safe_profit_percent", "Safe profit %", "safe_profit_percent_default"],
-  ["fee_pct", "Fee %", "fee_pct_default"],
+  ["fee_pct", "Fee %", null],
   ["slippage_pct", "Slippage %", "slippage_pct_default"],
 ];
 const RISK_AXES = [
@@ -45,8 +45,8 @@ function numberField(path, label, name, placeholder) {
   return { input, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, input) };
 }
 
-function selectField(path, label, name, values, defaultValue) {
-  const select = el("select", { name }, option("", `default (${defaultValue ?? "server"})`), values.map((value) => option(value, value)));
+function selectField(path, label, name, values) {
+  const select = el("select", { name }, option("", "server default"), values.map((value) => option(value, value)));
   return { select, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, select) };
 }
 
@@ -89,7 +89,10 @@ export class SearchForm {
     const { instrument, timeframe } = this.controls;
     setChildren(instrument, instruments.map((item) => option(item.id, item.id)));
     setChildren(timeframe, TIMEFRAMES.map((tf) => option(tf, tf, tf === DEFAULT_TIMEFRAME)));
-    instrument.addEventListener("change", () => this.applyInstrumentRange());
+    instrument.addEventListener("change", () => {
+      this.applyInstrumentRange();
+      this.applyMarketFee();
+    });
     this.applyInstrumentRange();
   }
 
@@ -112,15 +115,23 @@ export class SearchForm {
 
   fillExecution(container) {
     const execution = this.defaults.execution;
-    const direction = selectField("execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES, execution.direction_mode_default ?? execution.direction_mode);
-    const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES, execution.sizing_mode_default ?? execution.sizing_mode);
+    const direction = selectField("execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES);
+    const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES);
     const numbers = EXECUTION_NUMBERS.map(([name, label, defaultKey]) => [
       name,
-      numberField(`execution.${name}`, label, name, execution[defaultKey] ?? execution[name] ?? ""),
+      numberField(`execution.${name}`, label, name, defaultKey ? execution[defaultKey] : ""),
     ]);
     this.executionControls = { direction_mode: direction.select, sizing_mode: sizing.select };
     for (const [name, field] of numbers) this.executionControls[name] = field.input;
     setChildren(container, direction.element, sizing.element, numbers.map(([, field]) => field.element));
+    this.applyMarketFee();
+  }
+
+  // The default fee depends on the market (the number before ':' in the instrument id).
+  applyMarketFee() {
+    const fees = this.defaults.execution.fee_pct_default_by_market_id || {};
+    const marketId = this.controls.instrument.value.split(":")[0];
+    this.executionControls.fee_pct.placeholder = fees[marketId] ?? "";
   }
 
   fillAdvanced() {
