@@ -22,6 +22,7 @@ from numba import njit, prange
 def sma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
     total = 0.0
     run = 0
+    since_resync = 0
     for i in range(x.shape[0]):
         value = x[i]
         if math.isnan(value):
@@ -29,16 +30,21 @@ def sma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
             total = 0.0
             out[i] = np.nan
             continue
-        run += 1
-        if run <= window:
+        if run < window:
+            run += 1
             total += value
-        elif run % window == 0:
+            since_resync = 0
+            out[i] = total / window if run == window else np.nan
+            continue
+        since_resync += 1
+        if since_resync == window:
+            since_resync = 0
             total = 0.0
             for j in range(i - window + 1, i + 1):
                 total += x[j]
         else:
             total += value - x[i - window]
-        out[i] = total / window if run >= window else np.nan
+        out[i] = total / window
 
 
 @njit(cache=True)
@@ -84,6 +90,7 @@ def wma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
     plain = 0.0
     weighted = 0.0
     run = 0
+    since_resync = 0
     for i in range(x.shape[0]):
         value = x[i]
         if math.isnan(value):
@@ -92,11 +99,16 @@ def wma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
             weighted = 0.0
             out[i] = np.nan
             continue
-        run += 1
-        if run <= window:
+        if run < window:
+            run += 1
             plain += value
             weighted += run * value
-        elif run % window == 0:
+            since_resync = 0
+            out[i] = weighted / divider if run == window else np.nan
+            continue
+        since_resync += 1
+        if since_resync == window:
+            since_resync = 0
             plain = 0.0
             weighted = 0.0
             for k in range(window):
@@ -105,7 +117,7 @@ def wma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
         else:
             weighted += window * value - plain
             plain += value - x[i - window]
-        out[i] = weighted / divider if run >= window else np.nan
+        out[i] = weighted / divider
 
 
 @njit(cache=True)
