@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from apps.cli.errors import guarded
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
@@ -31,7 +32,6 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     run_backtest,
 )
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
-from trading.shared.config_paths import ConfigError
 from trading.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
@@ -75,16 +75,24 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _params_text(variant: RankedVariant) -> str:
+    """Compact: `sma(150) rsi(21; 60,40) sl 2 tp off`; the source is shown only when not close."""
     payload = variant.payload
     parts = []
     for selection in payload.indicator_selections:
-        values = {**selection.inputs, **selection.params, **payload.signal_params.get(selection.indicator_id, {})}
-        parts.append(f"{selection.indicator_id}(" + ", ".join(f"{k}={v}" for k, v in values.items()) + ")")
+        values = [_short(v) for k, v in selection.inputs.items() if not (k == "source" and v == "close")]
+        values += [_short(v) for v in selection.params.values()]
+        signals = [_short(v) for v in payload.signal_params.get(selection.indicator_id, {}).values()]
+        short_id = selection.indicator_id.split(".", 1)[-1]
+        parts.append(f"{short_id}({','.join(values)}{'; ' + ','.join(signals) if signals else ''})")
     risk = payload.risk_params
     parts.append(
-        f"sl={_fmt(risk.sl_pct, 2) if risk.sl_pct else 'off'} tp={_fmt(risk.tp_pct, 2) if risk.tp_pct else 'off'}"
+        f"sl {_fmt(risk.sl_pct, 2) if risk.sl_pct else 'off'} tp {_fmt(risk.tp_pct, 2) if risk.tp_pct else 'off'}"
     )
     return " ".join(parts)
+
+
+def _short(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def top_table(response: RunBacktestResponse, limit: int) -> Table:
@@ -93,8 +101,9 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
     if ranking.secondary_metric:
         title += f", then {ranking.secondary_metric}"
     table = Table(title=title)
-    for column in ("rank", "return %", "max DD %", "ret/DD", "PF", "variant", "key"):
-        table.add_column(column, justify="right" if column not in {"variant", "key"} else "left")
+    for column in ("#", "return %", "max DD %", "ret/DD", "PF"):
+        table.add_column(column, justify="right")
+    table.add_column("variant", overflow="fold")
     for variant in response.variants[:limit]:
         m = variant.ranking_metrics
         table.add_row(
@@ -104,7 +113,6 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
             _fmt(m["return_over_max_drawdown"]),
             _fmt(m["profit_factor"]),
             _params_text(variant),
-            variant.variant_key[:12],
         )
     return table
 
@@ -132,26 +140,30 @@ def print_report(report: VariantReportResponse, trades_limit: int) -> None:
         table.add_row(str(row["metric"]), str(row["value"]))
     console.print(table)
     if report.trades:
-        trades = Table(title=f"First {min(trades_limit, len(report.trades))} of {report.trades_total} trades")
-        columns = (
-            "entry_time",
-            "exit_time",
-            "side",
-            "entry_price",
-            "exit_price",
-            "net_pnl",
-            "return_pct",
-            "exit_reason",
-        )
-        for column in columns:
-            trades.add_column(column)
+        trades = Table(title=f"First {min(trades_limit, len(report.trades))} of {report.trades_total} trades", box=None)
+        headers = {
+            "entry_time": "entry",
+            "exit_time": "exit",
+            "side": "side",
+            "entry_price": "entry px",
+            "exit_price": "exit px",
+            "net_pnl": "net pnl",
+            "return_pct": "ret %",
+            "exit_reason": "reason",
+        }
+        for header in headers.values():
+            trades.add_column(header, no_wrap=True, justify="left" if header in {"entry", "exit", "side"} else "right")
         for trade in report.trades[:trades_limit]:
-            trades.add_row(*(_cell(trade.get(c)) for c in columns))
+            trades.add_row(*(_cell(trade.get(field)) for field in headers))
         console.print(trades)
 
 
 def _cell(value: Any) -> str:
-    return f"{value:.4f}" if isinstance(value, float) else str(value)
+    """Times as `MM-DD HH:MM` (the report's Start/End give the year), numbers with 2 decimals."""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    text = str(value)
+    return text[5:16].replace("T", " ") if len(text) == 20 and text.endswith("Z") else text
 
 
 def report_for_rank(
@@ -179,7 +191,8 @@ def run_command(
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
-    try:
+
+    def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
         request = load_request(request_file)
         response = run_with_progress(request, ctx)
@@ -192,9 +205,8 @@ def run_command(
             console.print(f"wrote {json_out}")
         if report is not None:
             print_report(report_for_rank(request, response, report, ctx), trades_limit=10)
-    except (DomainError, ConfigError, OSError, ValueError) as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+
+    guarded(run)
 
 
 def summarize(response: RunBacktestResponse, show: int) -> None:

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from apps.cli.backtest import console, load_request, print_report, report_for_rank, run_with_progress, summarize
+from apps.cli.errors import guarded
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
@@ -38,6 +39,10 @@ def demo(
     request_file: Annotated[Path, typer.Option("--request", help="Search to run.")] = EXAMPLE_REQUEST,
 ) -> None:
     """Generate sample data if needed, run the example search, print the top and the best report."""
+    guarded(lambda: _demo(data_dir, request_file))
+
+
+def _demo(data_dir: Path | None, request_file: Path) -> None:
     directory = data_dir or default_data_dir()
     store = CandleStore(directory)
     if ensure_sample_data(store):

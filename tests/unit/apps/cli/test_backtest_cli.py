@@ -1,0 +1,80 @@
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from apps.cli.main import app
+from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
+from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
+
+runner = CliRunner()
+REQUEST = {
+    "instrument_id": "1:BTCUSDT",
+    "timeframe": "15m",
+    "time_range": {"start": "2024-01-01T12:00:00Z", "end": "2024-01-04T00:00:00Z"},
+    "warmup_bars": 20,
+    "indicators": [{"indicator_id": "ma.ema", "params": {"window": {"mode": "explicit", "values": [4, 8, 16]}}}],
+    "risk": {"sl_pct": {"mode": "explicit", "values": [None, 1.0]}},
+    "top_k": 5,
+}
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("cli_data")
+    write_synthetic_candles(CandleStore(directory), load_markets(), "1:BTCUSDT", 1_704_067_200_000, 4 * 1440, 3)
+    return directory
+
+
+def _request_file(tmp_path: Path, body: dict, suffix: str = ".yaml") -> Path:
+    path = tmp_path / f"request{suffix}"
+    path.write_text(yaml.safe_dump(body) if suffix == ".yaml" else json.dumps(body))
+    return path
+
+
+def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
+    out_csv, out_json = tmp_path / "top.csv", tmp_path / "out.json"
+    result = runner.invoke(
+        app,
+        ["backtest", "run", str(_request_file(tmp_path, REQUEST, ".json")), "--data-dir", str(data_dir),
+         "--csv", str(out_csv), "--json", str(out_json), "--report", "1"],
+        env={"COLUMNS": "160"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "Top 5 by total_return_pct" in result.output
+    assert "3 Stage A + 6 Stage B variants" in result.output
+    assert "Total Return [%]" in result.output and "Sharpe Ratio" in result.output
+    response = json.loads(out_json.read_text())
+    rows = list(csv.DictReader(out_csv.open()))
+    assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
+    assert [r["variant_key"] for r in rows] == [v["variant_key"] for v in response["variants"]]
+    assert float(rows[0]["total_return_pct"]) == response["variants"][0]["total_return_pct"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({**REQUEST, "timeframe": "7m"}, "unknown timeframe '7m'"),
+        ({**REQUEST, "indicators": [{"indicator_id": "ma.nope"}]}, "unknown indicator 'ma.nope'"),
+        ({**REQUEST, "top_k": 0}, "top_k: Input should be greater than or equal to 1"),
+    ],
+)
+def test_bad_requests_exit_1_with_a_readable_message(tmp_path: Path, data_dir: Path, body: dict, message: str) -> None:
+    result = runner.invoke(app, ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert message in result.output + result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_report_rank_outside_the_result_is_an_error(tmp_path: Path, data_dir: Path) -> None:
+    result = runner.invoke(
+        app, ["backtest", "run", str(_request_file(tmp_path, REQUEST)), "--data-dir", str(data_dir), "--report", "9"],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 1
+    assert "--report 9: the result has ranks 1..5" in result.stderr
