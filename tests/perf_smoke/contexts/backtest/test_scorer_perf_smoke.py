@@ -1,0 +1,24 @@
+"""The metric-only kernel stays within a generous factor of the floor loop (reading close and signal
+at every bar). The bench reports the real numbers; this only catches gross regressions."""
+
+from __future__ import annotations
+
+import numba
+
+from bench.bench_scorer import make_block, scorer_to_floor_ratio
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+
+MAX_RATIO_TO_FLOOR = 10.0
+
+
+def test_metric_kernel_is_within_ten_times_the_floor_on_one_thread() -> None:
+    block = make_block(n_bars=50_000, n_rows=8, n_sl=3, n_tp=4, change_prob=0.02)
+    execution = ExecutionParams(fee_pct=0.075, slippage_pct=0.01)
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, repeats=5)
+    finally:
+        numba.set_num_threads(previous)
+    assert ratio < MAX_RATIO_TO_FLOOR, f"{ns_per_bar:.2f} ns/bar/variant, {ratio:.2f}x floor"
+
