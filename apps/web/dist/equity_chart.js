@@ -1,17 +1,8 @@
-// Inline SVG equity chart: equity line, optional buy & hold line, and a drawdown band underneath,
-// with value and time axes. Drawn at the container's pixel width so text stays readable on phones.
+// Inline SVG equity chart: the equity line and, underneath, the drawdown band computed from it, with
+// value and time axes. Drawn at the container's pixel width so text stays readable on phones.
 
 import { el, svg, setChildren } from "./dom.js";
 import { formatNumber, toDate } from "./format.js";
-
-const TIME_KEYS = ["ts_ms", "ts", "timestamps", "time", "t"];
-const EQUITY_KEYS = ["equity", "values", "equity_quote"];
-const BENCHMARK_KEYS = ["benchmark", "buy_hold", "buy_and_hold", "benchmark_equity"];
-
-function pickSeries(series, keys) {
-  for (const key of keys) if (Array.isArray(series[key])) return series[key];
-  return null;
-}
 
 // Round tick steps (1, 2, 5 x 10^n) so axis labels read naturally.
 export function niceTicks(min, max, count) {
@@ -48,15 +39,13 @@ function linePath(values, x, y) {
   return path;
 }
 
-function extent(arrays) {
+function extent(values) {
   let min = Infinity;
   let max = -Infinity;
-  for (const values of arrays) {
-    for (const value of values) {
-      if (Number.isFinite(value)) {
-        min = Math.min(min, value);
-        max = Math.max(max, value);
-      }
+  for (const value of values) {
+    if (Number.isFinite(value)) {
+      min = Math.min(min, value);
+      max = Math.max(max, value);
     }
   }
   if (min === max) return [min - 1, max + 1];
@@ -64,14 +53,8 @@ function extent(arrays) {
   return [min - pad, max + pad];
 }
 
-function legend(hasBenchmark) {
-  return el(
-    "div",
-    { class: "chart-legend" },
-    el("span", { class: "legend-equity" }, "Equity"),
-    hasBenchmark ? el("span", { class: "legend-benchmark" }, "Buy & hold") : null,
-    el("span", { class: "legend-drawdown" }, "Drawdown %"),
-  );
+function legend() {
+  return el("div", { class: "chart-legend" }, el("span", { class: "legend-equity" }, "Equity"), el("span", { class: "legend-drawdown" }, "Drawdown %"));
 }
 
 const resizeWatchers = new WeakMap();
@@ -95,13 +78,12 @@ export function renderEquityChart(container, series) {
 }
 
 function drawEquityChart(container, series) {
-  const equity = series ? pickSeries(series, EQUITY_KEYS) : null;
+  const equity = series && series.equity;
   if (!equity || equity.length < 2) {
     setChildren(container, el("p", { class: "muted" }, "No equity curve in this report."));
     return;
   }
-  const times = pickSeries(series, TIME_KEYS) || equity.map((_, index) => index);
-  const benchmark = pickSeries(series, BENCHMARK_KEYS);
+  const times = series.ts_ms;
   const width = Math.max(300, Math.floor(container.clientWidth || 800));
   const height = width < 600 ? 260 : 320;
   const margin = { left: 64, right: 12, top: 10, bottom: 24 };
@@ -110,7 +92,7 @@ function drawEquityChart(container, series) {
   const ddTop = margin.top + equityHeight + 12;
   const ddHeight = height - margin.bottom - ddTop;
 
-  const [low, high] = extent(benchmark ? [equity, benchmark] : [equity]);
+  const [low, high] = extent(equity);
   const drawdown = drawdownPct(equity);
   const maxDd = Math.max(1e-9, ...drawdown);
   const x = (index) => margin.left + (index / (equity.length - 1)) * plotWidth;
@@ -133,7 +115,6 @@ function drawEquityChart(container, series) {
   parts.push(svg("path", { class: "dd-area", d: ddArea }));
   parts.push(svg("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: ddTop, y2: ddTop }));
   parts.push(svg("text", { class: "axis-label", x: margin.left - 6, y: ddTop + ddHeight, "text-anchor": "end" }, `-${formatNumber(maxDd, 1)}%`));
-  if (benchmark) parts.push(svg("path", { class: "bh-line", d: linePath(benchmark, x, y) }));
   parts.push(svg("path", { class: "eq-line", d: linePath(equity, x, y) }));
 
   const chart = svg(
@@ -141,5 +122,5 @@ function drawEquityChart(container, series) {
     { class: "equity-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Equity curve" },
     parts,
   );
-  setChildren(container, chart, legend(Boolean(benchmark)));
+  setChildren(container, chart, legend());
 }

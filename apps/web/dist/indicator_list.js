@@ -11,6 +11,11 @@ const SECTIONS = [
   ["signals", "Signal"],
 ];
 
+// Ids such as "ma.sma" already name their group.
+function indicatorLabel(indicator) {
+  return !indicator.group || indicator.id.startsWith(`${indicator.group}.`) ? indicator.id : `${indicator.id} (${indicator.group})`;
+}
+
 function boundsHint(spec) {
   if (spec.kind === "choice") return spec.choices.join(" / ");
   if (spec.min === null && spec.max === null) return spec.kind;
@@ -24,7 +29,7 @@ export class IndicatorList {
     this.byId = new Map(catalogue.map((indicator) => [indicator.id, indicator]));
     this.entries = []; // {id, axes: {section: {name: axisSpec}}} in form order
     this.cards = []; // {id, editors: [[section, name, editor]]}
-    setChildren(picker, catalogue.map((indicator) => option(indicator.id, indicator.group ? `${indicator.id} (${indicator.group})` : indicator.id)));
+    setChildren(picker, catalogue.map((indicator) => option(indicator.id, indicatorLabel(indicator))));
     addButton.addEventListener("click", () => this.add(picker.value));
   }
 
@@ -54,6 +59,7 @@ export class IndicatorList {
     this.cards = this.entries.map((entry, index) => this.buildCard(entry, index));
     setChildren(this.container, this.cards.map((card) => card.element));
     for (const opt of this.picker.options) opt.disabled = this.entries.some((entry) => entry.id === opt.value);
+    if (this.picker.selectedOptions[0]?.disabled) this.picker.value = [...this.picker.options].find((opt) => !opt.disabled)?.value ?? "";
     this.container.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
@@ -83,7 +89,7 @@ export class IndicatorList {
       el(
         "div",
         { class: "card-head" },
-        el("h3", {}, entry.id, indicator.group ? el("span", { class: "muted" }, ` · ${indicator.group}`) : null),
+        el("h3", {}, indicatorLabel(indicator)),
         el("button", { type: "button", class: "secondary small", "aria-label": `Remove ${entry.id}`, onclick: () => this.remove(index) }, "Remove"),
       ),
       sections,

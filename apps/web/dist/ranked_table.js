@@ -118,6 +118,6 @@ export class RankedTable {
       ),
     );
     const note = this.sort ? el("p", { class: "hint" }, "View sorted on screen; the rank column is the server's ranking.") : null;
-    setChildren(this.container, note, el("div", { class: "table-scroll" }, el("table", { class: "data-table ranked-table" }, el("thead", {}, head), el("tbody", {}, body))));
+    setChildren(this.container, note, el("div", { class: "table-scroll tall" }, el("table", { class: "data-table ranked-table" }, el("thead", {}, head), el("tbody", {}, body))));
   }
 }

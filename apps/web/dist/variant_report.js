@@ -65,7 +65,7 @@ function tradesTable(trades) {
   const columns = tradeColumns(trades);
   return el(
     "div",
-    { class: "table-scroll" },
+    { class: "table-scroll tall" },
     el(
       "table",
       { class: "data-table trades-table" },
