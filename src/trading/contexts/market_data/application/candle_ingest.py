@@ -7,7 +7,6 @@ from pathlib import Path
 
 from trading.contexts.market_data.adapters.outbound.csv.candle_csv_reader import (
     CsvFormat,
-    csv_row_error,
     read_candle_csv,
 )
 from trading.contexts.market_data.application.ports.candle_store import CandleWriter
@@ -35,7 +34,7 @@ def import_candle_csv(
     parsed = read_candle_csv(path, fmt)
     problem = first_bar_problem(parsed.bars)
     if problem is not None:
-        raise csv_row_error(path, int(parsed.line_numbers[problem.row]), problem.code, problem.message)
+        raise parsed.rows.error(problem.row, problem.code, problem.message)
     return _write(store, instrument_id, parsed.bars, f"csv:{parsed.format}")
 
 

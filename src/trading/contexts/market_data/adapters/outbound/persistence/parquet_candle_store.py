@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from trading.contexts.market_data.adapters.outbound.arrow_columns import to_arrow, to_numpy
 from trading.contexts.market_data.domain.instrument_id import InstrumentId
 from trading.contexts.market_data.domain.ohlcv import (
     COLUMNS,
@@ -149,24 +150,8 @@ def _read_file(path: Path) -> Ohlcv:
     table = pq.ParquetFile(path).read(columns=list(COLUMNS))
     if not table.schema.equals(_SCHEMA):
         raise ValueError(f"{path}: unexpected schema {table.schema}")
-    return make_ohlcv(*(_to_numpy(table.column(name), dtype) for name, dtype in _NUMPY_TYPES.items()))
+    return make_ohlcv(*(to_numpy(table.column(name), dtype) for name, dtype in _NUMPY_TYPES.items()))
 
-
-# Arrow <-> numpy through raw buffers: `pa.array` / `to_numpy` would import pandas (seconds) when it is
-# installed, only to check whether the input is a pandas object. The columns never hold nulls.
-
-
-def _to_arrow(values: np.ndarray, arrow_type: pa.DataType) -> pa.Array:
-    return pa.Array.from_buffers(arrow_type, values.shape[0], [None, pa.py_buffer(values)])
-
-
-def _to_numpy(column: pa.ChunkedArray, dtype: np.dtype) -> np.ndarray:
-    if column.null_count:
-        raise ValueError("stored candle columns must not contain nulls")
-    chunks = [np.frombuffer(c.buffers()[1], dtype)[c.offset : c.offset + len(c)] for c in column.chunks]
-    if len(chunks) == 1:
-        return chunks[0]  # a read-only view on Arrow memory; read_1m hands out copies
-    return np.concatenate(chunks) if chunks else np.empty(0, dtype)
 
 
 def _upsert(stored: Ohlcv, incoming: Ohlcv) -> Ohlcv:
@@ -178,7 +163,7 @@ def _upsert(stored: Ohlcv, incoming: Ohlcv) -> Ohlcv:
 
 def _write_atomic(path: Path, bars: Ohlcv) -> None:
     """Float columns byte-stream-split + zstd(1), ts delta-encoded: small files at near-raw write speed."""
-    table = pa.Table.from_arrays([_to_arrow(bars[f.name], f.type) for f in _SCHEMA], schema=_SCHEMA)
+    table = pa.Table.from_arrays([to_arrow(bars[name]) for name in COLUMNS], schema=_SCHEMA)
     temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(
