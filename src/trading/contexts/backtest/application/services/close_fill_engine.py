@@ -139,6 +139,7 @@ def simulate_close_fill(
     sl_fraction = sl_pct / 100.0
     tp_fraction = tp_pct / 100.0
 
+    lock_fraction = safe_profit_fraction if sizing_mode == _PROFIT_LOCK else 0.0
     available = init_cash
     safe = 0.0
     n_trades = 0
@@ -224,14 +225,13 @@ def simulate_close_fill(
         gross_pnl = signed_qty * (exit_price - entry_price)
         net_pnl = gross_pnl - entry_fee - exit_fee
         available += entry_amount + gross_pnl - exit_fee
-        if net_pnl > 0.0:
-            win_sum += net_pnl
-            if sizing_mode == _PROFIT_LOCK:
-                locked = net_pnl * safe_profit_fraction
-                available -= locked
-                safe += locked
-        elif net_pnl < 0.0:
-            loss_sum += net_pnl
+        # Branch-free: a trade's sign is unpredictable, and adding 0.0 leaves every sum unchanged.
+        profit = max(net_pnl, 0.0)
+        win_sum += profit
+        loss_sum += min(net_pnl, 0.0)
+        locked = profit * lock_fraction
+        available -= locked
+        safe += locked
         if trades_out is not None:
             row = trades_out[n_trades]
             row[TRADE_ENTRY_BAR] = entry_bar
