@@ -43,6 +43,12 @@ GOLDEN = [
         "csv:generic",
     ),
     ("generic reordered header", _generic([str(T0 + k * M) for k in range(3)]), "csv:generic"),
+    (
+        "CRLF, blank lines, padded and quoted fields",
+        _generic([f" {T0 + k * M} " for k in range(3)]).replace(",", ' , ').replace("\n", "\r\n\r\n", 1)
+        .replace(" 100.5 ,", '"100.5",'),
+        "csv:generic",
+    ),
     ("binance ms", _binance([T0 + k * M for k in range(3)]), "csv:binance"),
     ("binance us", _binance([(T0 + k * M) * 1000 for k in range(3)]), "csv:binance"),
     (
