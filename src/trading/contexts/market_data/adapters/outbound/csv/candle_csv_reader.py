@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,29 +88,29 @@ def read_candle_csv(path: Path, fmt: CsvFormat = "auto") -> ParsedCsv:
     return ParsedCsv(detected, make_ohlcv(ts, *prices), rows)
 
 
-def _first_row(path: Path) -> tuple[list[str], int]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        for row in reader:
-            if row:
-                return row, reader.line_num
-    raise DomainError("invalid_csv", f"{path.name}: the file has no rows")
-
-
-def _row_lines(path: Path) -> list[int]:
-    """The physical line each non-empty row starts on (empty lines are skipped, as Arrow does)."""
-    lines: list[int] = []
+def _rows_with_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Non-empty rows with the physical line each starts on (empty lines are skipped, as Arrow does)."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.reader(handle)
         line = 1
         for row in reader:
             if row:
-                lines.append(line)
+                yield line, row
             line = reader.line_num + 1
-    return lines
+
+
+def _first_row(path: Path) -> tuple[list[str], int]:
+    for line, row in _rows_with_lines(path):
+        return row, line
+    raise DomainError("invalid_csv", f"{path.name}: the file has no rows")
+
+
+def _row_lines(path: Path) -> list[int]:
+    return [line for line, _ in _rows_with_lines(path)]
 
 
 def _read_text_table(path: Path, n_fields: int) -> pa.Table:
+    """Every field as text; on a malformed file, name the first row with the wrong number of fields."""
     names = [f"f{i}" for i in range(n_fields)]
     try:
         return pa_csv.read_csv(
@@ -119,13 +119,10 @@ def _read_text_table(path: Path, n_fields: int) -> pa.Table:
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
         )
     except pa.ArrowInvalid as exc:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            for row in reader:
-                if row and len(row) != n_fields:
-                    raise csv_row_error(
-                        path, reader.line_num, "wrong_field_count", f"expected {n_fields} fields, got {len(row)}"
-                    ) from None
+        for line, row in _rows_with_lines(path):
+            if len(row) != n_fields:
+                message = f"expected {n_fields} fields, got {len(row)}"
+                raise csv_row_error(path, line, "wrong_field_count", message) from None
         raise DomainError("invalid_csv", f"{path.name}: {exc}") from None
 
 
