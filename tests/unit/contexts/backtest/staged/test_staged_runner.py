@@ -52,7 +52,8 @@ def test_sizes_and_rank_order(backtest_ctx: BacktestContext) -> None:
     assert response.stage_b_variants_total == 7 * 9
     assert [v.rank for v in response.variants] == list(range(1, 13))
     returns = [v.total_return_pct for v in response.variants]
-    assert returns == sorted(returns, reverse=True)
+    assert None not in returns
+    assert returns == sorted((r for r in returns if r is not None), reverse=True)
     assert all(v.report is None for v in response.variants)
     assert response.bars["warmup"] == 50
 
