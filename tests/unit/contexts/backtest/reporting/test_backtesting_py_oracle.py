@@ -165,3 +165,16 @@ def test_position_coverage_counts_the_same_bars(parity: tuple[VariantScoreDetail
     covered_bars = raw(rows, "Position Coverage [%]") / 100 * n_bars
     oracle_bars = float(stats["Exposure Time [%]"]) / 100 * (n_bars + 1)  # the oracle has one extra bar
     assert covered_bars == pytest.approx(oracle_bars, rel=1e-9)
+
+
+def test_durations_match_backtesting_py(parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]]) -> None:
+    """backtesting.py rounds mean durations up to its bar period (one day here)."""
+    _, stats, rows = parity
+    day_ms = 86_400_000
+
+    def ms(value: Any) -> float:
+        return pd.Timedelta(value).total_seconds() * 1000
+
+    assert raw(rows, "Max. Drawdown Duration") == ms(stats["Max. Drawdown Duration"])
+    assert raw(rows, "Max. Trade Duration") == ms(stats["Max. Trade Duration"])
+    assert math.ceil(raw(rows, "Avg. Trade Duration") / day_ms) * day_ms == ms(stats["Avg. Trade Duration"])
