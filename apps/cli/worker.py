@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 
 import typer
 
-from apps.worker.stop_signals import stop_on_signals
+from apps.worker.stop_signals import StopRequest, stop_on_signals
+from apps.worker.warm_up import warm_up_kernels
 from apps.worker.worker_loop import default_worker_id, run_worker
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.persistence.factory import (
@@ -34,8 +34,9 @@ def worker(
     if not config.jobs.enabled:
         typer.echo("jobs are disabled by config (backtest.jobs.enabled=false); nothing to do")
         return
+    logging.getLogger("apps.worker").info("kernels ready in %.1f s", warm_up_kernels(config))
     repo = open_jobs_repository(db or default_jobs_database_url())
-    stop = threading.Event()
+    stop = StopRequest()
     stop_on_signals(stop)
     try:
         repo.migrate()

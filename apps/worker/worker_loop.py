@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 import time
 from collections import Counter
 from uuid import uuid4
 
+from apps.worker.stop_signals import StopRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.application.use_cases.run_backtest_job_runner_v1 import (
@@ -34,7 +34,7 @@ def run_worker(
     repo: BacktestJobsRepository,
     ctx: BacktestContext,
     worker_id: str,
-    stop: threading.Event,
+    stop: StopRequest,
     drain: bool = False,
 ) -> Counter[JobOutcome]:
     """Loop until `stop` is set (or, with `drain`, until no job is claimable); outcomes per kind.

@@ -119,6 +119,15 @@ def stored_top(repo: BacktestJobsRepository, job: BacktestJob | UUID) -> TopSumm
     ]
 
 
+def one_position_chunks_core(core: Callable[..., Any]) -> Callable[..., Any]:
+    """A StagedCore factory whose Stage B chunks hold one shortlisted base (all its risk variants)."""
+
+    def small_chunks(**fields: Any) -> Any:
+        return core(**fields, chunk_variant_bars=fields["close"].shape[0] * fields["risk"].size)
+
+    return small_chunks
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str, interval: float = 0.05) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

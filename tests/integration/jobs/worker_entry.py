@@ -1,8 +1,8 @@
 """`trading worker` for tests, with optional hooks set through the environment:
 
-- JOBS_TEST_CHUNK_VARIANT_BARS: the staged core's chunk budget (1 = one base variant per chunk);
+- JOBS_TEST_ONE_POSITION_CHUNKS: Stage B chunks of one shortlisted base variant (many boundaries);
 - JOBS_TEST_SLOW_CHUNK_SECONDS: sleep after every Stage B chunk (makes a job long enough to interrupt);
-- JOBS_TEST_EXIT_IN_STAGE_B: the process dies (os._exit) as Stage B starts, like a crash.
+- JOBS_TEST_EXIT_IN_STAGE_B: the process dies (os._exit) as a job's Stage B starts, like a crash.
 Every Stage A run prints `STAGE_A_RAN`, so a test can tell a resume from a restart.
 """
 
@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import sys
 import time
-from functools import partial
 from typing import Any
 
 from apps.cli.main import app
+from tests.integration.jobs.support import one_position_chunks_core
 from trading.contexts.backtest.application.services import (
     job_runner_streaming_v1,
     staged_core_runner_v1,
@@ -27,11 +27,10 @@ CRASH_EXIT_CODE = 3
 
 
 def install_hooks() -> None:
-    chunk = os.environ.get("JOBS_TEST_CHUNK_VARIANT_BARS")
-    if chunk:
-        staged_runner_v1.StagedCore = partial(StagedCore, chunk_variant_bars=int(chunk))  # type: ignore[misc]
+    if os.environ.get("JOBS_TEST_ONE_POSITION_CHUNKS"):
+        staged_runner_v1.StagedCore = one_position_chunks_core(StagedCore)  # type: ignore[misc]
     original_stage_a = StagedCore.stage_a
-    original_stage_b = StagedCore.stage_b
+    original_begin_stage_b = Observer.begin_stage_b
     original_chunk = Observer.on_stage_b_chunk
     slow = float(os.environ.get("JOBS_TEST_SLOW_CHUNK_SECONDS") or 0)
     crash = bool(os.environ.get("JOBS_TEST_EXIT_IN_STAGE_B"))
@@ -40,18 +39,18 @@ def install_hooks() -> None:
         print("STAGE_A_RAN", flush=True)
         return original_stage_a(self, *args, **kwargs)
 
-    def stage_b(self: Any, *args: Any, **kwargs: Any) -> Any:
+    def begin_stage_b(self: Any, *args: Any) -> None:
         if crash:
             sys.stdout.flush()
             os._exit(CRASH_EXIT_CODE)
-        return original_stage_b(self, *args, **kwargs)
+        original_begin_stage_b(self, *args)
 
     def on_stage_b_chunk(self: Any, *args: Any) -> None:
         time.sleep(slow)
         original_chunk(self, *args)
 
     StagedCore.stage_a = stage_a  # type: ignore[method-assign]
-    StagedCore.stage_b = stage_b  # type: ignore[method-assign]
+    Observer.begin_stage_b = begin_stage_b  # type: ignore[method-assign]
     Observer.on_stage_b_chunk = on_stage_b_chunk  # type: ignore[method-assign]
 
 

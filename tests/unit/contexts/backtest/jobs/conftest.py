@@ -2,11 +2,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from tests.integration.jobs.support import job_config, write_candles
+from tests.integration.jobs.support import job_config, one_position_chunks_core, write_candles
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services import staged_runner_v1
@@ -27,13 +26,8 @@ class FakeClock:
 
 
 def one_position_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks of one shortlisted base variant (its 9 risk variants) in Stage B: many chunk boundaries."""
-    core = staged_runner_v1.StagedCore
-
-    def small_chunks(**fields: Any) -> staged_runner_v1.StagedCore:
-        return core(**fields, chunk_variant_bars=fields["close"].shape[0] * fields["risk"].size)
-
-    monkeypatch.setattr(staged_runner_v1, "StagedCore", small_chunks)
+    """Many Stage B chunk boundaries: one shortlisted base variant (its 9 risk variants) per chunk."""
+    monkeypatch.setattr(staged_runner_v1, "StagedCore", one_position_chunks_core(staged_runner_v1.StagedCore))
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import numpy as np
@@ -34,6 +34,12 @@ CHECKPOINT_VERSION = 1
 
 Clock = Callable[[], float]
 TopRowsOf = Callable[[Frontier], Sequence[JobTopRow]]
+
+
+class ShutdownFlag(Protocol):
+    """Set when the worker is asked to stop (e.g. SIGTERM); `threading.Event` is one."""
+
+    def is_set(self) -> bool: ...
 
 
 class StopReason(StrEnum):
@@ -140,7 +146,7 @@ class JobStreamObserver:
         job_id: UUID,
         worker_id: str,
         lease: LeaseKeeper,
-        shutdown: threading.Event,
+        shutdown: ShutdownFlag,
         cadence: JobCadence,
         clock: Clock = time.monotonic,
     ) -> None:

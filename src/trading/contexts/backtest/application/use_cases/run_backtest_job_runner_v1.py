@@ -23,6 +23,7 @@ from trading.contexts.backtest.application.services.job_runner_streaming_v1 impo
     JobCadence,
     JobStreamObserver,
     LeaseKeeper,
+    ShutdownFlag,
     StageBCheckpoint,
     StopReason,
 )
@@ -86,7 +87,7 @@ def run_backtest_job(
     repo: BacktestJobsRepository,
     ctx: BacktestContext,
     worker_id: str,
-    shutdown: threading.Event | None = None,
+    shutdown: ShutdownFlag | None = None,
 ) -> JobOutcome:
     """Drive a job this worker has just claimed to an outcome; never raises for a bad request or a
     failing search (those end the job `failed` with a structured error)."""
