@@ -41,6 +41,14 @@ DATA_SEED = 7
 DESKTOP = ViewportSize(width=1280, height=900)
 PHONE = ViewportSize(width=390, height=844)
 STARTUP_SECONDS = 90.0
+# One bar-cheap search compiles the kernels before any test clicks, so no test meets a cold JIT.
+WARM_UP_REQUEST = {
+    "instrument_id": INSTRUMENT,
+    "timeframe": "1h",
+    "time_range": {"start": "2024-01-10T00:00:00Z", "end": "2024-01-12T00:00:00Z"},
+    "indicators": [{"indicator_id": "ma.sma", "params": {"window": {"mode": "explicit", "values": [10]}}}],
+}
+WARM_UP_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -87,6 +95,22 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log_pat
             pass
         time.sleep(0.2)
     raise RuntimeError(f"the app did not become healthy in {STARTUP_SECONDS:.0f} s:\n{_log_tail(log_path)}")
+
+
+def _warm_up(base_url: str) -> None:
+    """Compiles the ranking and report kernels. A cold first search may pass the sync deadline while
+    compiling; the compiled kernels stay, so the next attempt is fast."""
+    failures = []
+    with httpx.Client(base_url=base_url, timeout=180.0) as api:
+        for _ in range(WARM_UP_ATTEMPTS):
+            search = api.post("/api/backtests", json=WARM_UP_REQUEST)
+            if search.status_code == 200:
+                context = {key: WARM_UP_REQUEST[key] for key in ("instrument_id", "timeframe", "time_range")}
+                payload = search.json()["variants"][0]["payload"]
+                api.post("/api/backtests/variant-report", json={"run_context": context, "variant": payload})
+                return
+            failures.append(f"{search.status_code} {search.text}")
+    raise RuntimeError("warm-up search failed: " + " | ".join(failures))
 
 
 def _start(command: list[str], env: dict[str, str], log: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -149,6 +173,7 @@ def live_app(chromium_path: Path, tmp_path_factory: pytest.TempPathFactory) -> I
             _wait_until_healthy(base_url, server, app_log_path)
             # Started after the app, which applies the job-store migrations on start-up.
             worker = _start([str(Path(sys.executable).parent / "trading"), "worker"], env, worker_log)
+            _warm_up(base_url)
             yield LiveApp(base_url, root)
         finally:
             if worker is not None:
