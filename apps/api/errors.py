@@ -7,7 +7,9 @@ DomainError.payload(), so clients and the UI parse one format and show details n
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import pydantic_core
@@ -93,6 +95,23 @@ def validation_error(errors: Sequence[Any]) -> DomainError:
     ]
     noun = "problem" if len(details) == 1 else "problems"
     return DomainError("validation_error", f"the request is invalid ({len(details)} {noun})", details=details)
+
+
+def _under_body(path: str) -> str:
+    if path == "body" or path.startswith(("body.", "body[")):
+        return path
+    return f"body.{path}" if path else "body"
+
+
+@contextmanager
+def body_field_errors() -> Iterator[None]:
+    """Application errors name fields relative to the request; on the wire they sit under `body`, like
+    FastAPI's own validation paths, so one path format reaches the client."""
+    try:
+        yield
+    except DomainError as exc:
+        details = [ErrorDetail(_under_body(d.path), d.code, d.message) for d in exc.details]
+        raise replace(exc, details=details) from exc
 
 
 def internal_error() -> DomainError:

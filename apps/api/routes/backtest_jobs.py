@@ -18,7 +18,7 @@ from apps.api.dto.backtest_jobs import (
     job_top_response,
 )
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
-from apps.api.errors import error_responses
+from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
 from trading.shared.errors import DomainError, ErrorDetail
 
@@ -54,25 +54,18 @@ def _problem_error(problem: dict[str, Any]) -> DomainError:
 
 
 def require_fits(preflight: PreflightResponse) -> None:
-    """A job is enqueued only when the guards accept it, so it cannot fail on them later."""
-    if preflight.fits:
-        return
-    errors = [_problem_error(problem) for problem in preflight.problems]
-    if len(errors) == 1:
-        raise errors[0]
-    details = [
-        detail for error in errors for detail in error.details or [ErrorDetail("body", error.code, error.message)]
-    ]
-    message = "; ".join(error.message for error in errors) or "the search exceeds the configured guards"
-    raise DomainError("guards_exceeded", message, details=details)
+    """A job is enqueued only when the guards accept it, refused with the error a sync run would raise."""
+    if preflight.problems:
+        raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(429))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429))
 def create_job(
     body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota."""
-    require_fits(cases.preflight(body, ctx))
+    with body_field_errors():
+        require_fits(cases.preflight(body, ctx))
     job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 

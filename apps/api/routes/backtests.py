@@ -17,11 +17,11 @@ from apps.api.dto.backtests import (
     VariantReportRequest,
     VariantReportResponse,
 )
-from apps.api.errors import error_responses
+from apps.api.errors import body_field_errors, error_responses
 
 DISCONNECT_POLL_SECONDS = 0.2
 
-router = APIRouter(prefix="/api/backtests", tags=["backtests"], responses=error_responses(401, 404, 422, 500))
+router = APIRouter(prefix="/api/backtests", tags=["backtests"], responses=error_responses(400, 401, 404, 422, 500))
 
 
 async def _stop_on_disconnect(request: Request, stop: threading.Event) -> None:
@@ -42,9 +42,10 @@ async def run_backtest_sync(
     stop = threading.Event()
     watcher = asyncio.create_task(_stop_on_disconnect(request, stop))
     try:
-        return await run_in_threadpool(
-            cases.run, body, ctx, should_stop=stop.is_set, deadline_seconds=ctx.config.sync.sync_deadline_seconds
-        )
+        with body_field_errors():
+            return await run_in_threadpool(
+                cases.run, body, ctx, should_stop=stop.is_set, deadline_seconds=ctx.config.sync.sync_deadline_seconds
+            )
     finally:
         stop.set()
         watcher.cancel()
@@ -55,7 +56,8 @@ def preflight_backtest(
     body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases
 ) -> PreflightResponse:
     """Variant counts and memory estimate, no compute; `fits` says whether the guards would accept it."""
-    return cases.preflight(body, ctx)
+    with body_field_errors():
+        return cases.preflight(body, ctx)
 
 
 @router.post("/variant-report", response_model=VariantReportResponse)
@@ -63,7 +65,8 @@ def variant_report(
     body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases
 ) -> VariantReportResponse:
     """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
-    return cases.report(body, ctx)
+    with body_field_errors():
+        return cases.report(body, ctx)
 
 
 @router.get("/runtime-defaults", response_model=RuntimeDefaultsResponse)
