@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from apps.cli.errors import guarded
 from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
 from trading.contexts.market_data.adapters.outbound.csv.candle_csv_reader import CSV_FORMATS, CsvFormat
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import (
@@ -22,26 +22,13 @@ from trading.contexts.market_data.application.candle_ingest import (
     import_candle_csv,
     write_synthetic_candles,
 )
-from trading.shared.config_paths import ConfigError
-from trading.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Manage stored 1m candles.")
-
-T = TypeVar("T")
 
 InstrumentOption = Annotated[str, typer.Option("--instrument", "-i", help="Instrument id, e.g. 1:BTCUSDT.")]
 DataDirOption = Annotated[
     Path | None, typer.Option("--data-dir", help="Candle data directory (default: $TRADING_DATA_DIR or ./data).")
 ]
-
-
-def _guarded(action: Callable[[], T]) -> T:
-    """Run a command body; user errors become a one-line message and exit code 1, never a traceback."""
-    try:
-        return action()
-    except (DomainError, ConfigError, ValueError, OSError) as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _store(data_dir: Path | None) -> CandleStore:
@@ -85,7 +72,7 @@ def import_csv(
     def run() -> IngestResult:
         return import_candle_csv(_store(data_dir), load_markets(), instrument, file, _csv_format(format))
 
-    _report(_guarded(run))
+    _report(guarded(run))
 
 
 @app.command()
@@ -99,7 +86,7 @@ def synth(
 ) -> None:
     """Write deterministic synthetic (GBM) 1m bars."""
     _report(
-        _guarded(
+        guarded(
             lambda: write_synthetic_candles(
                 _store(data_dir), load_markets(), instrument, _parse_start(start), bars, seed, gap_fraction
             )
@@ -110,7 +97,7 @@ def synth(
 @app.command("list")
 def list_instruments(data_dir: DataDirOption = None) -> None:
     """Show stored instruments: first/last bar, bar count and missing minutes."""
-    summaries = _guarded(lambda: _store(data_dir).list_instruments())
+    summaries = guarded(lambda: _store(data_dir).list_instruments())
     table = Table("instrument", "first bar (UTC)", "last bar (UTC)", "bars", "missing minutes")
     for s in summaries:
         table.add_row(s.instrument_id, _iso(s.first_ts_ms), _iso(s.last_ts_ms), str(s.count), str(s.missing_minutes))

@@ -17,11 +17,15 @@ error_console = Console(stderr=True)
 
 
 def print_error(exc: Exception) -> None:
-    """One line, plus `path: message` per detail for validation errors."""
-    error_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False)
+    """One line, plus `path: message` for each detail the line does not already say."""
+    error_console.print(f"[red]error:[/red] {exc}", markup=True, highlight=False, soft_wrap=True)
     if isinstance(exc, DomainError):
         for detail in exc.payload()["error"]["details"]:
-            error_console.print(f"  {detail['path']}: {detail['message']}", markup=False, highlight=False)
+            if detail["message"] in exc.message:
+                continue
+            error_console.print(
+                f"  {detail['path']}: {detail['message']}", markup=False, highlight=False, soft_wrap=True
+            )
 
 
 def guarded(action: Callable[[], T]) -> T:
