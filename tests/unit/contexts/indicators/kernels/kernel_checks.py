@@ -166,3 +166,11 @@ def check_no_lookahead(case: Case, seed: int, n: int, cut: float, gaps: int) -> 
     other = make_bars(n, seed + 1)
     changed = Bars(*(np.concatenate((a[: t + 1], b[t + 1 :] * 1.7)) for a, b in zip(bars, other, strict=True)))
     np.testing.assert_array_equal(case.run(bars)[:, : t + 1], case.run(changed)[:, : t + 1])
+
+
+def check_tiny_inputs(case: Case) -> None:
+    """Empty and one-bar series give correctly shaped results; kernels that write the first bar
+    unconditionally (true range, price moves, money flows) must not touch index 0 of an empty array."""
+    for n in (0, 1):
+        out = case.run(make_bars(n, seed=1))
+        assert out.shape == (case.variants, n)

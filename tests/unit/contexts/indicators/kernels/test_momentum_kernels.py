@@ -15,6 +15,7 @@ from tests.unit.contexts.indicators.kernels.kernel_checks import (
     check_gap_restart,
     check_no_lookahead,
     check_parity,
+    check_tiny_inputs,
     ints,
     parity_bars,
 )
@@ -77,7 +78,7 @@ def test_any_missing_input_marks_the_bar_missing(case: Case) -> None:
     check_any_input_nan_marks_bar_missing(case, parity_bars().slice(0, 1000))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(2, 150), cut=st.floats(0.0, 1.0), gaps=st.integers(0, 3))
 def test_values_up_to_t_ignore_later_bars(seed: int, n: int, cut: float, gaps: int) -> None:
     for case in CASES:
@@ -141,3 +142,8 @@ def test_stoch_golden_value_and_flat_range() -> None:
     out = momentum.stoch(high, low, close, ints(3, 1), ints(2, 1))
     np.testing.assert_array_equal(out[0, :4], [np.nan, np.nan, np.nan, 68.75])
     np.testing.assert_array_equal(out[1, 4:], [0.0] * 4)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_empty_and_single_bar_series(case: Case) -> None:
+    check_tiny_inputs(case)

@@ -18,6 +18,7 @@ from tests.unit.contexts.indicators.kernels.kernel_checks import (
     check_gap_restart,
     check_no_lookahead,
     check_parity,
+    check_tiny_inputs,
     floats,
     ints,
     parity_bars,
@@ -97,7 +98,7 @@ def test_any_missing_input_marks_the_bar_missing(case: Case) -> None:
     check_any_input_nan_marks_bar_missing(case, parity_bars().slice(0, 1000))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(2, 150), cut=st.floats(0.0, 1.0), gaps=st.integers(0, 3))
 def test_values_up_to_t_ignore_later_bars(seed: int, n: int, cut: float, gaps: int) -> None:
     for case in CASES:
@@ -120,3 +121,8 @@ def test_supertrend_golden_values_with_a_flip() -> None:
     close = np.array([9.5, 10.5, 11.8, 12.9])
     out = trend.supertrend(high, low, close, ints(1), floats(1.0))[0]
     np.testing.assert_allclose(out, [np.nan, 12.0, 12.0, 11.3], rtol=1e-15)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_empty_and_single_bar_series(case: Case) -> None:
+    check_tiny_inputs(case)

@@ -16,6 +16,7 @@ from tests.unit.contexts.indicators.kernels.kernel_checks import (
     check_gap_restart,
     check_no_lookahead,
     check_parity,
+    check_tiny_inputs,
     floats,
     ints,
     parity_bars,
@@ -76,7 +77,7 @@ def test_any_missing_input_marks_the_bar_missing() -> None:
     check_any_input_nan_marks_bar_missing(CASES[0], parity_bars().slice(0, 1000))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(2, 150), cut=st.floats(0.0, 1.0), gaps=st.integers(0, 3))
 def test_values_up_to_t_ignore_later_bars(seed: int, n: int, cut: float, gaps: int) -> None:
     for case in CASES:
@@ -119,3 +120,8 @@ def test_stddev_stays_exact_in_a_calm_window_after_a_volatile_stretch() -> None:
     exact = np.lib.stride_tricks.sliding_window_view(series, window).std(axis=1)
     out = volatility.stddev(series[None, :], ints(0), ints(window))[0]
     np.testing.assert_allclose(out[window - 1 :], exact, rtol=1e-9)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_empty_and_single_bar_series(case: Case) -> None:
+    check_tiny_inputs(case)

@@ -15,6 +15,7 @@ from tests.unit.contexts.indicators.kernels.kernel_checks import (
     check_gap_restart,
     check_no_lookahead,
     check_parity,
+    check_tiny_inputs,
     ints,
     parity_bars,
 )
@@ -58,7 +59,7 @@ def test_any_missing_input_marks_the_bar_missing(case: Case) -> None:
     check_any_input_nan_marks_bar_missing(case, parity_bars().slice(0, 1000))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 2**31), n=st.integers(2, 150), cut=st.floats(0.0, 1.0), gaps=st.integers(0, 3))
 def test_values_up_to_t_ignore_later_bars(seed: int, n: int, cut: float, gaps: int) -> None:
     for case in CASES:
@@ -81,3 +82,8 @@ def test_mfi_golden_values_and_degenerate_windows() -> None:
     np.testing.assert_array_equal(volume.mfi(rising, rising, rising, np.ones(5), ints(2))[0, 2:], [100.0] * 3)
     flat = np.full(5, 3.0)
     np.testing.assert_array_equal(volume.mfi(flat, flat, flat, np.ones(5), ints(2))[0, 2:], [0.0] * 3)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_empty_and_single_bar_series(case: Case) -> None:
+    check_tiny_inputs(case)

@@ -40,8 +40,8 @@ CCI_SCALE = 0.015
 @njit(cache=True)
 def _price_moves_into(x: np.ndarray, gains: np.ndarray, losses: np.ndarray) -> None:
     """Up and down moves bar to bar; NaN where either bar is missing."""
-    gains[0] = np.nan
-    losses[0] = np.nan
+    gains[:1] = np.nan
+    losses[:1] = np.nan
     for i in range(1, x.shape[0]):
         move = x[i] - x[i - 1]
         if math.isnan(move):

@@ -26,7 +26,7 @@ def true_range(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarr
     """TA-Lib TRANGE; NaN on the first bar of the series and of every run after a missing bar."""
     valid = ~(np.isnan(high) | np.isnan(low) | np.isnan(close))
     out = np.empty(close.shape[0])
-    out[0] = np.nan
+    out[:1] = np.nan
     for i in range(1, close.shape[0]):
         if not (valid[i] and valid[i - 1]):
             out[i] = np.nan

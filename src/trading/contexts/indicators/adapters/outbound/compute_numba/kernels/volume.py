@@ -54,7 +54,8 @@ def _money_flows(
     n = tp.shape[0]
     positive = np.zeros(n)
     negative = np.zeros(n)
-    positive[0] = negative[0] = np.nan
+    positive[:1] = np.nan
+    negative[:1] = np.nan
     for i in range(1, n):
         change = tp[i] - tp[i - 1]
         if math.isnan(change):
