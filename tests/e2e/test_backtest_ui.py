@@ -222,3 +222,22 @@ def test_pure_helpers_in_the_browser(live_app: LiveApp, browser_page: BrowserPag
         }"""
     )
     assert results == ["indicators.0.params.window", 351, 40, [0, 20, 40, 60, 80, 100], [9900, 10000, 10100, 10200]]
+
+
+def test_jobs_list_pages_with_the_cursor(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    tiny = {**BIG_JOB_REQUEST, "timeframe": "4h", "indicators": BIG_JOB_REQUEST["indicators"][:1]}
+    with live_app.api() as api:
+        older, newer = (api.post("/api/backtests/jobs", json=tiny).json()["job_id"] for _ in range(2))
+    page.goto(f"{live_app.base_url}/backtests/jobs?limit=1")
+    rows = page.locator("#jobs-table tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_have_attribute("data-job-id", newer)
+    expect(page.locator("#jobs-newer")).to_be_disabled()
+
+    page.click("#jobs-older")
+    expect(rows.first).to_have_attribute("data-job-id", older)
+    page.click("#jobs-newer")
+    expect(rows.first).to_have_attribute("data-job-id", newer)
+    expect(page.locator("#jobs-newer")).to_be_disabled()
+    assert browser_page.errors == []

@@ -9,7 +9,8 @@ import { RankedTable } from "./ranked_table.js";
 import { createReportOpener } from "./variant_report.js";
 
 const POLL_MS = 1000;
-const PAGE_SIZE = 20;
+const DEFAULT_PAGE_SIZE = 20;
+const MAX_PAGE_SIZE = 100;
 const TOP_LIMIT = 100;
 
 function isJobsDisabled(err) {
@@ -66,6 +67,12 @@ function jobsTable(jobs) {
   );
 }
 
+// `/backtests/jobs?limit=50` shows bigger pages; the API caps the size at 100.
+function pageSize() {
+  const asked = Number.parseInt(new URLSearchParams(window.location.search).get("limit") || "", 10);
+  return Number.isInteger(asked) && asked > 0 ? Math.min(asked, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE;
+}
+
 function startListPage() {
   const container = document.getElementById("jobs-table");
   const newer = document.getElementById("jobs-newer");
@@ -79,7 +86,7 @@ function startListPage() {
   const load = async () => {
     clearTimeout(refreshTimer);
     const cursor = cursors[pageIndex];
-    const query = new URLSearchParams({ limit: String(PAGE_SIZE) });
+    const query = new URLSearchParams({ limit: String(pageSize()) });
     if (cursor) query.set("cursor", cursor);
     try {
       const page = readJobPage(await getJson(`/api/backtests/jobs?${query}`));
