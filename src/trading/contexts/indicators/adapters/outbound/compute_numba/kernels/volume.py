@@ -16,6 +16,7 @@ import numpy as np
 from numba import njit, prange
 
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels._rolling import (
+    masked_bars,
     negligible,
     typical_price,
 )
@@ -50,7 +51,7 @@ def _money_flows(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Positive and negative raw money flow per bar; NaN where this or the previous bar is missing."""
-    tp = typical_price(high, low, close) + 0.0 * volume
+    tp = masked_bars(typical_price(high, low, close), ~np.isnan(volume))
     n = tp.shape[0]
     positive = np.zeros(n)
     negative = np.zeros(n)
