@@ -26,10 +26,12 @@ class ExplicitAxis(_Model):
 
 
 class RangeAxis(_Model):
+    """Ints stay ints (JSON `5` is not `5.0`), so int params can reject fractional values."""
+
     mode: Literal["range"]
-    start: float
-    stop_incl: float
-    step: float = Field(gt=0)
+    start: int | float
+    stop_incl: int | float
+    step: int | float = Field(gt=0)
 
 
 AxisSpec = Annotated[ExplicitAxis | RangeAxis, Field(discriminator="mode")]
