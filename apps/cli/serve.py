@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import signal
 import subprocess
 import sys
+from types import FrameType
 
 import typer
 import uvicorn
@@ -39,6 +41,11 @@ def stop_worker(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
+def _exit_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    """uvicorn re-raises SIGTERM after its graceful shutdown; exiting normally lets `finally` stop the worker."""
+    raise SystemExit(0)
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to bind."),
     port: int = typer.Option(8000, "--port", help="TCP port."),
@@ -48,6 +55,7 @@ def serve(
 ) -> None:
     """Serve the API (/api/*, /openapi.json, /docs) and the web UI; settings come from TRADING_* env vars."""
     settings = settings_from_env()
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
     worker = start_worker(settings) if with_worker else None
     try:
         uvicorn.run(create_app(settings), host=host, port=port)

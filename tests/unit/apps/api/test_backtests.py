@@ -118,3 +118,12 @@ def test_openapi_declares_dto_schemas_and_the_error_shape(client: TestClient) ->
         "/api/backtests/jobs/{job_id}/top", "/api/backtests/jobs/{job_id}/cancel",
         "/api/indicators", "/api/instruments", "/api/health",
     }  # fmt: skip
+
+
+def test_web_ui_pages_and_static_files_are_mounted_by_the_app(client: TestClient) -> None:
+    page = client.get("/backtests")
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert client.get("/static/app.css").status_code == 200
+    missing = client.get("/static/nope.js")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "not_found")
+    assert not any(path.startswith("/backtests") for path in client.get("/openapi.json").json()["paths"])
