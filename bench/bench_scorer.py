@@ -117,7 +117,7 @@ def main() -> None:
         f"change_prob={args.change_prob}"
     )
     for threads in (1, 2):
-        numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))
+        numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
         ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, args.repeats)
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
 

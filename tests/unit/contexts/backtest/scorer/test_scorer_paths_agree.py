@@ -4,6 +4,8 @@ ranking metrics, whatever the thread count."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numba
 import numpy as np
@@ -37,6 +39,16 @@ executions = st.builds(
 )
 
 
+@contextmanager
+def threads(count: int) -> Iterator[None]:
+    previous = numba.get_num_threads()
+    numba.set_num_threads(min(count, numba_config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
 def bits(values: npt.NDArray[np.float64]) -> npt.NDArray[np.uint64]:
     return np.ascontiguousarray(values, dtype=np.float64).view(np.uint64)
 
@@ -64,7 +76,7 @@ def random_market(seed: int, n_bars: int, n_rows: int) -> tuple[npt.NDArray[np.f
     risks=st.lists(st.tuples(stop_pct, stop_pct), min_size=1, max_size=4),
     execution=executions,
 )
-def test_block_single_and_details_metrics_are_bit_identical(
+def test_block_single_details_and_thread_counts_are_bit_identical(
     seed: int, n_bars: int, risks: list[tuple[float | None, float | None]], execution: ExecutionParams
 ) -> None:
     close, signals = random_market(seed, n_bars, n_rows=3)
@@ -72,6 +84,9 @@ def test_block_single_and_details_metrics_are_bit_identical(
     sig_idx = np.repeat(np.arange(3, dtype=np.int64), len(risk_params))
     stops = np.array([risk.as_floats() for risk in risk_params] * 3)
     block = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    with threads(1):
+        one_thread = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    np.testing.assert_array_equal(bits(block), bits(one_thread))
     ts_ms = np.arange(n_bars, dtype=np.int64) * 60_000
     for v, row in enumerate(sig_idx):
         risk = risk_params[v % len(risk_params)]
@@ -90,14 +105,10 @@ def test_block_metrics_do_not_depend_on_thread_count() -> None:
     sl = np.tile([math.nan, 1.0, 2.5, math.nan], 16)
     tp = np.tile([math.nan, math.nan, 4.0, 3.0], 16)
     execution = ExecutionParams(fee_pct=0.1, slippage_pct=0.02)
-    previous = numba.get_num_threads()
-    try:
-        numba.set_num_threads(1)
+    with threads(1):
         one_thread = score_block_metric(close, signals, sig_idx, sl, tp, execution)
-        numba.set_num_threads(min(2, numba_config.NUMBA_NUM_THREADS))
+    with threads(2):
         two_threads = score_block_metric(close, signals, sig_idx, sl, tp, execution)
-    finally:
-        numba.set_num_threads(previous)
     np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
     assert np.isfinite(one_thread[:, 0]).all()
     assert len(np.unique(one_thread[:, 0])) > 16
