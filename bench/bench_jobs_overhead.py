@@ -1,0 +1,156 @@
+"""The same search run sync and as a job (worker in-process) on SQLite and on PostgreSQL: wall times and
+the job's overhead over sync (target < 10%), plus the job's store writes.
+
+    uv run python bench/bench_jobs_overhead.py                      # ~60 s per run
+    uv run python bench/bench_jobs_overhead.py --days 20 --windows 20  # a quick look
+
+The job runs with the environment's jobs config (snapshot cadence, lease, heartbeat); its top must equal
+the sync variants, or the bench fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import psycopg
+from psycopg import sql
+
+from tests.conftest_pg import server_url, with_search_path
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
+from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
+from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, run_backtest
+from trading.contexts.backtest.application.use_cases.run_backtest_job_runner_v1 import JobOutcome, run_backtest_job
+from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
+from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
+
+START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
+OWNER = "bench"
+
+
+def search_request(days: int, windows: int, preselect: int) -> dict[str, Any]:
+    return {
+        "instrument_id": "1:BTCUSDT",
+        "timeframe": "1m",
+        "time_range": {"start": _iso_day(1), "end": _iso_day(1 + days)},
+        "warmup_bars": 300,
+        "indicators": [
+            {
+                "indicator_id": "ma.sma",
+                "params": {"window": {"mode": "range", "start": 5, "stop_incl": 4 + windows, "step": 1}},
+            },
+            {"indicator_id": "ma.ema", "params": {"window": {"mode": "explicit", "values": [8, 13, 21, 34, 55]}}},
+        ],
+        "risk": {
+            "sl_pct": {"mode": "explicit", "values": [None, 0.5, 1.0, 2.0]},
+            "tp_pct": {"mode": "explicit", "values": [None, 1.0, 2.0, 4.0]},
+        },
+        "execution": {"direction_mode": "long_short"},
+        "preselect": preselect,
+    }
+
+
+def _iso_day(day_offset: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(START_MS // 1000 + day_offset * 86_400))
+
+
+def timed(action: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = action()
+    return time.perf_counter() - started, result
+
+
+@contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    schema = f"bench_{uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        try:
+            yield with_search_path(url, schema)
+        finally:
+            admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
+
+
+def run_as_job(
+    db_url: str, body: dict[str, Any], ctx: BacktestContext
+) -> tuple[float, list[tuple[Any, ...]], dict[str, int]]:
+    """Enqueue, claim and run to the end in this process; wall time covers claim to terminal state."""
+    repo = open_jobs_repository(db_url)
+    try:
+        repo.migrate()
+        job = repo.create_job(OWNER, body, max_active_jobs=10)
+        jobs = ctx.config.jobs
+
+        def claim_and_run() -> JobOutcome:
+            claimed = repo.claim_next("bench", jobs.lease_seconds, jobs.max_attempts)
+            assert claimed is not None and claimed.id == job.id
+            return run_backtest_job(claimed, repo, ctx, "bench", threading.Event())
+
+        seconds, outcome = timed(claim_and_run)
+        assert outcome is JobOutcome.SUCCEEDED, outcome
+        rows = repo.get_top(job.id, OWNER, 100_000) or []
+        top = [(r.rank, r.variant_key, r.variant_index) for r in rows]
+        return seconds, top, dict(repo.write_counts)
+    finally:
+        repo.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Job vs sync wall time for the same search.")
+    parser.add_argument("--days", type=int, default=90, help="1m bars in the searched range, in days")
+    parser.add_argument("--windows", type=int, default=60, help="SMA windows (x 5 EMA windows = Stage A size)")
+    parser.add_argument("--preselect", type=int, default=1000, help="shortlist size (x 16 risk = Stage B size)")
+    parser.add_argument("--pg-url", default=server_url(), help="PostgreSQL server ('' skips the PostgreSQL run)")
+    args = parser.parse_args()
+
+    config = default_backtest_config()
+    body = RunBacktestRequest.model_validate(search_request(args.days, args.windows, args.preselect)).model_dump(
+        mode="json"
+    )
+    sync_request = RunBacktestRequest.model_validate(body | {"top_k": config.jobs.top_k_persisted_default})
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
+        data_dir = Path(tmp) / "data"
+        write_synthetic_candles(CandleStore(data_dir), load_markets(), "1:BTCUSDT", START_MS, (args.days + 2) * 1440, 5)
+        ctx = BacktestContext(str(data_dir), config)
+        small = RunBacktestRequest.model_validate(search_request(2, 3, 3))
+        run_backtest(small, ctx)  # JIT / cache load outside every timing
+
+        sync_seconds, response = timed(lambda: run_backtest(sync_request, ctx))
+        expected = [(v.rank, v.variant_key, v.variant_index) for v in response.variants]
+        print(
+            f"search: {response.stage_a_variants_total:,} Stage A + {response.stage_b_variants_total:,} Stage B "
+            f"variants over {response.bars['target']:,} bars; persisted top {len(expected)}"
+        )
+        results: list[tuple[str, float, dict[str, int]]] = [("sync", sync_seconds, {})]
+
+        def job_on(name: str, db_url: str) -> None:
+            seconds, top, writes = run_as_job(db_url, body, ctx)
+            assert top == expected, f"{name}: the job's top differs from the sync variants"
+            results.append((name, seconds, writes))
+
+        job_on("job sqlite", f"sqlite:///{tmp}/jobs.sqlite3")
+        if args.pg_url:
+            with postgres_schema(args.pg_url) as pg_url:
+                job_on("job postgres", pg_url)
+        sync_again, _ = timed(lambda: run_backtest(sync_request, ctx))
+        results.append(("sync (again)", sync_again, {}))
+
+    baseline = (sync_seconds + sync_again) / 2
+    print(f"{'mode':<14}{'wall s':>9}{'vs sync':>10}   writes")
+    for name, seconds, writes in results:
+        overhead = (seconds / baseline - 1) * 100
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(writes.items()) if k not in ("create_job", "claim_next"))
+        print(f"{name:<14}{seconds:>9.2f}{overhead:>+9.1f}%   {shown}")
+
+
+if __name__ == "__main__":
+    main()
