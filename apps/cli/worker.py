@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -16,6 +17,7 @@ from trading.contexts.backtest.adapters.outbound.persistence.factory import (
 )
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
+from trading.shared.config_paths import DEFAULT_ENV, ENV_VAR
 
 
 def worker(
@@ -39,7 +41,8 @@ def worker(
     stop = StopRequest()
     stop_on_signals(stop)
     try:
-        repo.migrate()
+        if os.environ.get(ENV_VAR, DEFAULT_ENV) != "prod":  # as the API: prod runs `trading db migrate`
+            repo.migrate()
         outcomes = run_worker(
             repo, BacktestContext(str(default_data_dir()), config), worker_id or default_worker_id(), stop, drain=once
         )
