@@ -178,3 +178,10 @@ def test_negative_return_without_drawdown_gives_nan_romd() -> None:
     assert details.metrics.max_drawdown_pct == 0.0
     assert details.metrics.total_return_pct < 0.0
     assert math.isnan(details.metrics.return_over_max_drawdown)
+
+
+def test_zero_initial_cash_scores_nan_instead_of_raising() -> None:
+    details = run_case([100, 101, 102], [1, 1, 1], init_cash_quote=0.0)
+    assert len(details.trades) == 0
+    assert math.isnan(details.metrics.total_return_pct)
+    assert math.isnan(details.metrics.return_over_max_drawdown)

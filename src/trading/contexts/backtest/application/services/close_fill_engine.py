@@ -47,10 +47,14 @@ _EXIT_STOP_LOSS = int(ExitReason.STOP_LOSS)
 _EXIT_TAKE_PROFIT = int(ExitReason.TAKE_PROFIT)
 _EXIT_END_OF_DATA = int(ExitReason.END_OF_DATA)
 
+# numpy error model: a division by zero gives inf/NaN like the metric rules expect, and the hot loop
+# carries no zero checks.
+_KERNEL_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
+
 # Relative slack of the cheap drawdown pre-check; far above one rounding error, so no bar is missed.
 _DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
 
-_return_over_drawdown = njit(cache=True, nogil=True, inline="always")(return_over_drawdown)
+_return_over_drawdown = njit(**_KERNEL_OPTIONS, inline="always")(return_over_drawdown)
 
 ExecutionScalars = tuple[int, int, float, float, float, float, float]
 
@@ -68,7 +72,7 @@ def execution_scalars(execution: ExecutionParams) -> ExecutionScalars:
     )
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**_KERNEL_OPTIONS, inline="always")
 def _direction_allowed(side: int, direction_mode: int) -> bool:
     if side > 0:
         return direction_mode != _SHORT_ONLY
@@ -77,7 +81,7 @@ def _direction_allowed(side: int, direction_mode: int) -> bool:
     return False
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**_KERNEL_OPTIONS, inline="always")
 def _track_drawdown(
     equity: float, peak_equity: float, min_equity_to_peak: float, check_ratio: float
 ) -> tuple[float, float, float]:
@@ -91,7 +95,7 @@ def _track_drawdown(
     return peak_equity, min_equity_to_peak, check_ratio
 
 
-@njit(cache=True, nogil=True, inline="always")
+@njit(**_KERNEL_OPTIONS, inline="always")
 def _ranking_metrics(
     final_equity: float,
     init_cash: float,
@@ -114,7 +118,7 @@ def _ranking_metrics(
     return total_return_pct, max_drawdown_pct, return_over_max_drawdown, profit_factor
 
 
-@njit(cache=True, nogil=True)
+@njit(**_KERNEL_OPTIONS)
 def simulate_close_fill(
     close: npt.NDArray[np.float64],
     signal: npt.NDArray[np.int8],
@@ -256,7 +260,7 @@ def simulate_close_fill(
     return total_return, max_drawdown, romd, profit_factor, n_trades
 
 
-@njit(cache=True, nogil=True)
+@njit(**_KERNEL_OPTIONS)
 def simulate_close_fill_recorded(
     close: npt.NDArray[np.float64],
     signal: npt.NDArray[np.int8],
