@@ -141,6 +141,32 @@ def test_api_errors_appear_next_to_their_field(live_app: LiveApp, browser_page: 
     expect(page.locator("#preflight .stat-value").first).to_have_text("2")
 
 
+def set_window_range(page: Page, index: int, start: int, stop: int, step: int) -> None:
+    window = page.locator(f"[data-field-path='indicators.{index}.params.window']")
+    window.locator(".axis-mode").select_option("range")
+    for label, value in (("start", start), ("stop", stop), ("step", step)):
+        window.locator(f"input[aria-label='window {label}']").fill(str(value))
+
+
+def test_a_guard_refusal_stays_in_the_banner(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    open_search(live_app, page)
+    set_window_range(page, 0, 2, 5000, 1)
+    page.select_option("#indicator-picker", "ma.ema")
+    page.click("#add-indicator")
+    set_window_range(page, 1, 2, 5000, 1)
+    expect(page.locator("#preflight .stat-value").first).to_have_text("24,990,001")
+    expect(page.locator("#preflight .error-text").first).to_contain_text("Over the limits")
+
+    with page.expect_response(lambda r: r.url.endswith(RUN_PATH) and r.request.method == "POST") as answer:
+        page.click("#run-search")
+    assert answer.value.status == 422
+    expect(page.locator("#banner")).to_contain_text("24,990,001")
+    expect(page.locator("#run-status")).to_contain_text("Failed")
+    page.wait_for_timeout(1000)  # a later preflight (the blur's change event) must not wipe it
+    expect(page.locator("#banner")).to_be_visible()
+
+
 def test_job_runs_to_success_and_loads_a_report(live_app: LiveApp, browser_page: BrowserPage) -> None:
     page = browser_page.page
     reports = request_counter(page, "POST", REPORT_PATH)

@@ -3,7 +3,7 @@
 
 import { ApiError, getJson, isAbort, postJson } from "./api_client.js";
 import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
-import { clearFieldErrors, hideBanner, showApiError, showBanner } from "./field_errors.js";
+import { clearFieldErrors, hideBanner, revealFirstError, showApiError, showBanner } from "./field_errors.js";
 import { formatCount, metricLabel } from "./format.js";
 import { renderPreflight, renderPreflightMessage } from "./preflight_panel.js";
 import { RankedTable } from "./ranked_table.js";
@@ -22,23 +22,30 @@ const page = {
   results: document.getElementById("results"),
   resultsSummary: document.getElementById("results-summary"),
   report: document.getElementById("report"),
+  bannerOwner: null, // which action's error the banner shows: "preflight" | "run" | "job"
+  runState: null, // {request, response} of the search shown in the table
 };
 
-// Debounced, and only the newest answer is shown (older requests are aborted).
+// Debounced; only the newest answer is shown (older requests are aborted), and an unchanged request
+// (e.g. a blur's change event) is not checked again, so it cannot wipe a failed run's errors.
 function livePreflight(searchForm) {
   let timer = null;
   let inflight = null;
+  let checkedBody = null;
   const run = async () => {
+    const body = JSON.stringify(searchForm.request());
+    if (body === checkedBody) return;
+    checkedBody = body;
     inflight?.abort();
     inflight = new AbortController();
     try {
-      const preflight = await postJson("/api/backtests/preflight", searchForm.request(), { signal: inflight.signal });
+      const preflight = await postJson("/api/backtests/preflight", JSON.parse(body), { signal: inflight.signal });
       clearFieldErrors(page.form);
-      hideBanner();
+      if (page.bannerOwner === "preflight") hideBanner();
       renderPreflight(page.preflight, preflight);
     } catch (err) {
       if (isAbort(err)) return;
-      showApiError(page.form, err);
+      if (showApiError(page.form, err)) page.bannerOwner = "preflight";
       renderPreflightMessage(page.preflight, err.message, true);
     }
   };
@@ -93,8 +100,11 @@ function createSearchRunner(searchForm, table) {
       page.results.hidden = false;
       page.status.textContent = `${response.variants.length} variants`;
     } catch (err) {
-      page.status.textContent = isAbort(err) ? "Stopped." : "Failed.";
-      if (!isAbort(err)) showApiError(page.form, err);
+      page.status.textContent = isAbort(err) ? "Stopped." : `Failed: ${err.message}`;
+      if (!isAbort(err)) {
+        if (showApiError(page.form, err)) page.bannerOwner = "run";
+        revealFirstError(page.form);
+      }
     } finally {
       stopClock();
       setRunning(false);
@@ -108,7 +118,8 @@ async function submitAsJob(searchForm) {
     const created = await postJson("/api/backtests/jobs", searchForm.request());
     window.location.assign(`/backtests/jobs/${encodeURIComponent(created.job_id)}`);
   } catch (err) {
-    showApiError(page.form, err);
+    if (showApiError(page.form, err)) page.bannerOwner = "job";
+    revealFirstError(page.form);
     page.jobButton.disabled = false;
   }
 }

@@ -48,7 +48,7 @@ function attachFieldError(field, message) {
   field.append(el("div", { class: "field-error", role: "alert" }, message));
 }
 
-// Returns how many details landed on fields (the rest are in the banner).
+// Returns whether the banner is showing (some detail found no field, or there were no details).
 export function showApiError(root, error) {
   clearFieldErrors(root);
   const unplaced = [];
@@ -62,7 +62,14 @@ export function showApiError(root, error) {
       unplaced.push(detail.path ? `${canonicalPath(detail.path)}: ${detail.message}` : detail.message);
     }
   }
-  if (unplaced.length || !placed) showBanner(error.message || error.code, unplaced);
+  const needsBanner = unplaced.length > 0 || placed === 0;
+  if (needsBanner) showBanner(error.message || error.code, unplaced);
   else hideBanner();
-  return placed;
+  return needsBanner;
+}
+
+// After an action fails, bring its first error into view (the banner sits at the top of the page).
+export function revealFirstError(root) {
+  const target = root.querySelector(".has-error") || (banner().hidden ? null : banner());
+  target?.scrollIntoView({ block: "center" });
 }
