@@ -10,7 +10,6 @@ from pydantic import BaseModel
 
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankingRequest,
-    RunBacktestRequest,
     RunContext,
     VariantPayload,
 )
@@ -75,7 +74,9 @@ class JobTopResponse(BaseModel):
 
 
 def job_response(job: BacktestJob) -> JobResponse:
-    request = RunBacktestRequest.model_validate(job.request_json)
+    """Reads only the run context and summary keys of the stored request, so a job stored by an older
+    request schema still lists."""
+    request = job.request_json
     return JobResponse(
         job_id=job.id,
         state=job.state,
@@ -89,17 +90,12 @@ def job_response(job: BacktestJob) -> JobResponse:
         finished_at=job.finished_at,
         cancel_requested_at=job.cancel_requested_at,
         error=job.error_json,
-        run_context=RunContext(
-            instrument_id=request.instrument_id,
-            timeframe=request.timeframe,
-            time_range=request.time_range,
-            warmup_bars=request.warmup_bars,
-        ),
+        run_context=RunContext.model_validate({key: request.get(key) for key in RunContext.model_fields}),
         request_summary=JobRequestSummary(
-            indicator_ids=[indicator.indicator_id for indicator in request.indicators],
-            ranking=request.ranking,
-            top_k=request.top_k,
-            preselect=request.preselect,
+            indicator_ids=[indicator["indicator_id"] for indicator in request.get("indicators") or []],
+            ranking=RankingRequest.model_validate(request.get("ranking") or {}),
+            top_k=request.get("top_k"),
+            preselect=request.get("preselect"),
         ),
     )
 

@@ -238,3 +238,11 @@ def test_failed_job_shows_its_structured_error(client: TestClient) -> None:
     assert store.finish(claimed.id, WORKER, JobState.FAILED, error)
     job = client.get(f"/api/backtests/jobs/{job_id}").json()
     assert (job["state"], job["error"]) == ("failed", error)
+
+
+def test_a_job_stored_under_an_older_request_schema_still_lists(client: TestClient) -> None:
+    legacy = grid_request(retired_option=True, indicators=[{"indicator_id": "ma.sma", "old_axis_format": [5, 10]}])
+    stored = _store(client).create_job("local", legacy, max_active_jobs=10)
+    (listed,) = client.get("/api/backtests/jobs").json()["items"]
+    assert (listed["job_id"], listed["request_summary"]["indicator_ids"]) == (str(stored.id), ["ma.sma"])
+    assert listed["run_context"]["instrument_id"] == "1:BTCUSDT"
