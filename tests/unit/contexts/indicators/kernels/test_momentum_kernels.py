@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from tests.unit.contexts.indicators.kernels.kernel_checks import (
     Case,
+    assert_parity,
     check_any_input_nan_marks_bar_missing,
     check_batch_equals_single,
     check_gap_restart,
@@ -147,3 +148,33 @@ def test_stoch_golden_value_and_flat_range() -> None:
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_empty_and_single_bar_series(case: Case) -> None:
     check_tiny_inputs(case)
+
+
+def test_cci_agrees_with_talib_on_interior_nan() -> None:
+    """TA-Lib CCI recomputes every window, so each window touching a NaN is NaN there too."""
+    bars = parity_bars().slice(0, 3000).with_nan(1000, 1002)
+    case = CASES[3]
+    out = case.run(bars)
+    for j in range(case.variants):
+        assert_parity(out[j], case.expected(bars, j))
+
+
+def test_roc_is_nan_when_a_nan_lies_inside_the_window_unlike_talib() -> None:
+    """By design (engine NaN policy): TA-Lib ROC reads only the two end points, so a NaN strictly
+    inside the window still gives it a number; ours is NaN for every window touching the NaN."""
+    series = np.arange(1.0, 12.0)
+    series[5] = np.nan
+    ours = momentum.roc(series[None, :], ints(0), ints(3))[0]
+    np.testing.assert_array_equal(np.isnan(ours), [True] * 3 + [False] * 2 + [True] * 4 + [False] * 2)
+    assert talib.ROC(series, 3)[6] == 75.0
+
+
+def test_rsi_restarts_after_a_gap_where_talib_reports_zero() -> None:
+    """By design: TA-Lib's averages turn NaN at the gap and its RSI then reports 0 forever; ours is
+    NaN until a fresh seed of 14 moves after the gap exists, then live again."""
+    series = parity_bars().close[:400].copy()
+    series[200] = np.nan
+    ours = momentum.rsi(series[None, :], ints(0), ints(14))[0]
+    assert np.isnan(ours[200:215]).all()
+    assert not np.isnan(ours[215:]).any()
+    assert (talib.RSI(series, 14)[200:] == 0.0).all()

@@ -3,6 +3,9 @@
 NaN policy: a bar is missing when any input the kernel reads is NaN. Output is NaN until enough
 valid history; every window touching a missing bar is NaN; after a gap the recursive indicators
 (rsi, macd) restart their SMA seeds as if the series began at the first bar after the gap.
+TA-Lib has no gap handling: its cci recomputes each window and agrees with ours; its roc reads
+only the window's two end points (a NaN strictly inside still gives a number, ours is NaN); its
+macd and stoch stay NaN for the rest of the series and its rsi reports 0 from the gap on.
 Degenerate cases follow TA-Lib's conventions: rsi is 100 with no losses and 0 on a flat window
 (no gains and no losses); cci is 0 when the distance to the mean or the mean deviation is rounding
 residue (`negligible` against the window mean); fast %K is 0 when highest - lowest is.

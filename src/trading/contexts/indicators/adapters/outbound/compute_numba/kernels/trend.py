@@ -2,7 +2,8 @@
 
 NaN policy: a bar is missing when any of high/low/close is NaN. Output is NaN until enough valid
 history; after a gap both indicators restart their seeding as if the series began at the first
-bar after the gap (TA-Lib ADX would propagate NaN forever).
+bar after the gap. TA-Lib has no gap handling: its ADX keeps emitting numbers computed through
+the NaN instead of marking the gap.
 ADX follows TA-Lib exactly, including its quirks: the DM/TR Wilder sums are seeded with the first
 window-1 moves, and a bar whose DX is undefined (zero range or zero DI sum) leaves ADX unchanged.
 Supertrend (no TA-Lib equivalent): bands hl2 -/+ multiplier * ATR(window) (Wilder, TA-Lib seed);

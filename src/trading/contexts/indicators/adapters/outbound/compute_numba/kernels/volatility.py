@@ -2,7 +2,8 @@
 
 NaN policy: a bar is missing when any input the kernel reads is NaN. Output is NaN until enough
 valid history; every window touching a missing bar is NaN; after a gap ATR restarts its SMA seed
-as if the series began at the first bar after the gap (TA-Lib would propagate NaN forever).
+as if the series began at the first bar after the gap (TA-Lib has no gap handling: its ATR,
+STDDEV and BBANDS stay NaN for the rest of the series).
 Degenerate cases: a flat window (bar-to-bar changes all rounding residue) has stddev exactly 0;
 %B is NaN when the band width is zero or rounding residue against the basis (0/0). TA-Lib differs
 only there: it leaves ~1e-14 noise in the std of such windows, so its bands give a finite %B made

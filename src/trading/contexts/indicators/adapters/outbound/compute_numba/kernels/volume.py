@@ -2,10 +2,11 @@
 
 NaN policy: a bar is missing when any input the kernel reads is NaN. MFI is NaN until `window`
 money flows exist and on every window touching a missing bar. OBV is NaN on missing bars and,
-like a fresh TA-Lib OBV, restarts from the first valid bar's volume after a gap (TA-Lib itself
-would propagate NaN forever). MFI is 0 when the window has no positive and no negative flow
-(TA-Lib's convention for a flat typical price); a typical-price change that is rounding residue
-(`negligible`) counts as no move, as in TA-Lib.
+like a fresh TA-Lib OBV, restarts from the first valid bar's volume after a gap. TA-Lib has no
+gap handling: its OBV silently skips a NaN close, its MFI turns NaN for the rest of the series.
+MFI is 0 when the window has no positive and no negative flow (TA-Lib's convention for a flat
+typical price); a typical-price change that is rounding residue (`negligible`) counts as no move,
+as in TA-Lib.
 """
 
 from __future__ import annotations
