@@ -4,7 +4,7 @@
 import { ApiError, getJson, isAbort, postJson } from "./api_client.js";
 import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
 import { clearFieldErrors, hideBanner, revealFirstError, showApiError, showBanner } from "./field_errors.js";
-import { formatCount, metricLabel } from "./format.js";
+import { describeRanking, formatCount } from "./format.js";
 import { renderPreflight, renderPreflightMessage } from "./preflight_panel.js";
 import { RankedTable } from "./ranked_table.js";
 import { SearchForm, runContextOf } from "./search_form.js";
@@ -55,15 +55,10 @@ function livePreflight(searchForm) {
   };
 }
 
-function describeRanking(ranking) {
-  const secondary = ranking.secondary_metric ? `, then ${metricLabel(ranking.secondary_metric)}` : "";
-  return `ranked by ${metricLabel(ranking.primary_metric)}${secondary}`;
-}
-
 function summaryText(response) {
   const seconds = response.timings.total_seconds;
   const time = typeof seconds === "number" ? ` · ${seconds.toFixed(2)} s` : "";
-  return `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)} · ${describeRanking(response.ranking)}${time}`;
+  return `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)} · ranked by ${describeRanking(response.ranking)}${time}`;
 }
 
 function startClock() {

@@ -11,6 +11,12 @@ export function metricLabel(name) {
   return RANKING_METRIC_LABELS[name] || name;
 }
 
+// "Total return %, then Max drawdown %" for a {primary_metric, secondary_metric} ranking.
+export function describeRanking(ranking) {
+  const secondary = ranking.secondary_metric ? `, then ${metricLabel(ranking.secondary_metric)}` : "";
+  return `${metricLabel(ranking.primary_metric)}${secondary}`;
+}
+
 // The API sends non-finite metrics as null; the report table's own text says inf / n/a.
 export function formatNumber(value, digits = 2) {
   if (value === null || value === undefined || value === "") return "n/a";

@@ -1,0 +1,100 @@
+// /backtests/jobs/{id}: live state and progress (polled until terminal), cancel, and the top table
+// with the same lazy, cached variant reports as the sync page.
+
+import { getJson, postJson } from "./api_client.js";
+import { TERMINAL_STATES, readJob, readRuntimeDefaults } from "./api_shapes.js";
+import { el, setChildren } from "./dom.js";
+import { describeRanking, formatDateTime } from "./format.js";
+import { POLL_MS, progressBar, progressText, renderLoadError, stateBadge } from "./job_widgets.js";
+import { RankedTable } from "./ranked_table.js";
+import { createReportOpener } from "./variant_report.js";
+
+const TOP_LIMIT = 100;
+
+// A job stored without ranking uses the server defaults; the table must still know which metric ranks.
+function effectiveRanking(job, defaults) {
+  const requested = job.summary.ranking || {};
+  if (requested.primary_metric) return { primary_metric: requested.primary_metric, secondary_metric: requested.secondary_metric ?? null };
+  return { primary_metric: defaults.primaryMetric, secondary_metric: defaults.secondaryMetric };
+}
+
+function jobStatus(job, ranking) {
+  const context = job.runContext || {};
+  const range = context.time_range ? `${formatDateTime(context.time_range.start)} – ${formatDateTime(context.time_range.end)}` : null;
+  const facts = [
+    ["Instrument", context.instrument_id],
+    ["Timeframe", context.timeframe],
+    ["Range", range],
+    ["Indicators", (job.summary.indicator_ids || []).join(", ")],
+    ["Ranking", describeRanking(ranking)],
+    ["Created", job.createdAt && formatDateTime(job.createdAt)],
+    ["Started", job.startedAt && formatDateTime(job.startedAt)],
+    ["Finished", job.finishedAt && formatDateTime(job.finishedAt)],
+  ].filter(([, value]) => value);
+  const cancelling = job.cancelRequestedAt && !TERMINAL_STATES.has(job.state);
+  return [
+    el("div", { class: "job-state-line" }, stateBadge(job.state), el("span", { class: "job-stage" }, job.stage ? `stage: ${job.stage}` : ""), cancelling ? el("span", { class: "muted" }, "cancel requested…") : null),
+    progressBar(job),
+    el("p", { class: "muted progress-text" }, progressText(job)),
+    job.error ? el("p", { class: "error-text" }, `${job.error.code ? `${job.error.code}: ` : ""}${job.error.message || JSON.stringify(job.error)}`) : null,
+    el("dl", { class: "facts" }, facts.map(([label, value]) => [el("dt", {}, label), el("dd", {}, value)])),
+  ];
+}
+
+export function startDetailsPage() {
+  const root = document.getElementById("job");
+  const jobId = root.dataset.jobId;
+  const base = `/api/backtests/jobs/${encodeURIComponent(jobId)}`;
+  const status = document.getElementById("job-status");
+  const cancelButton = document.getElementById("cancel-job");
+  const topSection = document.getElementById("job-top");
+  const topSummary = document.getElementById("job-top-summary");
+  let job = null;
+  let defaults = null;
+
+  const openReport = createReportOpener({
+    panel: document.getElementById("report"),
+    getRunContext: () => job.runContext,
+  });
+  const table = new RankedTable(document.getElementById("job-top-table"), openReport);
+
+  const refreshTop = async (ranking) => {
+    const top = await getJson(`${base}/top?limit=${TOP_LIMIT}`);
+    table.setRows(top.rows, ranking);
+    topSection.hidden = !top.rows.length;
+    topSummary.textContent = `${top.rows.length} variants (${TERMINAL_STATES.has(top.state) ? "final" : "live snapshot"})`;
+  };
+
+  const poll = async () => {
+    try {
+      defaults ||= readRuntimeDefaults(await getJson("/api/backtests/runtime-defaults"));
+      job = readJob(await getJson(base));
+    } catch (err) {
+      renderLoadError(status, err);
+      cancelButton.hidden = true;
+      return;
+    }
+    const terminal = TERMINAL_STATES.has(job.state);
+    const ranking = effectiveRanking(job, defaults);
+    setChildren(status, jobStatus(job, ranking));
+    cancelButton.hidden = terminal;
+    cancelButton.disabled = Boolean(job.cancelRequestedAt);
+    try {
+      await refreshTop(ranking);
+    } catch (err) {
+      topSummary.textContent = `Top table unavailable: ${err.message}`;
+    }
+    if (!terminal) setTimeout(poll, POLL_MS);
+  };
+
+  cancelButton.addEventListener("click", async () => {
+    cancelButton.disabled = true;
+    try {
+      await postJson(`${base}/cancel`);
+    } catch (err) {
+      cancelButton.disabled = false;
+      renderLoadError(status, err);
+    }
+  });
+  poll();
+}
