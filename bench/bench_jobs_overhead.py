@@ -11,11 +11,12 @@ the sync variants, or the bench fails.
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -27,7 +28,11 @@ from tests.conftest_pg import server_url, with_search_path
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
-from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, run_backtest
+from trading.contexts.backtest.application.use_cases.run_backtest import (
+    BacktestContext,
+    preflight_backtest,
+    run_backtest,
+)
 from trading.contexts.backtest.application.use_cases.run_backtest_job_runner_v1 import JobOutcome, run_backtest_job
 from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
@@ -35,6 +40,7 @@ from trading.contexts.market_data.application.candle_ingest import write_synthet
 
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 OWNER = "bench"
+RunResult = tuple[float, list[tuple[Any, ...]], dict[str, int]]  # wall seconds, (rank, key, index) rows, writes
 
 
 def search_request(days: int, windows: int, preselect: int) -> dict[str, Any]:
@@ -80,9 +86,7 @@ def postgres_schema(url: str) -> Iterator[str]:
             admin.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(schema)))
 
 
-def run_as_job(
-    db_url: str, body: dict[str, Any], ctx: BacktestContext
-) -> tuple[float, list[tuple[Any, ...]], dict[str, int]]:
+def run_as_job(db_url: str, body: dict[str, Any], ctx: BacktestContext) -> RunResult:
     """Enqueue, claim and run to the end in this process; wall time covers claim to terminal state."""
     repo = open_jobs_repository(db_url)
     try:
@@ -104,52 +108,61 @@ def run_as_job(
         repo.close()
 
 
+def sync_top(request: RunBacktestRequest, ctx: BacktestContext) -> RunResult:
+    seconds, response = timed(lambda: run_backtest(request, ctx))
+    return seconds, [(v.rank, v.variant_key, v.variant_index) for v in response.variants], {}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="Job vs sync wall time for the same search.")
-    parser.add_argument("--days", type=int, default=90, help="1m bars in the searched range, in days")
-    parser.add_argument("--windows", type=int, default=60, help="SMA windows (x 5 EMA windows = Stage A size)")
+    parser.add_argument("--days", type=int, default=75, help="1m bars in the searched range, in days")
+    parser.add_argument("--windows", type=int, default=200, help="SMA windows (x 5 EMA windows = Stage A size)")
     parser.add_argument("--preselect", type=int, default=1000, help="shortlist size (x 16 risk = Stage B size)")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of sync, job sqlite, job postgres")
     parser.add_argument("--pg-url", default=server_url(), help="PostgreSQL server ('' skips the PostgreSQL run)")
     args = parser.parse_args()
 
     config = default_backtest_config()
-    body = RunBacktestRequest.model_validate(search_request(args.days, args.windows, args.preselect)).model_dump(
-        mode="json"
-    )
-    sync_request = RunBacktestRequest.model_validate(body | {"top_k": config.jobs.top_k_persisted_default})
-    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
+    request = RunBacktestRequest.model_validate(search_request(args.days, args.windows, args.preselect))
+    body = request.model_dump(mode="json")
+    sync_request = request.model_copy(update={"top_k": config.jobs.top_k_persisted_default})
+    pg_schema = postgres_schema(args.pg_url) if args.pg_url else nullcontext(None)
+    with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp, pg_schema as pg_url:
         data_dir = Path(tmp) / "data"
         write_synthetic_candles(CandleStore(data_dir), load_markets(), "1:BTCUSDT", START_MS, (args.days + 2) * 1440, 5)
         ctx = BacktestContext(str(data_dir), config)
-        small = RunBacktestRequest.model_validate(search_request(2, 3, 3))
-        run_backtest(small, ctx)  # JIT / cache load outside every timing
-
-        sync_seconds, response = timed(lambda: run_backtest(sync_request, ctx))
-        expected = [(v.rank, v.variant_key, v.variant_index) for v in response.variants]
+        run_backtest(RunBacktestRequest.model_validate(search_request(2, 3, 3)), ctx)  # JIT outside the timings
+        plan = preflight_backtest(request, ctx)
         print(
-            f"search: {response.stage_a_variants_total:,} Stage A + {response.stage_b_variants_total:,} Stage B "
-            f"variants over {response.bars['target']:,} bars; persisted top {len(expected)}"
+            f"search: {plan.stage_a_variants_total:,} Stage A + {plan.stage_b_variants_total:,} Stage B variants "
+            f"over {plan.bars['target']:,} bars; persisted top {sync_request.top_k}; snapshot cadence "
+            f"{config.jobs.snapshot_seconds} s / {config.jobs.snapshot_variants_step:,} variants"
         )
-        results: list[tuple[str, float, dict[str, int]]] = [("sync", sync_seconds, {})]
+        modes: dict[str, Callable[[], RunResult]] = {
+            "sync": lambda: sync_top(sync_request, ctx),
+            "job sqlite": lambda: run_as_job(f"sqlite:///{tmp}/jobs.sqlite3", body, ctx),
+        }
+        if pg_url is not None:
+            modes["job postgres"] = lambda: run_as_job(pg_url, body, ctx)
+        times: dict[str, list[float]] = {name: [] for name in modes}
+        writes: dict[str, dict[str, int]] = {}
+        expected: list[tuple[Any, ...]] | None = None
+        for _ in range(args.rounds):
+            for name, run in modes.items():
+                seconds, top, writes[name] = run()
+                expected = expected or top
+                assert top == expected, f"{name}: the top differs from the sync variants"
+                times[name].append(seconds)
 
-        def job_on(name: str, db_url: str) -> None:
-            seconds, top, writes = run_as_job(db_url, body, ctx)
-            assert top == expected, f"{name}: the job's top differs from the sync variants"
-            results.append((name, seconds, writes))
-
-        job_on("job sqlite", f"sqlite:///{tmp}/jobs.sqlite3")
-        if args.pg_url:
-            with postgres_schema(args.pg_url) as pg_url:
-                job_on("job postgres", pg_url)
-        sync_again, _ = timed(lambda: run_backtest(sync_request, ctx))
-        results.append(("sync (again)", sync_again, {}))
-
-    baseline = (sync_seconds + sync_again) / 2
-    print(f"{'mode':<14}{'wall s':>9}{'vs sync':>10}   writes")
-    for name, seconds, writes in results:
-        overhead = (seconds / baseline - 1) * 100
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(writes.items()) if k not in ("create_job", "claim_next"))
-        print(f"{name:<14}{seconds:>9.2f}{overhead:>+9.1f}%   {shown}")
+    best_sync, median_sync = min(times["sync"]), statistics.median(times["sync"])
+    print(f"{'mode':<14}{'best s':>8}{'vs sync':>9}{'median s':>10}{'vs sync':>9}   writes (last run)")
+    for name, runs in times.items():
+        best, median = min(runs), statistics.median(runs)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(writes[name].items()) if k not in ("create_job", "claim_next"))
+        print(
+            f"{name:<14}{best:>8.2f}{(best / best_sync - 1) * 100:>+8.1f}%"
+            f"{median:>10.2f}{(median / median_sync - 1) * 100:>+8.1f}%   {shown}"
+        )
 
 
 if __name__ == "__main__":
