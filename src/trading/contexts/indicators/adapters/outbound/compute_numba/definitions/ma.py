@@ -1,9 +1,12 @@
-"""Moving averages: price vs average (`compare_price_to_output`), params `source` and `window`."""
+"""Moving averages: price vs average (`compare_price_to_output`), params `source` and `window`;
+vwma also reads the bar volume."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
+
+import numpy as np
 
 from trading.contexts.indicators.adapters.outbound.compute_numba.definitions.common import (
     SOURCE,
@@ -12,7 +15,7 @@ from trading.contexts.indicators.adapters.outbound.compute_numba.definitions.com
     window,
 )
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels import ma
-from trading.contexts.indicators.domain.definition import IndicatorDefinition, LookbackFn
+from trading.contexts.indicators.domain.definition import ComputeFn, IndicatorDefinition, KernelInputs, LookbackFn
 from trading.contexts.indicators.domain.param_spec import ParamValue
 
 
@@ -21,7 +24,24 @@ def _hma_lookback(params: Mapping[str, ParamValue]) -> int:
     return length - 1 + max(int(math.sqrt(length)), 1) - 1
 
 
-def _moving_average(name: str, kernel: Callable, lookback: LookbackFn) -> IndicatorDefinition:
+def _zlema_lookback(params: Mapping[str, ParamValue]) -> int:
+    length = int(params["window"])
+    return length - 1 + (length - 1) // 2
+
+
+def _volume_weighted(kernel: Callable[..., np.ndarray]) -> ComputeFn:
+    """Adapter for `kernel(src_rows, src_idx, volume, window)`: a source-parameterised kernel that
+    also reads the bar volume."""
+
+    def compute(inputs: KernelInputs) -> np.ndarray:
+        return kernel(inputs.src_rows, inputs.src_idx, inputs.bars.volume, inputs.column("window"))
+
+    return compute
+
+
+def _moving_average(
+    name: str, kernel: Callable[..., np.ndarray], lookback: LookbackFn, reads_volume: bool = False
+) -> IndicatorDefinition:
     return IndicatorDefinition(
         indicator_id=f"ma.{name}",
         group="ma",
@@ -30,7 +50,7 @@ def _moving_average(name: str, kernel: Callable, lookback: LookbackFn) -> Indica
         outputs=("value",),
         primary_output="value",
         signal_rule="compare_price_to_output",
-        compute=source_kernel(kernel, "window"),
+        compute=_volume_weighted(kernel) if reads_volume else source_kernel(kernel, "window"),
         lookback=lookback,
     )
 
@@ -43,4 +63,6 @@ DEFINITIONS = (
     _moving_average("dema", ma.dema, lag(("window", 2), offset=-2)),
     _moving_average("tema", ma.tema, lag(("window", 3), offset=-3)),
     _moving_average("hma", ma.hma, _hma_lookback),
+    _moving_average("zlema", ma.zlema, _zlema_lookback),
+    _moving_average("vwma", ma.vwma, lag(("window", 1), offset=-1), reads_volume=True),
 )

@@ -1,4 +1,5 @@
-"""Momentum oscillators: rsi, cci, stoch (threshold bands), macd and roc (sign of the value)."""
+"""Momentum oscillators: rsi, cci, williams_r, stoch, stoch_rsi (threshold bands); macd, roc, ppo,
+trix and fisher (sign of the value)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from trading.contexts.indicators.adapters.outbound.compute_numba.definitions.com
     threshold_signals,
     window,
 )
-from trading.contexts.indicators.adapters.outbound.compute_numba.kernels import momentum
+from trading.contexts.indicators.adapters.outbound.compute_numba.kernels import momentum, oscillators
 from trading.contexts.indicators.domain.definition import IndicatorDefinition
 
 DEFINITIONS = (
@@ -73,5 +74,62 @@ DEFINITIONS = (
         signal_params=threshold_signals(0.0, 100.0, 20.0, 80.0),
         compute=bars_kernel(momentum.stoch, HLC, "k_window", "smooth_k"),
         lookback=lag(("k_window", 1), ("smooth_k", 1), offset=-2),
+    ),
+    IndicatorDefinition(
+        indicator_id="momentum.williams_r",
+        group="momentum",
+        inputs=(),
+        params=(window(7, 28, 7),),
+        outputs=("value",),
+        primary_output="value",
+        signal_rule="threshold_band",
+        signal_params=threshold_signals(-100.0, 0.0, -80.0, -20.0),
+        compute=bars_kernel(oscillators.williams_r, HLC, "window"),
+        lookback=lag(("window", 1), offset=-1),
+    ),
+    IndicatorDefinition(
+        indicator_id="momentum.stoch_rsi",
+        group="momentum",
+        inputs=(SOURCE,),
+        params=(named_window("rsi_window", 7, 21, 7), named_window("k_window", 7, 21, 7, minimum=1)),
+        outputs=("k",),
+        primary_output="k",
+        signal_rule="threshold_band",
+        signal_params=threshold_signals(0.0, 100.0, 20.0, 80.0),
+        compute=source_kernel(oscillators.stoch_rsi, "rsi_window", "k_window"),
+        lookback=lag(("rsi_window", 1), ("k_window", 1), offset=-1),
+    ),
+    IndicatorDefinition(
+        indicator_id="momentum.ppo",
+        group="momentum",
+        inputs=(SOURCE,),
+        params=(named_window("fast", 8, 16, 4), named_window("slow", 20, 32, 6)),
+        outputs=("value",),
+        primary_output="value",
+        signal_rule="sign",
+        compute=source_kernel(oscillators.ppo, "fast", "slow"),
+        lookback=lambda p: max(int(p["fast"]), int(p["slow"])) - 1,
+    ),
+    IndicatorDefinition(
+        indicator_id="momentum.trix",
+        group="momentum",
+        inputs=(SOURCE,),
+        params=(window(5, 30, 5),),
+        outputs=("value",),
+        primary_output="value",
+        signal_rule="sign",
+        compute=source_kernel(oscillators.trix, "window"),
+        lookback=lag(("window", 3), offset=-2),
+    ),
+    IndicatorDefinition(
+        indicator_id="momentum.fisher",
+        group="momentum",
+        inputs=(),
+        params=(window(5, 50, 5),),
+        outputs=("value",),
+        primary_output="value",
+        signal_rule="sign",
+        compute=bars_kernel(oscillators.fisher, ("high", "low"), "window"),
+        lookback=lag(("window", 1), offset=-1),
     ),
 )

@@ -1,10 +1,14 @@
-"""Moving-average kernels (sma, ema, wma, rma, dema, tema, hma) and the 1-D helpers they share.
+"""Moving-average kernels (sma, ema, wma, rma, dema, tema, hma, zlema, vwma) and their 1-D helpers.
 
 NaN policy: output is NaN until `window` valid inputs have been seen; a NaN input resets the run, so
 every window that contains a NaN is NaN and, after a NaN gap, the recursive averages (ema, rma and
 everything built on them) restart with a fresh SMA seed over the first `window` valid bars.
 Rolling sums are recomputed exactly once per `window` steps, so drift stays at rounding level on
 any length of series at O(1) amortised cost per bar.
+zlema has no TA-Lib counterpart: EMA(window) of 2 * x - x[t - lag], lag = (window - 1) // 2, so it
+needs `lag` valid bars before the EMA seed starts. vwma = sum(x * volume) / sum(volume) over
+`window` bars; a bar is missing when the source or the volume is NaN, and a window whose volume is
+all zero is NaN (0 / 0).
 
 The `*_into(x, window, out)` helpers work on one row and are public so other kernel modules
 (RSI/ATR Wilder smoothing, MACD EMAs, Bollinger basis) reuse them instead of re-implementing them.
@@ -205,4 +209,65 @@ def hma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
         hma_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True)
+def zlema_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """EMA of the de-lagged series 2 * x[t] - x[t - lag]; NaN while x[t - lag] is missing."""
+    lag = (window - 1) // 2
+    delagged = np.empty(x.shape[0])
+    run = 0
+    for i in range(x.shape[0]):
+        run = 0 if math.isnan(x[i]) else run + 1
+        delagged[i] = 2.0 * x[i] - x[i - lag] if run > lag else np.nan
+    ema_into(delagged, window, out)
+
+
+@njit(cache=True, parallel=True)
+def zlema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
+    out = np.empty((window.shape[0], src_rows.shape[1]))
+    for j in prange(window.shape[0]):
+        zlema_into(src_rows[src_idx[j]], window[j], out[j])
+    return out
+
+
+@njit(cache=True)
+def _volume_weights(x: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(x * volume, volume, 1 where volume != 0), each NaN where x or volume is missing."""
+    n = x.shape[0]
+    weighted = np.empty(n)
+    weights = np.empty(n)
+    traded = np.empty(n)
+    for i in range(n):
+        if math.isnan(x[i]) or math.isnan(volume[i]):
+            weighted[i] = weights[i] = traded[i] = np.nan
+        else:
+            weighted[i] = x[i] * volume[i]
+            weights[i] = volume[i]
+            traded[i] = 1.0 if volume[i] != 0.0 else 0.0
+    return weighted, weights, traded
+
+
+@njit(cache=True, parallel=True)
+def vwma(src_rows: np.ndarray, src_idx: np.ndarray, volume: np.ndarray, window: np.ndarray) -> np.ndarray:
+    """Ratio of the rolling means of x * volume and volume; the count of traded bars (exact, unlike
+    a rolling volume sum that may keep residue) decides the all-zero-volume case."""
+    n = src_rows.shape[1]
+    k = src_rows.shape[0]
+    weighted = np.empty((k, n))
+    weights = np.empty((k, n))
+    traded = np.empty((k, n))
+    for r in range(k):
+        weighted[r], weights[r], traded[r] = _volume_weights(src_rows[r], volume)
+    out = np.empty((window.shape[0], n))
+    for j in prange(window.shape[0]):
+        row = src_idx[j]
+        mean_weight = np.empty(n)
+        mean_traded = np.empty(n)
+        sma_into(weighted[row], window[j], out[j])
+        sma_into(weights[row], window[j], mean_weight)
+        sma_into(traded[row], window[j], mean_traded)
+        for i in range(n):
+            out[j, i] = out[j, i] / mean_weight[i] if mean_traded[i] > 0.0 else np.nan
     return out
