@@ -92,10 +92,16 @@ def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, rankin
     rows, row_idx = core.space.signal_rows(base_ids)
     n_risk = core.risk.size
     metrics = score_block_metric(
-        core.close, rows, np.repeat(row_idx, n_risk), np.tile(core.risk.sl_pct, base_ids.size),
-        np.tile(core.risk.tp_pct, base_ids.size), core.execution,
+        core.close,
+        rows,
+        np.repeat(row_idx, n_risk),
+        np.tile(core.risk.sl_pct, base_ids.size),
+        np.tile(core.risk.tp_pct, base_ids.size),
+        core.execution,
     )
-    keys = np.array(prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size)))
+    keys = np.array(
+        prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size))
+    )
     order = np.lexsort([keys, *sort_columns(metrics, plan.spec)[::-1]])
     assert [v.variant_key for v in response.variants] == keys[order].tolist()
     assert response.ranking.primary_metric == ranking["primary_metric"]
