@@ -24,16 +24,7 @@ from trading.shared.errors import DomainError, ErrorDetail
 
 logger = logging.getLogger("apps.api")
 
-_HTTP_CODES = {
-    400: "bad_request",
-    401: "unauthorized",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    413: "payload_too_large",
-    415: "unsupported_media_type",
-}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 _VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -82,17 +73,19 @@ def loc_path(loc: Sequence[int | str]) -> str:
     return text
 
 
-def _message(error: dict[str, Any]) -> str:
+def _detail(error: dict[str, Any]) -> ErrorDetail:
+    loc, code = tuple(error.get("loc", ())), str(error.get("type", "invalid"))
     message = str(error.get("msg", ""))
     for prefix in _VALUE_ERROR_PREFIXES:
         message = message.removeprefix(prefix)
-    return message
+    if code == "json_invalid" and len(loc) == 2:
+        # FastAPI puts the character offset where a list index would go; keep it out of the path.
+        return ErrorDetail(str(loc[0]), code, f"{message} at character {loc[1]}")
+    return ErrorDetail(loc_path(loc), code, message)
 
 
 def validation_error(errors: Sequence[Any]) -> DomainError:
-    details = [
-        ErrorDetail(loc_path(err.get("loc", ())), str(err.get("type", "invalid")), _message(err)) for err in errors
-    ]
+    details = [_detail(err) for err in errors]
     noun = "problem" if len(details) == 1 else "problems"
     return DomainError("validation_error", f"the request is invalid ({len(details)} {noun})", details=details)
 

@@ -85,13 +85,13 @@ def test_model_level_rule_is_reported_at_the_body(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     ("content", "code"),
-    [("{not json", "json_invalid"), ("", "missing"), ("[1, 2]", "model_attributes_type")],
+    [("{not json", "json_invalid"), ("", "missing"), ("[1, 2]", "model_attributes_type"), ("\xff", "json_invalid")],
 )
 def test_unparseable_or_wrong_type_body_is_422(client: TestClient, content: str, code: str) -> None:
     response = client.post("/api/backtests/preflight", content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == 422
     error = _assert_error_shape(response.json())
-    assert [d["code"] for d in error["details"]] == [code]
+    assert [(d["path"], d["code"]) for d in error["details"]] == [("body", code)]
 
 
 def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient) -> None:
@@ -162,3 +162,10 @@ def test_auth_on_rejects_missing_or_unknown_tokens_with_401(
         assert (error["code"], error["message"]) == ("unauthorized", message)
     assert client.get("/api/health").status_code == 200
     assert client.get("/api/indicators", headers=bearer("alice")).status_code == 200
+
+
+def test_json_syntax_error_names_the_character_not_an_index(client: TestClient) -> None:
+    response = client.post("/api/backtests", content='{"top_k": }', headers={"Content-Type": "application/json"})
+    assert response.json()["error"]["details"] == [
+        {"path": "body", "code": "json_invalid", "message": "JSON decode error at character 10"}
+    ]
