@@ -49,7 +49,8 @@ def run_worker(
             job = repo.claim_next(worker_id, jobs.lease_seconds, jobs.max_attempts)
         except Exception:
             logger.exception("worker %s: claim failed; retrying in %.1f s", worker_id, jobs.claim_poll_seconds)
-            job = None
+            stop.wait(jobs.claim_poll_seconds)
+            continue
         if job is None:
             if drain:
                 break
