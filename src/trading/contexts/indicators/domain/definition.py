@@ -4,15 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 import numpy as np
 
 from trading.contexts.indicators.domain.param_spec import ParamSpec, ParamValue
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 
-SignalRuleName = Literal["compare_price_to_output", "threshold_band", "sign", "delta_sign"]
-SIGNAL_RULES: tuple[SignalRuleName, ...] = ("compare_price_to_output", "threshold_band", "sign", "delta_sign")
+SignalRuleName = Literal[
+    "compare_price_to_output",
+    "threshold_band",
+    "sign",
+    "delta_sign",
+    "threshold_centered",
+    "compare_volume_to_output",
+    "pivot_event",
+    "candle_direction",
+]
+SIGNAL_RULES: tuple[SignalRuleName, ...] = get_args(SignalRuleName)
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,68 @@ def combine_and_rows(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray
             for t in range(n):
                 out[r, t] = out[r, t] * np.int8(out[r, t] == row[t])
     return out
+
+
+@njit(cache=True, parallel=True)
+def threshold_centered_rows(primary: np.ndarray, abs_threshold: np.ndarray) -> np.ndarray:
+    """LONG if primary > 1 + abs_threshold, SHORT if primary < 1 - abs_threshold (strict)."""
+    v, n = primary.shape
+    s = abs_threshold.shape[0]
+    out = np.empty((v * s, n), dtype=np.int8)
+    for r in prange(v * s):
+        row = primary[r // s]
+        above = 1.0 + abs_threshold[r % s]
+        below = 1.0 - abs_threshold[r % s]
+        for t in range(n):
+            out[r, t] = np.int8(row[t] > above) - np.int8(row[t] < below)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def compare_volume_rows(primary: np.ndarray, volume: np.ndarray, open_: np.ndarray, close: np.ndarray) -> np.ndarray:
+    """Volume above its average confirms the candle: LONG if volume > primary and close > open,
+    SHORT if volume > primary and close < open."""
+    v, n = primary.shape
+    out = np.empty((v, n), dtype=np.int8)
+    for j in prange(v):
+        for t in range(n):
+            heavy = volume[t] > primary[j, t]
+            out[j, t] = np.int8(heavy and close[t] > open_[t]) - np.int8(heavy and close[t] < open_[t])
+    return out
+
+
+@njit(cache=True, parallel=True)
+def pivot_event_rows(primary: np.ndarray, hold: np.ndarray) -> np.ndarray:
+    """Event series (+1 pivot low confirmed, -1 pivot high confirmed): the latest event's side is
+    held for `hold` bars including the event bar; a NaN bar is NEUTRAL and forgets the event."""
+    v, n = primary.shape
+    s = hold.shape[0]
+    out = np.empty((v * s, n), dtype=np.int8)
+    for r in prange(v * s):
+        row = primary[r // s]
+        bars = hold[r % s]
+        side = np.int8(0)
+        age = bars
+        for t in range(n):
+            if row[t] > 0.0 or row[t] < 0.0:
+                side = np.int8(row[t] > 0.0) - np.int8(row[t] < 0.0)
+                age = 0
+            elif row[t] != row[t]:
+                age = bars
+            out[r, t] = side if age < bars else np.int8(0)
+            age += 1
+    return out
+
+
+@njit(cache=True, parallel=True)
+def candle_direction_rows(primary: np.ndarray, min_body: np.ndarray) -> np.ndarray:
+    """Signed body / range: LONG if primary > min_body, SHORT if primary < -min_body (strict)."""
+    v, n = primary.shape
+    s = min_body.shape[0]
+    out = np.empty((v * s, n), dtype=np.int8)
+    for r in prange(v * s):
+        row = primary[r // s]
+        size = min_body[r % s]
+        for t in range(n):
+            out[r, t] = np.int8(row[t] > size) - np.int8(row[t] < -size)
+    return out

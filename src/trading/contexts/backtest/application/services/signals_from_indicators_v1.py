@@ -3,6 +3,18 @@
 Rows of one indicator are ordered indicator variant major, signal combination minor, so row
 `j * s + k` is variant j with `signal_params[k]`. A threshold pair with long == short is ambiguous
 (both sides fire at that value), so such combinations are skipped and counted, never scored.
+
+Rules beyond the four core families (all strict, NaN at t -> NEUTRAL):
+- `threshold_centered` (vortex VI+, signal param `abs_threshold`): LONG if primary > 1 + abs_threshold,
+  SHORT if primary < 1 - abs_threshold.
+- `compare_volume_to_output` (volume_sma, no signal params): a bar whose volume is above the average
+  confirms its candle: LONG if volume > primary and close > open, SHORT if volume > primary and
+  close < open; NEUTRAL on ordinary volume or a doji (close == open). Needs the bars.
+- `pivot_event` (pivots, signal param `hold`): the primary is +1 on the bar a pivot low is confirmed,
+  -1 on the bar a pivot high is confirmed; the latest event's side (pivot low -> LONG, pivot high ->
+  SHORT) is held for `hold` bars counting the event bar, a NaN bar ends it.
+- `candle_direction` (candle body / range, signal param `min_body`): LONG if primary > min_body, SHORT if
+  primary < -min_body.
 """
 
 from __future__ import annotations
@@ -14,17 +26,24 @@ import numpy as np
 from numba.typed.typedlist import List
 
 from trading.contexts.backtest.application.services.signal_rules_v1 import (
+    candle_direction_rows,
     combine_and_rows,
     compare_price_rows,
+    compare_volume_rows,
     delta_sign_rows,
+    pivot_event_rows,
     sign_rows,
     threshold_band_rows,
+    threshold_centered_rows,
 )
 from trading.contexts.indicators.application.services.compute_service import IndicatorTensor
 from trading.contexts.indicators.domain.cartesian import product_dicts
 from trading.contexts.indicators.domain.definition import SignalRuleName
 from trading.contexts.indicators.domain.grid_axis import GridAxis
 from trading.contexts.indicators.domain.param_spec import ParamValue
+from trading.contexts.indicators.domain.price_sources import OhlcvArrays
+
+BAR_RULES: frozenset[SignalRuleName] = frozenset({"compare_volume_to_output"})
 
 
 @dataclass(frozen=True)
@@ -44,21 +63,26 @@ def signals_from_indicator(
     price_rows: np.ndarray,
     price_idx: np.ndarray,
     signal_axes: Sequence[GridAxis],
+    bars: OhlcvArrays | None = None,
 ) -> IndicatorSignals:
-    """`primary` float64[v, n] -> int8[v * s, n] where s = valid signal combinations."""
+    """`primary` float64[v, n] -> int8[v * s, n] where s = valid signal combinations. `bars` (the
+    series the tensor was computed on) is required by the rules in BAR_RULES only."""
+    if rule in BAR_RULES and bars is None:
+        raise ValueError(f"signal rule {rule!r} needs the bars the indicator was computed on")
     combos = product_dicts(signal_axes)
     valid = [c for c in combos if _is_valid(rule, c)]
-    rows = _rule_rows(rule, np.ascontiguousarray(primary, dtype=np.float64), price_rows, price_idx, valid)
+    rows = _rule_rows(rule, np.ascontiguousarray(primary, dtype=np.float64), price_rows, price_idx, valid, bars)
     return IndicatorSignals(rows, valid, len(combos) - len(valid))
 
 
-def signals_for_tensor(tensor: IndicatorTensor) -> IndicatorSignals:
+def signals_for_tensor(tensor: IndicatorTensor, bars: OhlcvArrays | None = None) -> IndicatorSignals:
     return signals_from_indicator(
         tensor.grid.definition.signal_rule,
         tensor.primary,
         tensor.price_rows,
         tensor.price_idx,
         tensor.grid.signal_axes,
+        bars,
     )
 
 
@@ -83,6 +107,7 @@ def _rule_rows(
     price_rows: np.ndarray,
     price_idx: np.ndarray,
     combos: list[dict[str, ParamValue]],
+    bars: OhlcvArrays | None,
 ) -> np.ndarray:
     if rule == "compare_price_to_output":
         return _repeat_per_combo(compare_price_rows(primary, price_rows, price_idx), len(combos))
@@ -92,6 +117,15 @@ def _rule_rows(
         return threshold_band_rows(primary, _column(combos, "long_threshold"), _column(combos, "short_threshold"))
     if rule == "delta_sign":
         return delta_sign_rows(primary, _int_column(combos, "n_long"), _int_column(combos, "n_short"))
+    if rule == "threshold_centered":
+        return threshold_centered_rows(primary, _column(combos, "abs_threshold"))
+    if rule == "pivot_event":
+        return pivot_event_rows(primary, _int_column(combos, "hold"))
+    if rule == "candle_direction":
+        return candle_direction_rows(primary, _column(combos, "min_body"))
+    if rule == "compare_volume_to_output" and bars is not None:
+        rows = compare_volume_rows(primary, bars.volume, bars.open, bars.close)
+        return _repeat_per_combo(rows, len(combos))
     raise ValueError(f"unknown signal rule {rule!r}")
 
 

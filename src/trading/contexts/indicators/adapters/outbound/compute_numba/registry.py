@@ -11,6 +11,7 @@ from functools import cache
 from trading.contexts.indicators.adapters.outbound.compute_numba.definitions import (
     ma,
     momentum,
+    structure,
     trend,
     volatility,
     volume,
@@ -21,5 +22,12 @@ from trading.contexts.indicators.domain.registry import IndicatorRegistry
 @cache
 def default_registry() -> IndicatorRegistry:
     return IndicatorRegistry(
-        (*ma.DEFINITIONS, *volatility.DEFINITIONS, *momentum.DEFINITIONS, *trend.DEFINITIONS, *volume.DEFINITIONS)
+        (
+            *ma.DEFINITIONS,
+            *volatility.DEFINITIONS,
+            *momentum.DEFINITIONS,
+            *trend.DEFINITIONS,
+            *volume.DEFINITIONS,
+            *structure.DEFINITIONS,
+        )
     )
