@@ -267,3 +267,23 @@ def test_jobs_list_pages_with_the_cursor(live_app: LiveApp, browser_page: Browse
     expect(rows.first).to_have_attribute("data-job-id", newer)
     expect(page.locator("#jobs-newer")).to_be_disabled()
     assert browser_page.errors == []
+
+
+def test_stop_aborts_a_running_search(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    open_search(live_app, page)
+    page.select_option("#timeframe", "1m")
+    set_window_range(page, 0, 2, 300, 1)
+    page.select_option("#indicator-picker", "ma.ema")
+    page.click("#add-indicator")
+    set_window_range(page, 1, 2, 300, 1)
+    expect(page.locator("#preflight .stat-value").first).to_have_text("89,401")
+
+    page.click("#run-search")
+    expect(page.locator("#stop-search")).to_be_visible()
+    page.click("#stop-search")
+    expect(page.locator("#run-status")).to_have_text("Stopped.")
+    expect(page.locator("#stop-search")).to_be_hidden()
+    expect(page.locator("#run-search")).to_be_enabled()
+    expect(page.locator("#results")).to_be_hidden()
+    assert browser_page.errors == []
