@@ -87,7 +87,7 @@ def run_ours(n_bars: int) -> dict:
 
 def run_vectorbt(n_bars: int, n_windows: int) -> dict:
     import pandas as pd
-    import vectorbt as vbt
+    import vectorbt as vbt  # pyright: ignore[reportMissingImports]  (optional `bench` group)
 
     from trading.contexts.market_data.domain.synthetic import synthesize_1m
 
