@@ -13,12 +13,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import tempfile
-import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import psycopg
@@ -28,6 +29,7 @@ from tests.conftest_pg import server_url, with_search_path
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
+from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     preflight_backtest,
@@ -40,7 +42,38 @@ from trading.contexts.market_data.application.candle_ingest import write_synthet
 
 START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
 OWNER = "bench"
-RunResult = tuple[float, list[tuple[Any, ...]], dict[str, int]]  # wall seconds, (rank, key, index) rows, writes
+# HEARTBEAT runs on its own thread, off the search's critical path.
+OFF_PATH_CALLS = frozenset({"heartbeat"})
+
+
+@dataclass(frozen=True)
+class RunResult:
+    seconds: float
+    top: list[tuple[Any, ...]]  # (rank, variant_key, variant_index)
+    writes: dict[str, int] = field(default_factory=dict)
+    store_seconds: float = 0.0  # time inside store calls on the search's thread
+
+
+class TimedStore:
+    """Delegates to a job store and adds up the wall time of each call, per method."""
+
+    def __init__(self, repo: BacktestJobsRepository) -> None:
+        self._repo = repo
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._repo, name)
+        if not callable(attribute):
+            return attribute
+
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return attribute(*args, **kwargs)
+            finally:
+                self.seconds[name] += time.perf_counter() - started
+
+        return timed_call
 
 
 def search_request(days: int, windows: int, preselect: int) -> dict[str, Any]:
@@ -93,24 +126,26 @@ def run_as_job(db_url: str, body: dict[str, Any], ctx: BacktestContext) -> RunRe
         repo.migrate()
         job = repo.create_job(OWNER, body, max_active_jobs=10)
         jobs = ctx.config.jobs
+        timed_store = TimedStore(repo)
 
         def claim_and_run() -> JobOutcome:
             claimed = repo.claim_next("bench", jobs.lease_seconds, jobs.max_attempts)
             assert claimed is not None and claimed.id == job.id
-            return run_backtest_job(claimed, repo, ctx, "bench", threading.Event())
+            return run_backtest_job(claimed, cast(BacktestJobsRepository, timed_store), ctx, "bench")
 
         seconds, outcome = timed(claim_and_run)
         assert outcome is JobOutcome.SUCCEEDED, outcome
         rows = repo.get_top(job.id, OWNER, 100_000) or []
+        on_path = sum(v for k, v in timed_store.seconds.items() if k not in OFF_PATH_CALLS)
         top = [(r.rank, r.variant_key, r.variant_index) for r in rows]
-        return seconds, top, dict(repo.write_counts)
+        return RunResult(seconds, top, dict(repo.write_counts), on_path)
     finally:
         repo.close()
 
 
 def sync_top(request: RunBacktestRequest, ctx: BacktestContext) -> RunResult:
     seconds, response = timed(lambda: run_backtest(request, ctx))
-    return seconds, [(v.rank, v.variant_key, v.variant_index) for v in response.variants], {}
+    return RunResult(seconds, [(v.rank, v.variant_key, v.variant_index) for v in response.variants])
 
 
 def main() -> None:
@@ -144,24 +179,29 @@ def main() -> None:
         }
         if pg_url is not None:
             modes["job postgres"] = lambda: run_as_job(pg_url, body, ctx)
-        times: dict[str, list[float]] = {name: [] for name in modes}
-        writes: dict[str, dict[str, int]] = {}
-        expected: list[tuple[Any, ...]] | None = None
+        runs: dict[str, list[RunResult]] = {name: [] for name in modes}
         for _ in range(args.rounds):
             for name, run in modes.items():
-                seconds, top, writes[name] = run()
-                expected = expected or top
-                assert top == expected, f"{name}: the top differs from the sync variants"
-                times[name].append(seconds)
+                result = run()
+                expected = runs["sync"][0].top if runs["sync"] else result.top  # sync runs first
+                assert result.top == expected, f"{name}: the top differs from the sync variants"
+                runs[name].append(result)
+    report(runs)
 
-    best_sync, median_sync = min(times["sync"]), statistics.median(times["sync"])
-    print(f"{'mode':<14}{'best s':>8}{'vs sync':>9}{'median s':>10}{'vs sync':>9}   writes (last run)")
-    for name, runs in times.items():
-        best, median = min(runs), statistics.median(runs)
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(writes[name].items()) if k not in ("create_job", "claim_next"))
+
+def report(runs: dict[str, list[RunResult]]) -> None:
+    sync = [r.seconds for r in runs["sync"]]
+    best_sync, median_sync = min(sync), statistics.median(sync)
+    print(f"{'mode':<14}{'best s':>8}{'vs sync':>9}{'median s':>10}{'vs sync':>9}{'store s':>9}   writes (last run)")
+    for name, results in runs.items():
+        seconds = [r.seconds for r in results]
+        best, median = min(seconds), statistics.median(seconds)
+        store = statistics.median(r.store_seconds for r in results)
+        writes = results[-1].writes
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(writes.items()) if k not in ("create_job", "claim_next"))
         print(
-            f"{name:<14}{best:>8.2f}{(best / best_sync - 1) * 100:>+8.1f}%"
-            f"{median:>10.2f}{(median / median_sync - 1) * 100:>+8.1f}%   {shown}"
+            f"{name:<14}{best:>8.2f}{(best / best_sync - 1) * 100:>+8.1f}%{median:>10.2f}"
+            f"{(median / median_sync - 1) * 100:>+8.1f}%{store:>9.3f}   {shown}"
         )
 
 
