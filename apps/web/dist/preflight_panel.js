@@ -8,6 +8,15 @@ function stat(label, value, extra) {
   return el("div", { class: "stat" }, el("span", { class: "stat-label" }, label), el("span", { class: "stat-value" }, value), extra ? el("span", { class: "stat-extra" }, extra) : null);
 }
 
+// Target bars, plus what the warmup got and what the store could not supply.
+function barsNote(bars) {
+  const notes = [`warmup ${formatCount(bars.warmup)}`];
+  if (bars.warmup_unavailable) notes.push(`${formatCount(bars.warmup_unavailable)} warmup unavailable`);
+  if (bars.target_unavailable) notes.push(`${formatCount(bars.target_unavailable)} target unavailable`);
+  if (bars.filled) notes.push(`${formatCount(bars.filled)} filled gaps`);
+  return notes.join(" · ");
+}
+
 export function renderPreflight(container, preflight) {
   const used = preflight.estimated_memory_bytes;
   const budget = preflight.max_compute_bytes_total;
@@ -24,6 +33,7 @@ export function renderPreflight(container, preflight) {
       stat("Risk variants", formatCount(preflight.risk_variants_total)),
       stat("Stage B variants", formatCount(preflight.stage_b_variants_total), `${formatCount(shortlist)} shortlisted × ${formatCount(preflight.risk_variants_total)}`),
       stat("Top K", formatCount(preflight.top_k)),
+      stat("Bars", formatCount(preflight.bars.target), barsNote(preflight.bars)),
       stat("Memory estimate", formatBytes(used), `of ${formatBytes(budget)} budget`),
     ),
     el("div", { class: `meter ${preflight.fits ? "" : "over"}`, role: "meter", "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used, "aria-label": "Memory estimate vs budget" },
