@@ -81,7 +81,13 @@ export function createAxisEditor({ path, name, kind, hint, initial, allowOff = f
   const element = el(
     "div",
     { class: "axis", dataset: { fieldPath: path }, oninput: refresh, onchange: refresh },
-    el("div", { class: "axis-head" }, el("div", { class: "axis-title" }, el("span", { class: "axis-name" }, name), hint ? el("span", { class: "axis-hint" }, hint) : null), mode, count),
+    el(
+      "div",
+      { class: "axis-head" },
+      el("div", { class: "axis-title" }, el("span", { class: "axis-name" }, name), hint ? el("span", { class: "axis-hint" }, hint) : null),
+      mode,
+      count,
+    ),
     values,
     rangeBox,
   );

@@ -58,7 +58,8 @@ function livePreflight(searchForm) {
 function summaryText(response) {
   const seconds = response.timings.total_seconds;
   const time = typeof seconds === "number" ? ` · ${seconds.toFixed(2)} s` : "";
-  return `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)} · ranked by ${describeRanking(response.ranking)}${time}`;
+  const counts = `Stage A ${formatCount(response.stage_a_variants_total)} · Stage B ${formatCount(response.stage_b_variants_total)}`;
+  return `${counts} · ranked by ${describeRanking(response.ranking)}${time}`;
 }
 
 function startClock() {

@@ -54,7 +54,12 @@ function extent(values) {
 }
 
 function legend() {
-  return el("div", { class: "chart-legend" }, el("span", { class: "legend-equity" }, "Equity"), el("span", { class: "legend-drawdown" }, "Drawdown %"));
+  return el(
+    "div",
+    { class: "chart-legend" },
+    el("span", { class: "legend-equity" }, "Equity"),
+    el("span", { class: "legend-drawdown" }, "Drawdown %"),
+  );
 }
 
 const resizeWatchers = new WeakMap();

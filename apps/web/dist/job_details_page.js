@@ -18,6 +18,11 @@ function effectiveRanking(job, defaults) {
   return { primary_metric: defaults.primaryMetric, secondary_metric: defaults.secondaryMetric };
 }
 
+function describeJobError(error) {
+  const code = error.code ? `${error.code}: ` : "";
+  return `${code}${error.message || JSON.stringify(error)}`;
+}
+
 function jobStatus(job, ranking) {
   const context = job.runContext || {};
   const range = context.time_range ? `${formatDateTime(context.time_range.start)} – ${formatDateTime(context.time_range.end)}` : null;
@@ -33,10 +38,16 @@ function jobStatus(job, ranking) {
   ].filter(([, value]) => value);
   const cancelling = job.cancelRequestedAt && !TERMINAL_STATES.has(job.state);
   return [
-    el("div", { class: "job-state-line" }, stateBadge(job.state), el("span", { class: "job-stage" }, job.stage ? `stage: ${job.stage}` : ""), cancelling ? el("span", { class: "muted" }, "cancel requested…") : null),
+    el(
+      "div",
+      { class: "job-state-line" },
+      stateBadge(job.state),
+      el("span", { class: "job-stage" }, job.stage ? `stage: ${job.stage}` : ""),
+      cancelling ? el("span", { class: "muted" }, "cancel requested…") : null,
+    ),
     progressBar(job),
     el("p", { class: "muted progress-text" }, progressText(job)),
-    job.error ? el("p", { class: "error-text" }, `${job.error.code ? `${job.error.code}: ` : ""}${job.error.message || JSON.stringify(job.error)}`) : null,
+    job.error ? el("p", { class: "error-text" }, describeJobError(job.error)) : null,
     el("dl", { class: "facts" }, facts.map(([label, value]) => [el("dt", {}, label), el("dd", {}, value)])),
   ];
 }

@@ -31,9 +31,27 @@ export function progressText(job) {
 // Jobs disabled (a server setting) and an unknown job (404) are different situations for the user.
 export function renderLoadError(container, err) {
   if (isJobsDisabled(err)) {
-    setChildren(container, el("div", { class: "notice notice-disabled" }, el("strong", {}, "Async jobs are disabled on this server."), el("p", {}, err.message), el("p", {}, el("a", { href: "/backtests" }, "Run a sync search instead"))));
+    setChildren(
+      container,
+      el(
+        "div",
+        { class: "notice notice-disabled" },
+        el("strong", {}, "Async jobs are disabled on this server."),
+        el("p", {}, err.message),
+        el("p", {}, el("a", { href: "/backtests" }, "Run a sync search instead")),
+      ),
+    );
   } else if (err.status === 404) {
-    setChildren(container, el("div", { class: "notice notice-missing" }, el("strong", {}, "Job not found."), el("p", {}, "It does not exist or belongs to another user."), el("p", {}, el("a", { href: "/backtests/jobs" }, "Back to your jobs"))));
+    setChildren(
+      container,
+      el(
+        "div",
+        { class: "notice notice-missing" },
+        el("strong", {}, "Job not found."),
+        el("p", {}, "It does not exist or belongs to another user."),
+        el("p", {}, el("a", { href: "/backtests/jobs" }, "Back to your jobs")),
+      ),
+    );
   } else {
     setChildren(container, el("div", { class: "notice notice-error" }, el("strong", {}, "Could not load: "), err.message));
   }

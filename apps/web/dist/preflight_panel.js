@@ -5,7 +5,13 @@ import { el, setChildren } from "./dom.js";
 import { formatBytes, formatCount } from "./format.js";
 
 function stat(label, value, extra) {
-  return el("div", { class: "stat" }, el("span", { class: "stat-label" }, label), el("span", { class: "stat-value" }, value), extra ? el("span", { class: "stat-extra" }, extra) : null);
+  return el(
+    "div",
+    { class: "stat" },
+    el("span", { class: "stat-label" }, label),
+    el("span", { class: "stat-value" }, value),
+    extra ? el("span", { class: "stat-extra" }, extra) : null,
+  );
 }
 
 // Target bars, plus what the warmup got and what the store could not supply.
@@ -24,21 +30,28 @@ export function renderPreflight(container, preflight) {
   const stageA = preflight.stage_a_variants_total;
   const shortlist = Math.min(preflight.preselect, stageA);
   const problems = preflight.problems || [];
+  const risk = formatCount(preflight.risk_variants_total);
   setChildren(
     container,
     el(
       "div",
       { class: "stats" },
       stat("Stage A variants", formatCount(stageA), `limit ${formatCount(preflight.max_variants_per_compute)}`),
-      stat("Risk variants", formatCount(preflight.risk_variants_total)),
-      stat("Stage B variants", formatCount(preflight.stage_b_variants_total), `${formatCount(shortlist)} shortlisted × ${formatCount(preflight.risk_variants_total)}`),
+      stat("Risk variants", risk),
+      stat("Stage B variants", formatCount(preflight.stage_b_variants_total), `${formatCount(shortlist)} shortlisted × ${risk}`),
       stat("Top K", formatCount(preflight.top_k)),
       stat("Bars", formatCount(preflight.bars.target), barsNote(preflight.bars)),
       stat("Memory estimate", formatBytes(used), `of ${formatBytes(budget)} budget`),
     ),
-    el("div", { class: `meter ${preflight.fits ? "" : "over"}`, role: "meter", "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used, "aria-label": "Memory estimate vs budget" },
-      el("span", { style: `width:${(share * 100).toFixed(1)}%` })),
-    el("p", { class: preflight.fits ? "ok-text" : "error-text" }, preflight.fits ? "Fits the limits." : "Over the limits: the server will refuse this search."),
+    el(
+      "div",
+      { class: `meter ${preflight.fits ? "" : "over"}`, role: "meter", "aria-label": "Memory estimate vs budget",
+        "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used },
+      el("span", { style: `width:${(share * 100).toFixed(1)}%` }),
+    ),
+    preflight.fits
+      ? el("p", { class: "ok-text" }, "Fits the limits.")
+      : el("p", { class: "error-text" }, "Over the limits: the server will refuse this search."),
     problems.length ? el("ul", { class: "error-text" }, problems.map((problem) => el("li", {}, problem.message || problem.code))) : null,
   );
 }

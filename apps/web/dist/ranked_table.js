@@ -92,6 +92,11 @@ export class RankedTable {
     );
   }
 
+  reportButton(row) {
+    const onclick = (event) => this.onLoadReport(row, event.currentTarget);
+    return el("button", { type: "button", class: "secondary small load-report", onclick }, "Load report");
+  }
+
   render() {
     if (!this.rows.length) {
       setChildren(this.container, el("p", { class: "muted" }, "No variants yet."));
@@ -104,7 +109,10 @@ export class RankedTable {
       {},
       this.header("rank", "Rank", "num"),
       el("th", { scope: "col" }, "Report"),
-      metrics.map((name) => this.header(name, metricLabel(name) + (rankedBy(name) === "primary" ? " ★" : ""), `num ${rankedBy(name) ? "ranked" : ""}`)),
+      metrics.map((name) => {
+        const label = metricLabel(name) + (rankedBy(name) === "primary" ? " ★" : "");
+        return this.header(name, label, `num ${rankedBy(name) ? "ranked" : ""}`);
+      }),
       el("th", { scope: "col" }, "Parameters"),
     );
     const body = this.sortedRows().map((row) =>
@@ -112,12 +120,15 @@ export class RankedTable {
         "tr",
         { dataset: { variantKey: row.variant_key, rank: row.rank } },
         el("td", { class: "num rank" }, row.rank),
-        el("td", {}, el("button", { type: "button", class: "secondary small load-report", onclick: (event) => this.onLoadReport(row, event.currentTarget) }, "Load report")),
-        metrics.map((name) => el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name]))),
+        el("td", {}, this.reportButton(row)),
+        metrics.map((name) =>
+          el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name])),
+        ),
         el("td", { class: "params" }, describeVariant(row.payload).map((line) => el("div", {}, line))),
       ),
     );
     const note = this.sort ? el("p", { class: "hint" }, "View sorted on screen; the rank column is the server's ranking.") : null;
-    setChildren(this.container, note, el("div", { class: "table-scroll tall" }, el("table", { class: "data-table ranked-table" }, el("thead", {}, head), el("tbody", {}, body))));
+    const table = el("table", { class: "data-table ranked-table" }, el("thead", {}, head), el("tbody", {}, body));
+    setChildren(this.container, note, el("div", { class: "table-scroll tall" }, table));
   }
 }

@@ -139,7 +139,11 @@ export class SearchForm {
     const metrics = this.defaults.allowedMetrics;
     const label = (metric) => `${metricLabel(metric.name)}${metric.direction ? ` (${metric.direction})` : ""}`;
     setChildren(primary, metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.primaryMetric)));
-    setChildren(secondary, option("", "none", this.defaults.secondaryMetric === null), metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.secondaryMetric)));
+    setChildren(
+      secondary,
+      option("", "none", this.defaults.secondaryMetric === null),
+      metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.secondaryMetric)),
+    );
     topK.placeholder = this.defaults.topK ?? "";
     preselect.placeholder = this.defaults.preselect ?? "";
     warmup.placeholder = this.defaults.warmupBars ?? "";

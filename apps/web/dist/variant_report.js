@@ -44,7 +44,11 @@ function metricsTable(rows) {
   return el(
     "table",
     { class: "metrics-table" },
-    el("tbody", {}, (rows || []).map((row) => el("tr", {}, el("th", { scope: "row" }, row.metric), el("td", {}, row.value ?? formatNumber(row.raw))))),
+    el(
+      "tbody",
+      {},
+      (rows || []).map((row) => el("tr", {}, el("th", { scope: "row" }, row.metric), el("td", {}, row.value ?? formatNumber(row.raw)))),
+    ),
   );
 }
 
@@ -54,10 +58,14 @@ function tradeColumns(trades) {
   return [...known, ...keys.filter((key) => !known.includes(key))];
 }
 
-function tradeCell(key, value) {
+function tradeText(key, value) {
   if (/(_time|_ts|_at)$/.test(key)) return formatDateTime(value);
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : formatNumber(value, Math.abs(value) < 10 ? 4 : 2);
   return value ?? "";
+}
+
+function tradeCell(key, value) {
+  return el("td", { class: typeof value === "number" ? "num" : null }, tradeText(key, value));
 }
 
 function tradesTable(trades) {
@@ -70,7 +78,7 @@ function tradesTable(trades) {
       "table",
       { class: "data-table trades-table" },
       el("thead", {}, el("tr", {}, columns.map((key) => el("th", { scope: "col" }, key.replaceAll("_", " "))))),
-      el("tbody", {}, trades.map((trade) => el("tr", {}, columns.map((key) => el("td", { class: typeof trade[key] === "number" ? "num" : null }, tradeCell(key, trade[key])))))),
+      el("tbody", {}, trades.map((trade) => el("tr", {}, columns.map((key) => tradeCell(key, trade[key]))))),
     ),
   );
 }
