@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from trading.shared.errors import DomainError, ErrorDetail
+from trading.shared.errors import DomainError, ErrorDetail, loc_path
 
 logger = logging.getLogger("apps.api")
 
@@ -63,14 +63,6 @@ class ErrorJSONResponse(JSONResponse):
 def error_response(error: DomainError) -> ErrorJSONResponse:
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
     return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
-
-
-def loc_path(loc: Sequence[int | str]) -> str:
-    """`("body", "indicators", 0, "params", "window")` -> `body.indicators[0].params.window`."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:

@@ -32,7 +32,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     run_backtest,
 )
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
-from trading.shared.errors import DomainError
+from trading.shared.errors import DomainError, loc_path
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
 console = Console()
@@ -47,7 +47,7 @@ def load_request(path: Path) -> RunBacktestRequest:
     try:
         return RunBacktestRequest.model_validate(raw)
     except ValidationError as exc:
-        lines = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        lines = [f"{loc_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
         raise DomainError("validation_error", f"{path}: invalid request:\n  " + "\n  ".join(lines)) from None
 
 

@@ -14,6 +14,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from trading.shared.errors import loc_path
+
 ENV_VAR = "TRADING_ENV"
 CONFIG_DIR_VAR = "TRADING_CONFIG_DIR"
 DEFAULT_ENV = "dev"
@@ -57,13 +59,5 @@ def load_config_model(path: Path, model: type[ModelT]) -> ModelT:
     try:
         return model.model_validate(raw if raw is not None else {})
     except ValidationError as exc:
-        problems = "; ".join(f"{_key_path(err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(f"{loc_path(err['loc']) or '<root>'}: {err['msg']}" for err in exc.errors())
         raise ConfigError(f"{path}: {problems}") from exc
-
-
-def _key_path(loc: tuple[int | str, ...]) -> str:
-    """`('markets', 1, 'kind')` -> `markets[1].kind`, the way a user would point at the YAML key."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text or "<root>"

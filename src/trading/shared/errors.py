@@ -35,3 +35,12 @@ class DomainError(Exception):
         body: dict[str, Any] = {"code": self.code, "message": self.message, "details": details}
         body.update(self.extra)
         return {"error": body}
+
+
+def loc_path(loc: tuple[int | str, ...] | list[int | str]) -> str:
+    """`("indicators", 0, "params", "window")` -> `indicators[0].params.window`: how a user points at a
+    field of a request or a config file."""
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

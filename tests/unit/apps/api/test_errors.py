@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from apps.api.errors import loc_path, validation_error
+from apps.api.errors import validation_error
 from tests.unit.apps.api.api_support import FakeUseCases, bearer, grid_request
 from tests.unit.apps.api.conftest import ClientFactory
 from trading.contexts.identity.domain.auth_settings import AuthSettings
-from trading.shared.errors import DomainError
+from trading.shared.errors import DomainError, loc_path
 
 
 def _assert_error_shape(body: dict[str, Any]) -> dict[str, Any]:
