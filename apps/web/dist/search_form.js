@@ -45,8 +45,9 @@ function numberField(path, label, name, placeholder) {
   return { input, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, input) };
 }
 
-function selectField(path, label, name, values) {
-  const select = el("select", { name }, option("", "server default"), values.map((value) => option(value, value)));
+function selectField(path, label, name, values, serverDefault) {
+  const defaultLabel = serverDefault ? `server default (${serverDefault})` : "server default";
+  const select = el("select", { name }, option("", defaultLabel), values.map((value) => option(value, value)));
   return { select, element: el("label", { class: "field", dataset: { fieldPath: path } }, label, select) };
 }
 
@@ -115,8 +116,10 @@ export class SearchForm {
 
   fillExecution(container) {
     const execution = this.defaults.execution;
-    const direction = selectField("execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES);
-    const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES);
+    const direction = selectField(
+      "execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES, execution.direction_mode_default,
+    );
+    const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES, execution.sizing_mode_default);
     const numbers = EXECUTION_NUMBERS.map(([name, label, defaultKey]) => [
       name,
       numberField(`execution.${name}`, label, name, defaultKey ? execution[defaultKey] : ""),

@@ -91,8 +91,8 @@ def resolve_execution(request: RunBacktestRequest, config: BacktestRuntimeConfig
             details=[ErrorDetail("execution.fee_pct", "missing", f"market {market_id} has no default fee; set it")],
         )
     return ExecutionParams(
-        direction_mode=given.direction_mode or "long_short",
-        sizing_mode=given.sizing_mode or "all_in",
+        direction_mode=given.direction_mode or defaults.direction_mode_default,
+        sizing_mode=given.sizing_mode or defaults.sizing_mode_default,
         init_cash_quote=_pick(given.init_cash_quote, defaults.init_cash_quote_default),
         fixed_quote=_pick(given.fixed_quote, defaults.fixed_quote_default),
         safe_profit_percent=_pick(given.safe_profit_percent, defaults.safe_profit_percent_default),

@@ -7,7 +7,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
+from trading.contexts.backtest.domain.value_objects.execution import (
+    DirectionModeName,
+    RankingMetricName,
+    SizingModeName,
+)
 from trading.shared.config_paths import config_file, load_config_model
 
 
@@ -65,6 +69,8 @@ class Reporting(_Strict):
 
 
 class ExecutionDefaults(_Strict):
+    direction_mode_default: DirectionModeName = "long_short"
+    sizing_mode_default: SizingModeName = "all_in"
     init_cash_quote_default: float = Field(gt=0)
     fixed_quote_default: float = Field(gt=0)
     safe_profit_percent_default: float = Field(ge=0, le=100)
