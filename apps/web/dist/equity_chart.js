@@ -1,4 +1,4 @@
-// Inline SVG equity chart: the equity line and, underneath, the drawdown band computed from it, with
+// Inline SVG equity chart: the equity line (over the buy & hold benchmark when the report has it) and, underneath, the drawdown band computed from it, with
 // value and time axes. Drawn at the container's pixel width so text stays readable on phones.
 
 import { el, svg, setChildren } from "./dom.js";
@@ -53,11 +53,12 @@ function extent(values) {
   return [min - pad, max + pad];
 }
 
-function legend() {
+function legend(hasBenchmark) {
   return el(
     "div",
     { class: "chart-legend" },
     el("span", { class: "legend-equity" }, "Equity"),
+    hasBenchmark ? el("span", { class: "legend-benchmark" }, "Buy & hold") : null,
     el("span", { class: "legend-drawdown" }, "Drawdown %"),
   );
 }
@@ -97,7 +98,8 @@ function drawEquityChart(container, series) {
   const ddTop = margin.top + equityHeight + 12;
   const ddHeight = height - margin.bottom - ddTop;
 
-  const [low, high] = extent(equity);
+  const benchmark = Array.isArray(series.benchmark) && series.benchmark.length === equity.length ? series.benchmark : null;
+  const [low, high] = extent(benchmark ? equity.concat(benchmark) : equity);
   const drawdown = drawdownPct(equity);
   const maxDd = Math.max(1e-9, ...drawdown);
   const x = (index) => margin.left + (index / (equity.length - 1)) * plotWidth;
@@ -120,6 +122,7 @@ function drawEquityChart(container, series) {
   parts.push(svg("path", { class: "dd-area", d: ddArea }));
   parts.push(svg("line", { class: "axis", x1: margin.left, x2: width - margin.right, y1: ddTop, y2: ddTop }));
   parts.push(svg("text", { class: "axis-label", x: margin.left - 6, y: ddTop + ddHeight, "text-anchor": "end" }, `-${formatNumber(maxDd, 1)}%`));
+  if (benchmark) parts.push(svg("path", { class: "bench-line", d: linePath(benchmark, x, y) }));
   parts.push(svg("path", { class: "eq-line", d: linePath(equity, x, y) }));
 
   const chart = svg(
@@ -127,5 +130,5 @@ function drawEquityChart(container, series) {
     { class: "equity-chart", width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Equity curve" },
     parts,
   );
-  setChildren(container, chart, legend());
+  setChildren(container, chart, legend(benchmark !== null));
 }

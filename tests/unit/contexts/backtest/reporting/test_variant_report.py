@@ -104,7 +104,12 @@ def test_markdown_table_and_trades() -> None:
     limited = build_variant_report(details, start_ms=0, end_ms=DAY_MS, trades_limit=1)
     assert limited.trades is not None and len(limited.trades) == 1
     assert build_variant_report(details, start_ms=0, end_ms=DAY_MS, include_trades=False).trades is None
-    assert report.equity == {"ts_ms": TS_MS.tolist(), "equity": pytest.approx([1000, 1000, 1100, 990, 990, 1210])}
+    assert report.equity == {
+        "ts_ms": TS_MS.tolist(),
+        "equity": pytest.approx([1000, 1000, 1100, 990, 990, 1210]),
+        # buy & hold of the 1,000 init cash at the first close (100), no costs
+        "benchmark": pytest.approx([1000, 1000, 1100, 990, 990, 1210]),
+    }
 
 
 def test_no_trades_prints_na_and_null_raw() -> None:
@@ -117,6 +122,13 @@ def test_no_trades_prints_na_and_null_raw() -> None:
         assert (rows[name]["value"], rows[name]["raw"]) == ("n/a", None)
     assert (rows["Num. Trades"]["value"], rows["Num. Trades"]["raw"]) == ("0", 0)
     assert rows["Total Return [%]"]["raw"] == 0.0
+
+
+def test_flat_equity_beside_a_moving_buy_and_hold_benchmark() -> None:
+    details = score_variant_with_details(TS_MS, CLOSE, np.zeros(6, dtype=np.int8), RiskParams(), EXECUTION)
+    equity = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS).equity
+    assert equity["equity"] == [1000.0] * 6
+    assert equity["benchmark"] == pytest.approx([1000, 1000, 1100, 990, 990, 1210])
 
 
 def test_infinite_ratio_prints_inf() -> None:

@@ -60,10 +60,14 @@ def trade_rows(trades: TradeLog, ts_ms: np.ndarray, limit: int | None = None) ->
 
 
 def equity_points(details: VariantScoreDetails, max_points: int = MAX_EQUITY_POINTS) -> dict[str, list[Any]]:
+    """Equity and the buy & hold benchmark (init cash in the asset at the first close, no costs) at the
+    same downsampled bars, so a chart can overlay them."""
     keep = min_max_downsample_indices(details.equity, max_points)
+    benchmark = details.execution.init_cash_quote * details.close[keep] / details.close[0]
     return {
         "ts_ms": [int(ts) for ts in details.ts_ms[keep]],
         "equity": [float(value) for value in details.equity[keep]],
+        "benchmark": [float(value) for value in benchmark],
     }
 
 
