@@ -15,8 +15,8 @@ from trading.contexts.indicators.adapters.outbound.compute_numba.definitions.com
     window,
 )
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels import channels, directional, ma, trend
-from trading.contexts.indicators.domain.definition import IndicatorDefinition
-from trading.contexts.indicators.domain.param_spec import float_param
+from trading.contexts.indicators.domain.definition import ComputeFn, IndicatorDefinition, LookbackFn
+from trading.contexts.indicators.domain.param_spec import ParamSpec, float_param
 
 MULTIPLIER = float_param("multiplier", 0.1, 20.0, {"mode": "range", "start": 2.0, "stop_incl": 4.0, "step": 0.5})
 HIGH_LOW = ("high", "low")
@@ -24,7 +24,12 @@ ABS_THRESHOLD = (float_param("abs_threshold", 0.0, 1.0, {"mode": "explicit", "va
 
 
 def _price_line(
-    name: str, inputs: tuple, params: tuple, compute, lookback, outputs: tuple[str, ...] = ("line",)
+    name: str,
+    inputs: tuple[ParamSpec, ...],
+    params: tuple[ParamSpec, ...],
+    compute: ComputeFn,
+    lookback: LookbackFn,
+    outputs: tuple[str, ...] = ("line",),
 ) -> IndicatorDefinition:
     """A line the price is compared against (`compare_price_to_output`)."""
     return IndicatorDefinition(

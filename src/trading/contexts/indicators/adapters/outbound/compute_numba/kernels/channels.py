@@ -50,16 +50,20 @@ def donchian(high: np.ndarray, low: np.ndarray, window: np.ndarray) -> np.ndarra
 
 @njit(cache=True, parallel=True)
 def ichimoku(high: np.ndarray, low: np.ndarray, tenkan: np.ndarray, kijun: np.ndarray) -> np.ndarray:
-    """Senkou span A at t: mean of the tenkan and kijun midpoints; first value on max(tenkan, kijun) - 1."""
+    """Senkou span A at t: mean of the tenkan and kijun midpoints; first value on max(tenkan, kijun) - 1.
+    Each distinct window's midpoint is computed once and shared by the variants that use it."""
     highs, lows = _valid_high_low(high, low)
     n = high.shape[0]
+    windows = np.unique(np.concatenate((tenkan, kijun)))
+    midpoints = np.empty((windows.shape[0], n))
+    for w in prange(windows.shape[0]):
+        midpoint_into(highs, lows, windows[w], midpoints[w])
+    fast = np.searchsorted(windows, tenkan)
+    slow = np.searchsorted(windows, kijun)
     out = np.empty((tenkan.shape[0], n))
     for j in prange(tenkan.shape[0]):
-        slow = np.empty(n)
-        midpoint_into(highs, lows, tenkan[j], out[j])
-        midpoint_into(highs, lows, kijun[j], slow)
         for i in range(n):
-            out[j, i] = (out[j, i] + slow[i]) / 2.0
+            out[j, i] = (midpoints[fast[j], i] + midpoints[slow[j], i]) / 2.0
     return out
 
 

@@ -36,31 +36,51 @@ def candle_body(open_: np.ndarray, high: np.ndarray, low: np.ndarray, close: np.
 
 
 @njit(cache=True)
-def _is_pivot(x: np.ndarray, pivot: int, left: int, right: int, sign: float) -> bool:
-    """Strictly beyond the `left` bars before, at least as far as the `right` bars after."""
-    level = sign * x[pivot]
-    for k in range(pivot - left, pivot + right + 1):
-        other = sign * x[k]
-        if other > level or (other == level and k < pivot):
-            return False
-    return True
+def _dominance_runs(x: np.ndarray, sign: float, step: int, strict: bool, cap: int) -> np.ndarray:
+    """For each bar p: how many consecutive bars p + step, p + 2 * step, ... (at most `cap`) lie
+    strictly (or, with strict=False, at least) on the inner side of x[p]; NaN stops the count.
+    Whether this reaches r only depends on the r bars it covers, so reading it at t = p + right
+    never looks past t."""
+    n = x.shape[0]
+    out = np.zeros(n, dtype=np.int64)
+    for p in range(n):
+        level = sign * x[p]
+        count = 0
+        k = p + step
+        while count < cap and 0 <= k < n:
+            other = sign * x[k]
+            if not (other < level or (not strict and other == level)):
+                break
+            count += 1
+            k += step
+        out[p] = count
+    return out
 
 
 @njit(cache=True, parallel=True)
 def pivots(high: np.ndarray, low: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Confirmed pivot events (see module docstring); first value on bar left + right."""
+    """Confirmed pivot events (see module docstring); first value on bar left + right. The
+    dominance runs are shared by all variants, so each variant costs two lookups per bar."""
     runs = run_lengths(high + low)
     n = high.shape[0]
     out = np.empty((left.shape[0], n))
+    if n == 0:
+        return out
+    cap_left = int(left.max())
+    cap_right = int(right.max())
+    top_before = _dominance_runs(high, 1.0, -1, True, cap_left)
+    top_after = _dominance_runs(high, 1.0, 1, False, cap_right)
+    bottom_before = _dominance_runs(low, -1.0, -1, True, cap_left)
+    bottom_after = _dominance_runs(low, -1.0, 1, False, cap_right)
     for j in prange(left.shape[0]):
         span = left[j] + right[j]
         for t in range(n):
             if runs[t] <= span:
                 out[j, t] = np.nan
                 continue
-            pivot = t - right[j]
-            bottom = _is_pivot(low, pivot, left[j], right[j], -1.0)
-            top = _is_pivot(high, pivot, left[j], right[j], 1.0)
+            p = t - right[j]
+            top = top_before[p] >= left[j] and top_after[p] >= right[j]
+            bottom = bottom_before[p] >= left[j] and bottom_after[p] >= right[j]
             out[j, t] = float(np.int8(bottom) - np.int8(top))
     return out
 
