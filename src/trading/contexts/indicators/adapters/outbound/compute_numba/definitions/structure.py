@@ -70,7 +70,7 @@ DEFINITIONS = (
         indicator_id="structure.distance_to_ma_norm",
         group="structure",
         inputs=(),
-        params=(window(10, 50, 10, minimum=1),),
+        params=(window(10, 50, 10),),
         outputs=("value",),
         primary_output="value",
         signal_rule="threshold_band",

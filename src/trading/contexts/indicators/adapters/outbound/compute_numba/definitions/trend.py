@@ -88,7 +88,7 @@ DEFINITIONS = (
     _price_line(
         "keltner",
         (SOURCE,),
-        (window(10, 50, 10, minimum=1),),
+        (window(10, 50, 10),),
         source_kernel(ma.ema, "window"),
         lag(("window", 1), offset=-1),
         outputs=("middle",),
