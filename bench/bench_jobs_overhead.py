@@ -150,7 +150,7 @@ def sync_top(request: RunBacktestRequest, ctx: BacktestContext) -> RunResult:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Job vs sync wall time for the same search.")
-    parser.add_argument("--days", type=int, default=75, help="1m bars in the searched range, in days")
+    parser.add_argument("--days", type=int, default=200, help="1m bars in the searched range, in days")
     parser.add_argument("--windows", type=int, default=200, help="SMA windows (x 5 EMA windows = Stage A size)")
     parser.add_argument("--preselect", type=int, default=1000, help="shortlist size (x 16 risk = Stage B size)")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved rounds of sync, job sqlite, job postgres")
