@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import (
     signals_for_tensor,
@@ -112,3 +114,30 @@ def test_volume_sma_and_candle_body_through_the_registry() -> None:
     body = {"signals": {"min_body": {"mode": "explicit", "values": [0.6]}}}
     # body / range = [1/2, -1/2, 2/3, -1/2]
     assert tensor_signals("structure.candle_body", bars, body).rows.tolist() == [[0, 0, 1, 0]]
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**31), n=st.integers(1, 60), cut=st.floats(0.0, 1.0))
+def test_signals_up_to_t_ignore_later_values(seed: int, n: int, cut: float) -> None:
+    rng = np.random.default_rng(seed)
+    t = int(cut * (n - 1))
+
+    def sample() -> np.ndarray:
+        values = rng.choice([-1.0, 0.0, 1.0, 0.5, 1.05, NAN], size=(2, n))
+        return np.ascontiguousarray(values)
+
+    primary, later = sample(), sample()
+    later[:, : t + 1] = primary[:, : t + 1]
+    price = np.ascontiguousarray(rng.normal(1.0, 0.1, n))
+    bars = OhlcvArrays.of(price, price + 1.0, price - 1.0, price[::-1].copy(), np.abs(price) * 2.0)
+    cases = [
+        ("threshold_centered", [GridAxis("abs_threshold", (0.0, 0.02))]),
+        ("pivot_event", [GridAxis("hold", (1, 4))]),
+        ("candle_direction", [GridAxis("min_body", (0.0, 0.6))]),
+        ("compare_volume_to_output", []),
+    ]
+    idx = np.zeros(2, dtype=np.int64)
+    for rule, axes in cases:
+        before = signals_from_indicator(rule, primary, price[None, :], idx, axes, bars).rows
+        after = signals_from_indicator(rule, later, price[None, :], idx, axes, bars).rows
+        np.testing.assert_array_equal(before[:, : t + 1], after[:, : t + 1])
