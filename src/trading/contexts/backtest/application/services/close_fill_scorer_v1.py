@@ -24,7 +24,7 @@ from trading.contexts.backtest.domain.value_objects.execution import (
 FloatArray = npt.NDArray[np.float64]
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _score_block_kernel(
     close: FloatArray,
     signals: npt.NDArray[np.int8],

@@ -13,7 +13,7 @@ import numpy as np
 from numba import njit, prange
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: np.ndarray) -> np.ndarray:
     """LONG if price > primary, SHORT if price < primary."""
     v, n = primary.shape
@@ -25,7 +25,7 @@ def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: n
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def sign_rows(primary: np.ndarray) -> np.ndarray:
     v, n = primary.shape
     out = np.empty((v, n), dtype=np.int8)
@@ -35,7 +35,7 @@ def sign_rows(primary: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def threshold_band_rows(primary: np.ndarray, long_threshold: np.ndarray, short_threshold: np.ndarray) -> np.ndarray:
     """long < short: mean reversion (LONG at or below long, SHORT at or above short);
     long > short: trend following (LONG at or above long, SHORT at or below short).
@@ -56,7 +56,7 @@ def threshold_band_rows(primary: np.ndarray, long_threshold: np.ndarray, short_t
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def delta_sign_rows(primary: np.ndarray, n_long: np.ndarray, n_short: np.ndarray) -> np.ndarray:
     """LONG if x[t] - x[t - n_long] > 0, SHORT if x[t] - x[t - n_short] < 0; both -> NEUTRAL,
     which is exactly rising - falling."""
@@ -74,7 +74,7 @@ def delta_sign_rows(primary: np.ndarray, n_long: np.ndarray, n_short: np.ndarray
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def combine_and_rows(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray) -> np.ndarray:
     """Row b = AND of rows_per_indicator[i][picks[b, i]]: kept where all agree, NEUTRAL elsewhere."""
     b, k = picks.shape
@@ -89,7 +89,7 @@ def combine_and_rows(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def threshold_centered_rows(primary: np.ndarray, abs_threshold: np.ndarray) -> np.ndarray:
     """LONG if primary > 1 + abs_threshold, SHORT if primary < 1 - abs_threshold (strict)."""
     v, n = primary.shape
@@ -104,7 +104,7 @@ def threshold_centered_rows(primary: np.ndarray, abs_threshold: np.ndarray) -> n
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def compare_volume_rows(primary: np.ndarray, volume: np.ndarray, open_: np.ndarray, close: np.ndarray) -> np.ndarray:
     """Volume above its average confirms the candle: LONG if volume > primary and close > open,
     SHORT if volume > primary and close < open."""
@@ -117,7 +117,7 @@ def compare_volume_rows(primary: np.ndarray, volume: np.ndarray, open_: np.ndarr
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def pivot_event_rows(primary: np.ndarray, hold: np.ndarray) -> np.ndarray:
     """Event series (+1 pivot low confirmed, -1 pivot high confirmed): the latest event's side is
     held for `hold` bars including the event bar; a NaN bar is NEUTRAL and forgets the event."""
@@ -140,7 +140,7 @@ def pivot_event_rows(primary: np.ndarray, hold: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def candle_direction_rows(primary: np.ndarray, min_body: np.ndarray) -> np.ndarray:
     """Signed body / range: LONG if primary > min_body, SHORT if primary < -min_body (strict)."""
     v, n = primary.shape

@@ -7,5 +7,5 @@ Convention shared by every kernel module here:
 - every other parameter is a 1-D array of length v, one value per variant (int64 windows, float64
   multipliers);
 - the result is a new float64[v, n] array of the primary output, NaN until enough history;
-- kernels are `@njit(cache=True, parallel=True)` with `prange` over variants, float64 accumulation.
+- kernels are `@njit(cache=True, parallel=True, nogil=True)` with `prange` over variants, float64 accumulation.
 """

@@ -38,7 +38,7 @@ def midpoint_into(high: np.ndarray, low: np.ndarray, window: int, out: np.ndarra
         out[i] = (out[i] + lowest[i]) / 2.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def donchian(high: np.ndarray, low: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Donchian channel mid line (TA-Lib MIDPRICE); first value on bar window - 1."""
     highs, lows = _valid_high_low(high, low)
@@ -48,7 +48,7 @@ def donchian(high: np.ndarray, low: np.ndarray, window: np.ndarray) -> np.ndarra
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def ichimoku(high: np.ndarray, low: np.ndarray, tenkan: np.ndarray, kijun: np.ndarray) -> np.ndarray:
     """Senkou span A at t: mean of the tenkan and kijun midpoints; first value on max(tenkan, kijun) - 1.
     Each distinct window's midpoint is computed once and shared by the variants that use it."""
@@ -67,7 +67,7 @@ def ichimoku(high: np.ndarray, low: np.ndarray, tenkan: np.ndarray, kijun: np.nd
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def chandelier_exit(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray, multiplier: np.ndarray
 ) -> np.ndarray:

@@ -51,7 +51,7 @@ def _aroon_osc_into(high: np.ndarray, low: np.ndarray, runs: np.ndarray, window:
         out[i] = (100.0 / window) * (top - bottom)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def aroon(high: np.ndarray, low: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Aroon oscillator = aroon up - aroon down (TA-Lib AROONOSC); first value on bar `window`."""
     runs = run_lengths(high + low)
@@ -101,7 +101,7 @@ def _psar_into(
             sar = min(sar, prev_low, new_low) if long else max(sar, prev_high, new_high)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def psar(high: np.ndarray, low: np.ndarray, acceleration: np.ndarray, maximum: np.ndarray) -> np.ndarray:
     """Parabolic SAR (TA-Lib SAR); first value on bar 1 of every run of valid bars."""
     runs = run_lengths(high + low)
@@ -124,7 +124,7 @@ def _vortex_moves(high: np.ndarray, low: np.ndarray, ranges: np.ndarray) -> np.n
     return moves
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def vortex(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """VI+ over `window` moves; first value on bar `window`."""
     ranges = true_range(high, low, close)
@@ -178,7 +178,7 @@ def linreg_slope_into(y: np.ndarray, window: int, out: np.ndarray) -> None:
         out[i] = (window * weighted - sum_x * plain) / divisor
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def linreg_slope(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """First value on bar window - 1."""
     out = np.empty((window.shape[0], src_rows.shape[1]))

@@ -34,7 +34,7 @@ def tr(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def variance(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     n = src_rows.shape[1]
     out = np.empty((window.shape[0], n))
@@ -56,7 +56,7 @@ def log_returns(x: np.ndarray) -> np.ndarray:
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def hv(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     k, n = src_rows.shape
     returns = np.empty((k, n))
@@ -71,7 +71,7 @@ def hv(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndar
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def bbands_bandwidth(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Upper and lower bands are formed as TA-Lib BBANDS does before taking their distance."""
     n = src_rows.shape[1]

@@ -156,7 +156,7 @@ def hma_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
     wma_into(half, max(int(math.sqrt(window)), 1), out)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def sma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -164,7 +164,7 @@ def sma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def ema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -172,7 +172,7 @@ def ema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def wma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -180,7 +180,7 @@ def wma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def rma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -188,7 +188,7 @@ def rma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def dema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -196,7 +196,7 @@ def dema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nd
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def tema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -204,7 +204,7 @@ def tema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nd
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def hma(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -224,7 +224,7 @@ def zlema_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
     ema_into(delagged, window, out)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def zlema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
@@ -249,7 +249,7 @@ def _volume_weights(x: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.n
     return weighted, weights, traded
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def vwma(src_rows: np.ndarray, src_idx: np.ndarray, volume: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Ratio of the rolling means of x * volume and volume; the count of traded bars (exact, unlike
     a rolling volume sum that may keep residue) decides the all-zero-volume case."""

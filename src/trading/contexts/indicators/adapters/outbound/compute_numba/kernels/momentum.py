@@ -55,7 +55,7 @@ def _price_moves_into(x: np.ndarray, gains: np.ndarray, losses: np.ndarray) -> N
             losses[i] = max(-move, 0.0)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def rsi(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Wilder RSI seeded with plain averages of the first `window` moves (TA-Lib RSI)."""
     k, n = src_rows.shape
@@ -75,7 +75,7 @@ def rsi(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def roc(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Rate of change in percent: (x / x[t - window] - 1) * 100."""
     n = src_rows.shape[1]
@@ -90,7 +90,7 @@ def roc(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.nda
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def macd(src_rows: np.ndarray, src_idx: np.ndarray, fast: np.ndarray, slow: np.ndarray) -> np.ndarray:
     """EMA(fast) - EMA(slow); like TA-Lib both EMAs get their SMA seed on the same bar, so the
     shorter one is seeded from the last bars of the longer one's seed window."""
@@ -112,7 +112,7 @@ def macd(src_rows: np.ndarray, src_idx: np.ndarray, fast: np.ndarray, slow: np.n
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def cci(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """(tp - SMA(tp)) / (0.015 * mean absolute deviation), tp = (h + l + c) / 3; O(window) per bar."""
     tp = typical_price(high, low, close)
@@ -141,7 +141,7 @@ def cci(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def stoch(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, k_window: np.ndarray, smooth_k: np.ndarray
 ) -> np.ndarray:

@@ -54,7 +54,7 @@ def _extremes(high: np.ndarray, low: np.ndarray, window: int) -> tuple[np.ndarra
     return highest, lowest
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def williams_r(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """-100 * (highest - close) / (highest - lowest) over `window` bars, in TA-Lib's operation order."""
     valid = ~(np.isnan(high) | np.isnan(low) | np.isnan(close))
@@ -74,7 +74,7 @@ def williams_r(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def _stochastic_of_rows(rows: np.ndarray, row_idx: np.ndarray, k_window: np.ndarray) -> np.ndarray:
     """Fast %K of each variant's row against its own trailing `k_window` range (TA-Lib STOCHF)."""
     n = rows.shape[1]
@@ -105,7 +105,7 @@ def _percent_change(value: float, base: float) -> float:
     return (value - base) / base * PERCENT if base != 0.0 else np.nan
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def ppo(src_rows: np.ndarray, src_idx: np.ndarray, fast: np.ndarray, slow: np.ndarray) -> np.ndarray:
     """(EMA(fast) - EMA(slow)) / EMA(slow) * 100; unlike MACD, TA-Lib seeds each EMA on its own
     first full window, so the value exists from bar max(fast, slow) - 1 on."""
@@ -120,7 +120,7 @@ def ppo(src_rows: np.ndarray, src_idx: np.ndarray, fast: np.ndarray, slow: np.nd
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def trix(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """((ema3[t] / ema3[t-1]) - 1) * 100 with ema3 = EMA(EMA(EMA(x))), TA-Lib ROC's operation order."""
     n = src_rows.shape[1]
@@ -160,7 +160,7 @@ def _fisher_into(mid: np.ndarray, highest: np.ndarray, lowest: np.ndarray, out: 
         out[i] = fish
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def fisher(high: np.ndarray, low: np.ndarray, window: np.ndarray) -> np.ndarray:
     mid = (high + low) / 2.0
     n = mid.shape[0]

@@ -57,7 +57,7 @@ def _dominance_runs(x: np.ndarray, sign: float, step: int, strict: bool, cap: in
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def pivots(high: np.ndarray, low: np.ndarray, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     """Confirmed pivot events (see module docstring); first value on bar left + right. The
     dominance runs are shared by all variants, so each variant costs two lookups per bar."""
@@ -85,7 +85,7 @@ def pivots(high: np.ndarray, low: np.ndarray, left: np.ndarray, right: np.ndarra
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def zscore(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """(x - mean) / population std over `window` bars; first value on bar window - 1."""
     n = src_rows.shape[1]
@@ -99,7 +99,7 @@ def zscore(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def percent_rank(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Percent of the previous `window` values that are <= the current one (0..100); first value
     on bar `window`."""
@@ -120,7 +120,7 @@ def percent_rank(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) 
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def distance_to_ma_norm(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """(close - SMA(close, window)) / ATR(window) (Wilder, TA-Lib seed): distance from the mean in
     units of average true range; first value on bar `window` (the first ATR)."""

@@ -87,7 +87,7 @@ def _adx_into(ranges: np.ndarray, plus_dm: np.ndarray, minus_dm: np.ndarray, win
         out[i] = adx_value
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def adx(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Average directional index (TA-Lib ADX); first value on bar 2 * window - 1."""
     ranges = true_range(high, low, close)
@@ -129,7 +129,7 @@ def _supertrend_into(
         out[i] = lower if up_trend else upper
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def supertrend(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray, multiplier: np.ndarray
 ) -> np.ndarray:

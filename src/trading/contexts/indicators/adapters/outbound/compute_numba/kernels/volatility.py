@@ -43,7 +43,7 @@ def true_range(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np.ndarr
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Wilder ATR seeded with the SMA of the first `window` true ranges (TA-Lib ATR)."""
     ranges = true_range(high, low, close)
@@ -53,7 +53,7 @@ def atr(high: np.ndarray, low: np.ndarray, close: np.ndarray, window: np.ndarray
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def stddev(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Population standard deviation over `window` bars (TA-Lib STDDEV with nbdev=1)."""
     out = np.empty((window.shape[0], src_rows.shape[1]))
@@ -63,7 +63,7 @@ def stddev(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def bbands_percent_b(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray, nbdev: np.ndarray) -> np.ndarray:
     """(src - lower) / (upper - lower) around an SMA basis with population-std bands."""
     n = src_rows.shape[1]

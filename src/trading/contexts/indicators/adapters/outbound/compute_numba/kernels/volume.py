@@ -70,7 +70,7 @@ def _money_flows(
     return positive, negative
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def mfi(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Money flow index over `window` flows (TA-Lib MFI); first value on bar `window`."""
     positive, negative = _money_flows(high, low, close, volume)

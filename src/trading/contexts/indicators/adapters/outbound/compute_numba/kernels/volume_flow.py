@@ -83,7 +83,7 @@ def _close_locations(high: np.ndarray, low: np.ndarray, close: np.ndarray) -> np
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def cmf(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Chaikin money flow: sum(close location * volume) / sum(volume); first value on bar window - 1."""
     flow, weights = _weighted_terms(_close_locations(high, low, close), volume)
@@ -94,7 +94,7 @@ def cmf(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def vwap(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Rolling VWAP of the typical price; first value on bar window - 1."""
     flow, weights = _weighted_terms(typical_price(high, low, close), volume)
@@ -105,7 +105,7 @@ def vwap(high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarra
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def vwap_deviation(
     high: np.ndarray, low: np.ndarray, close: np.ndarray, volume: np.ndarray, window: np.ndarray
 ) -> np.ndarray:
@@ -117,7 +117,7 @@ def vwap_deviation(
     return out
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, nogil=True)
 def volume_sma(volume: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Simple moving average of volume (TA-Lib SMA on volume); first value on bar window - 1."""
     out = np.empty((window.shape[0], volume.shape[0]))
