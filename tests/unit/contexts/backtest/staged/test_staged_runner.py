@@ -165,3 +165,9 @@ def test_progress_reaches_the_totals(backtest_ctx: BacktestContext) -> None:
     run_backtest(_request(), backtest_ctx, progress=events.append)
     last = {e.stage: (e.processed, e.total) for e in events}
     assert last == {"setup": (2, 2), "stage_a": (30, 30), "stage_b": (63, 63)}
+
+
+def test_volume_rule_indicator_runs_in_a_search(backtest_ctx: BacktestContext) -> None:
+    """compare_volume_to_output reads volume, open and close besides the indicator output."""
+    response = run_backtest(_request(indicators=[{"indicator_id": "volume.volume_sma"}], risk={}), backtest_ctx)
+    assert response.stage_a_variants_total >= 1 and response.variants

@@ -42,6 +42,7 @@ from trading.contexts.indicators.application.services.compute_service import com
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.application.services.guards import estimate_grid
 from trading.contexts.indicators.domain.grid import IndicatorGrid
+from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
 from trading.contexts.market_data.domain.instrument_id import InstrumentId
@@ -172,12 +173,13 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
     """Indicator tensors once per run, signals once per (indicator variant, signal params), target slice kept."""
     started = time.perf_counter()
     timeline = plan.timeline
+    bars = OhlcvArrays.from_timeline(timeline)
     banks: list[SignalBank] = []
     bank_identities: list[BankIdentity] = []
     skipped = 0
     for done, grid in enumerate(plan.grids):
-        tensor = compute_indicator(timeline, grid)
-        signals = signals_for_tensor(tensor)
+        tensor = compute_indicator(bars, grid)
+        signals = signals_for_tensor(tensor, bars)
         skipped += signals.skipped_signal_combinations
         rows = np.ascontiguousarray(signals.rows[:, timeline.target_start :])
         banks.append(SignalBank(grid.indicator_id, rows))
