@@ -33,7 +33,6 @@ from trading.contexts.indicators.adapters.outbound.compute_numba.kernels._rollin
 )
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels.ma import (
     ema_into,
-    rma_into,
     sma_into,
 )
 
@@ -41,37 +40,48 @@ CCI_SCALE = 0.015
 
 
 @njit(cache=True)
-def _price_moves_into(x: np.ndarray, gains: np.ndarray, losses: np.ndarray) -> None:
-    """Up and down moves bar to bar; NaN where either bar is missing."""
-    gains[:1] = np.nan
-    losses[:1] = np.nan
+def _rsi_into(x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """One pass: up/down moves, their Wilder averages (SMA seed over the first `window` moves, restarted
+    after a gap) and the ratio, with the same operations as two `rma_into` passes over the moves."""
+    alpha = 1.0 / window
+    run = 0
+    seed_gain = 0.0
+    seed_loss = 0.0
+    avg_gain = 0.0
+    avg_loss = 0.0
+    out[:1] = np.nan
     for i in range(1, x.shape[0]):
         move = x[i] - x[i - 1]
         if math.isnan(move):
-            gains[i] = np.nan
-            losses[i] = np.nan
+            run = 0
+            seed_gain = 0.0
+            seed_loss = 0.0
+            out[i] = np.nan
+            continue
+        gain = max(move, 0.0)
+        loss = max(-move, 0.0)
+        run += 1
+        if run < window:
+            seed_gain += gain
+            seed_loss += loss
+            out[i] = np.nan
+            continue
+        if run == window:
+            avg_gain = (seed_gain + gain) / window
+            avg_loss = (seed_loss + loss) / window
         else:
-            gains[i] = max(move, 0.0)
-            losses[i] = max(-move, 0.0)
+            avg_gain = (gain - avg_gain) * alpha + avg_gain
+            avg_loss = (loss - avg_loss) * alpha + avg_loss
+        total = avg_gain + avg_loss
+        out[i] = 100.0 * (avg_gain / total) if total != 0.0 else 0.0
 
 
 @njit(cache=True, parallel=True, nogil=True)
 def rsi(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.ndarray:
     """Wilder RSI seeded with plain averages of the first `window` moves (TA-Lib RSI)."""
-    k, n = src_rows.shape
-    gains = np.empty((k, n))
-    losses = np.empty((k, n))
-    for r in range(k):
-        _price_moves_into(src_rows[r], gains[r], losses[r])
-    out = np.empty((window.shape[0], n))
+    out = np.empty((window.shape[0], src_rows.shape[1]))
     for j in prange(window.shape[0]):
-        avg_gain = np.empty(n)
-        avg_loss = np.empty(n)
-        rma_into(gains[src_idx[j]], window[j], avg_gain)
-        rma_into(losses[src_idx[j]], window[j], avg_loss)
-        for i in range(n):
-            total = avg_gain[i] + avg_loss[i]
-            out[j, i] = 100.0 * (avg_gain[i] / total) if total != 0.0 else 0.0
+        _rsi_into(src_rows[src_idx[j]], window[j], out[j])
     return out
 
 
