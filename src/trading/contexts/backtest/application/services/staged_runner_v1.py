@@ -4,7 +4,7 @@ run (Stage A -> Stage B) and map the frontier to ranked rows. The worker reuses 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -212,7 +212,7 @@ def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: F
     ):
         base_id = int(shortlist[int(variant_index) // n_risk])
         risk_index = int(variant_index) % n_risk
-        metric_dict = {name: _finite_or_none(float(metrics[i])) for i, name in enumerate(RANKING_METRICS)}
+        metric_dict = metrics_as_json(metrics)
         rows.append(
             RankedVariant(
                 rank=rank,
@@ -227,5 +227,6 @@ def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: F
     return rows
 
 
-def _finite_or_none(value: float) -> float | None:
-    return value if np.isfinite(value) else None
+def metrics_as_json(values: Sequence[float] | np.ndarray) -> dict[str, float | None]:
+    """The four ranking metrics by name, in RANKING_METRICS order; non-finite values become None (null)."""
+    return {name: float(v) if np.isfinite(v) else None for name, v in zip(RANKING_METRICS, values, strict=True)}

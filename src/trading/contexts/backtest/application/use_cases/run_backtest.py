@@ -28,6 +28,7 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     PreparedSearch,
     SearchPlan,
+    metrics_as_json,
     plan_search,
     prepare_search,
     ranked_variants,
@@ -214,7 +215,7 @@ def _report_for(
     return VariantReportResponse(
         variant_key=prepared.identities.variant_keys(np.array([base_id]), np.array([variant_index % n_risk]))[0],
         indicator_variant_key=prepared.identities.indicator_variant_key(base_id),
-        ranking_metrics={k: (v if np.isfinite(v) else None) for k, v in details.metrics.as_dict().items()},
+        ranking_metrics=metrics_as_json(list(details.metrics.as_dict().values())),
         rows=report.rows,
         table_md=report.table_md,
         trades=report.trades or [],
