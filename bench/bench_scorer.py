@@ -1,5 +1,7 @@
 """Throughput of the metric-only close-fill kernel, in ns per bar per variant, against the floor: a
-compiled loop over the same variants that only reads close and the signal row at every bar.
+compiled loop over the same variants that only reads close and the signal row at every bar; and the
+cost of the full ranking-metric set against the four-metric pass it replaced (issue 11), in the same
+run: the baseline is that engine's source read from git (`--baseline-rev`), so no copy of it lives here.
 
     uv run python bench/bench_scorer.py --bars 500000 --rows 200 --sl-values 5 --tp-values 8
 """
@@ -7,7 +9,11 @@ compiled loop over the same variants that only reads close and the signal row at
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import math
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,10 +24,16 @@ import numpy.typing as npt
 from numba import njit, prange
 from numba.core import config as numba_config
 
+from trading.contexts.backtest.application.services.close_fill_engine import execution_scalars
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 
 FloatArray = npt.NDArray[np.float64]
+ENGINE_PATH = "src/trading/contexts/backtest/application/services/close_fill_engine.py"
+# The last commit whose engine computed only the four ranking metrics of the original spec.
+FOUR_METRIC_REV = "296b9fe"
+MINUTE_MS = 60_000
+DAY_MS = 86_400_000
 
 
 @njit(cache=True, parallel=True)
@@ -34,6 +46,32 @@ def _floor_kernel(
         for t in range(close.shape[0]):
             total += close[t] * row[t]
         out[v] = total
+
+
+def four_metric_kernel(rev: str) -> Callable[..., None]:
+    """The batched four-metric pass of `rev`: its engine module loaded from git, wrapped in the same
+    prange loop the scorer used then."""
+    source = subprocess.run(["git", "show", f"{rev}:{ENGINE_PATH}"], check=True, capture_output=True, text=True)
+    path = f"{tempfile.mkdtemp()}/four_metric_close_fill_engine.py"
+    with open(path, "w") as handle:
+        handle.write(source.stdout)
+    spec = importlib.util.spec_from_file_location("four_metric_close_fill_engine", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    simulate = module.simulate_close_fill
+
+    @njit(parallel=True, nogil=True, error_model="numpy")
+    def kernel(close, signals, sig_idx, sl_pct, tp_pct, direction, sizing, cash, fixed, safe, fee, slip, out):
+        for v in prange(sig_idx.shape[0]):
+            metrics = simulate(
+                close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction, sizing, cash, fixed, safe, fee, slip,
+                None, None,
+            )
+            out[v, 0] = metrics[0]
+
+    return kernel
 
 
 @dataclass(frozen=True)
@@ -83,10 +121,25 @@ def best_seconds(run: Callable[[], object], repeats: int) -> float:
     return min(timings)
 
 
-def scorer_seconds(block: BenchBlock, execution: ExecutionParams, repeats: int) -> float:
+def scorer_seconds(
+    block: BenchBlock, execution: ExecutionParams, repeats: int, bar_ms: int = MINUTE_MS, daily_ratios: bool = True
+) -> float:
+    """The ranking-metric set; `bar_ms` spaces the bars (1 day: every bar closes a day)."""
+    ts_ms = np.arange(block.close.shape[0], dtype=np.int64) * bar_ms
     return best_seconds(
-        lambda: score_block_metric(block.close, block.signals, block.sig_idx, block.sl_pct, block.tp_pct, execution),
+        lambda: score_block_metric(
+            block.close, ts_ms, block.signals, block.sig_idx, block.sl_pct, block.tp_pct, execution, daily_ratios
+        ),
         repeats,
+    )
+
+
+def four_metric_seconds(block: BenchBlock, execution: ExecutionParams, repeats: int, rev: str) -> float:
+    kernel = four_metric_kernel(rev)
+    out = np.empty((block.sig_idx.shape[0], 1), dtype=np.float64)
+    scalars = execution_scalars(execution)
+    return best_seconds(
+        lambda: kernel(block.close, block.signals, block.sig_idx, block.sl_pct, block.tp_pct, *scalars, out), repeats
     )
 
 
@@ -109,6 +162,7 @@ def main() -> None:
     parser.add_argument("--tp-values", type=int, default=8, help="take-profit axis length incl. disabled")
     parser.add_argument("--change-prob", type=float, default=0.02, help="per-bar chance of a new signal state")
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--baseline-rev", default=FOUR_METRIC_REV, help="git revision of the four-metric engine")
     args = parser.parse_args()
     block = make_block(args.bars, args.rows, args.sl_values, args.tp_values, args.change_prob)
     execution = ExecutionParams(fee_pct=0.075, slippage_pct=0.01)
@@ -120,6 +174,16 @@ def main() -> None:
         numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
         ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, args.repeats)
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
+    numba.set_num_threads(1)
+    four = four_metric_seconds(block, execution, args.repeats, args.baseline_rev)
+    cases = (
+        ("full set, 1m bars", MINUTE_MS, True),
+        ("full set, 1d bars", DAY_MS, True),
+        ("without daily ratios", MINUTE_MS, False),
+    )
+    for name, bar_ms, daily in cases:
+        seconds = scorer_seconds(block, execution, args.repeats, bar_ms, daily)
+        print(f"threads=1: {name} / four-metric pass of {args.baseline_rev}: {seconds / four:.3f}x")
 
 
 if __name__ == "__main__":

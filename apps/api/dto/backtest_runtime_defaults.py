@@ -6,12 +6,17 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import MetricUnit, RankingMetricName
 
 
 class AllowedMetric(BaseModel):
+    """`name` repeats `id` for clients written before ids, labels and units were listed."""
+
+    id: RankingMetricName
     name: RankingMetricName
+    label: str
     direction: Literal["asc", "desc"]
+    unit: MetricUnit
 
 
 class RankingDefaults(BaseModel):

@@ -81,8 +81,8 @@ def request_json(sma_start: int = 3, top_k: int | None = 12, preselect: int = 7,
 
 
 def _metrics(metrics: Mapping[str, float | None]) -> tuple[float | None, ...]:
-    """All four in one order; the sync response shows non-finite values as None."""
-    values = (metrics[name] for name in RANKING_METRICS)
+    """Every metric the row carries, in one order; the sync response shows non-finite values as None."""
+    values = (metrics[name] for name in RANKING_METRICS if name in metrics)
     return tuple(v if v is not None and math.isfinite(v) else None for v in values)
 
 

@@ -64,7 +64,9 @@ def test_each_rows_report_reproduces_its_ranking_metrics(real: TestClient, ranki
             variant["variant_key"],
             variant["indicator_variant_key"],
         )
-        assert report["ranking_metrics"] == variant["ranking_metrics"]
+        row_metrics = variant["ranking_metrics"]
+        assert {name: report["ranking_metrics"][name] for name in row_metrics} == row_metrics
+        assert len(row_metrics) == 13  # all but the daily ratios, which this ranking does not use
         assert len(report["trades"]) == min(5, report["trades_total"])
         assert report["table_md"].startswith("|")
 
@@ -108,12 +110,41 @@ def test_runtime_defaults_reflect_the_config(real: TestClient) -> None:
     defaults = real.get("/api/backtests/runtime-defaults").json()
     sizes = (defaults["warmup_bars_default"], defaults["top_k_default"], defaults["preselect_default"])
     assert sizes == (200, 100, 200)
-    assert defaults["ranking"]["allowed_metrics"] == [
-        {"name": "total_return_pct", "direction": "desc"},
-        {"name": "max_drawdown_pct", "direction": "asc"},
-        {"name": "return_over_max_drawdown", "direction": "desc"},
-        {"name": "profit_factor", "direction": "desc"},
+    allowed = defaults["ranking"]["allowed_metrics"]
+    assert allowed[:4] == [
+        {
+            "id": "total_return_pct",
+            "name": "total_return_pct",
+            "label": "Total Return [%]",
+            "direction": "desc",
+            "unit": "percent",
+        },
+        {
+            "id": "max_drawdown_pct",
+            "name": "max_drawdown_pct",
+            "label": "Max. Drawdown [%]",
+            "direction": "asc",
+            "unit": "percent",
+        },
+        {
+            "id": "return_over_max_drawdown",
+            "name": "return_over_max_drawdown",
+            "label": "Return / Max. Drawdown",
+            "direction": "desc",
+            "unit": "ratio",
+        },
+        {
+            "id": "profit_factor",
+            "name": "profit_factor",
+            "label": "Profit Factor",
+            "direction": "desc",
+            "unit": "ratio",
+        },
     ]
+    by_id = {metric["id"]: metric for metric in allowed}
+    assert len(by_id) == 16
+    assert (by_id["sharpe_ratio"]["label"], by_id["sharpe_ratio"]["direction"]) == ("Sharpe Ratio", "desc")
+    assert (by_id["num_trades"]["unit"], by_id["max_drawdown_duration_bars"]["direction"]) == ("count", "asc")
     assert defaults["jobs"] == {"enabled": True, "top_k_persisted_default": 300, "max_active_jobs_per_user": 4}
     assert (defaults["sync_deadline_seconds"], defaults["eager_top_reports_enabled"]) == (30.0, False)
 

@@ -31,7 +31,7 @@ def run_case(
     signal_array = np.asarray(signal, dtype=np.int8)
     ts_ms = np.arange(close_array.shape[0], dtype=np.int64) * MINUTE_MS
     details = score_variant_with_details(ts_ms, close_array, signal_array, risk or RiskParams(), params)
-    metric_only = score_variant_metric(close_array, signal_array, risk or RiskParams(), params)
+    metric_only = score_variant_metric(close_array, ts_ms, signal_array, risk or RiskParams(), params)
     np.testing.assert_array_equal(
         np.array(list(details.metrics.as_dict().values())), np.array(list(metric_only.as_dict().values()))
     )

@@ -2,6 +2,8 @@
 write amplification (top writes only when the frontier changed), no details at finalizing, structured
 failures, cancel, and checkpoint/resume after a graceful stop."""
 
+import dataclasses
+import json
 import threading
 from typing import Any
 
@@ -151,6 +153,10 @@ def test_a_bad_request_fails_the_job_with_a_structured_error(
         assert detail_path in {d["path"].split(".")[0] for d in error["details"]}
 
 
+def as_json(rows: list[Any]) -> str:
+    return json.dumps([dataclasses.asdict(row) for row in rows], sort_keys=True)
+
+
 def test_cancel_stops_at_the_next_chunk_and_keeps_the_last_snapshot(
     repo: BacktestJobsRepository, ctx: BacktestContext, monkeypatch: pytest.MonkeyPatch, one_position_chunks: None
 ) -> None:
@@ -170,7 +176,8 @@ def test_cancel_stops_at_the_next_chunk_and_keeps_the_last_snapshot(
     cancelled = _state(repo, job)
     assert (cancelled.state, cancelled.processed, cancelled.total) == (JobState.CANCELLED, 27, 270)
     rows = repo.get_top(job.id, OWNER, 100)
-    assert rows is not None and rows == written[-1] and len(rows) == 5
+    # As JSON text: metrics such as SQN are NaN for variants with fewer than two trades, and NaN != NaN.
+    assert rows is not None and as_json(rows) == as_json(written[-1]) and len(rows) == 5
 
 
 def test_graceful_stop_checkpoints_releases_and_a_resume_equals_an_uninterrupted_run(

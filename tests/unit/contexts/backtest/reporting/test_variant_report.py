@@ -11,6 +11,7 @@ import pytest
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.report_table_formatter import ReportRow
 from trading.contexts.backtest.application.services.reporting_service_v1 import build_variant_report
+from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.services.equity_downsampling import min_max_downsample_indices
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
 
@@ -46,7 +47,8 @@ EXPECTED_TEXT = [
     ("Avg. Trade Duration", "1d 12:00:00"),
     ("Expectancy [%]", "10.61"),
     ("SQN", "0.913"),
-    ("Gross Exposure", "0.500"),
+    # Held bars 1-5 (entry to exit, both included), each at notional / equity = 1.
+    ("Gross Exposure", "0.833"),
 ]
 
 
@@ -118,7 +120,7 @@ def test_no_trades_prints_na_and_null_raw() -> None:
         str(row["metric"]): row
         for row in build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS).rows
     }
-    for name in ("Win Rate [%]", "Best Trade [%]", "SQN", "Avg. Drawdown [%]", "Sharpe Ratio", "Max. Trade Duration"):
+    for name in ("Win Rate [%]", "Best Trade [%]", "SQN", "Max. Trade Duration"):
         assert (rows[name]["value"], rows[name]["raw"]) == ("n/a", None)
     assert (rows["Num. Trades"]["value"], rows["Num. Trades"]["raw"]) == ("0", 0)
     assert rows["Total Return [%]"]["raw"] == 0.0
@@ -149,3 +151,52 @@ def test_downsampling_keeps_extremes_and_endpoints_within_budget() -> None:
     assert int(np.argmin(equity)) in keep and int(np.argmax(equity)) in keep
     np.testing.assert_array_equal(keep, min_max_downsample_indices(equity, 2000))
     np.testing.assert_array_equal(min_max_downsample_indices(equity[:50], 2000), np.arange(50))
+
+
+# One rule per metric (issue 11, item 6): the cases that used to disagree.
+
+
+def report_of(close: list[float], signal: list[int]) -> tuple[dict[str, ReportRow], VariantScoreDetails]:
+    ts_ms = TS_MS[: len(close)]
+    execution = ExecutionParams(direction_mode="long_only", init_cash_quote=close[0], fee_pct=0.0, slippage_pct=0.0)
+    details = score_variant_with_details(
+        ts_ms, np.array(close), np.array(signal, dtype=np.int8), RiskParams(), execution
+    )
+    report = build_variant_report(details, start_ms=int(ts_ms[0]), end_ms=int(ts_ms[-1]) + DAY_MS)
+    return {str(row["metric"]): row for row in report.rows}, details
+
+
+def test_coverage_and_exposure_count_the_same_held_bars() -> None:
+    rows, details = report_of([100.0, 110.0, 120.0, 130.0], [1, 1, 1, 1])
+    assert rows["Position Coverage [%]"]["raw"] == 100.0 == details.metrics.position_coverage_pct
+    assert rows["Gross Exposure"]["raw"] == pytest.approx(1.0)
+
+
+def test_a_dip_on_the_last_bar_is_a_drawdown() -> None:
+    rows, details = report_of([100.0, 120.0, 110.0, 120.0, 90.0], [1, 1, 1, 1, 1])
+    assert details.equity.tolist() == pytest.approx([100, 120, 110, 120, 90])
+    assert rows["Max. Drawdown [%]"]["raw"] == pytest.approx(25.0)
+    assert rows["Avg. Drawdown [%]"]["raw"] == pytest.approx((10 / 120 * 100 + 25.0) / 2)
+    # Peak bar 1 -> back at the peak on bar 3 (2 bars); peak bar 3 -> still down at the last bar (1 bar).
+    assert details.metrics.max_drawdown_duration_bars == 2.0
+    assert rows["Max. Drawdown Duration"]["raw"] == 2 * DAY_MS
+    assert rows["Avg. Drawdown Duration"]["raw"] == 1.5 * DAY_MS
+
+
+def test_flat_equity_has_zero_drawdown_and_zero_risk_adjusted_returns() -> None:
+    rows, details = report_of([100.0, 100.0, 110.0, 99.0, 99.0, 121.0], [0, 0, 0, 0, 0, 0])
+    for name in ("Max. Drawdown [%]", "Avg. Drawdown [%]", "Max. Drawdown Duration", "Avg. Drawdown Duration"):
+        assert rows[name]["raw"] == 0
+    for name in ("Sharpe Ratio", "Sortino Ratio", "Calmar Ratio"):
+        assert (rows[name]["value"], rows[name]["raw"]) == ("0.000", 0.0)
+    assert details.metrics.max_drawdown_duration_bars == 0.0
+    assert details.metrics.position_coverage_pct == 0.0
+
+
+def test_a_steady_gain_has_infinite_risk_adjusted_returns() -> None:
+    """Zero risk (std, downside, drawdown) with a gain: +inf for Sharpe, Sortino and Calmar alike."""
+    rows, _ = report_of([100.0, 110.0, 121.0, 133.1, 146.41], [1, 1, 1, 1, 1])
+    for name in ("Sortino Ratio", "Calmar Ratio"):
+        assert (rows[name]["value"], rows[name]["raw"]) == ("inf", None)
+    sharpe = rows["Sharpe Ratio"]["raw"]
+    assert sharpe is None or float(sharpe) > 1e6  # the daily returns differ only by rounding

@@ -1,5 +1,6 @@
-"""The batched metric kernel, the single-variant metric call and the details path give bit-identical
-ranking metrics, whatever the thread count."""
+"""The batched metric kernel, the single-variant metric call, the details path and the report table give
+bit-identical values for every ranking metric, whatever the thread count; and the engine's running sums
+equal a plain numpy computation from the recorded trades and equity (up to rounding)."""
 
 from __future__ import annotations
 
@@ -10,21 +11,27 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 import numpy.typing as npt
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba.core import config as numba_config
 
+from tests.unit.contexts.backtest.engine.reference_metrics import reference_metrics
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
     score_block_metric,
     score_variant_metric,
     score_variant_with_details,
 )
+from trading.contexts.backtest.application.services.reporting_service_v1 import build_variant_report
+from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
+from trading.contexts.backtest.domain.services.report_metrics import drawdown_periods
 from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
     ExecutionParams,
     RankingMetrics,
     RiskParams,
 )
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_CATALOG
 
 stop_pct = st.one_of(st.none(), st.floats(min_value=0.2, max_value=15.0))
 executions = st.builds(
@@ -69,34 +76,63 @@ def random_market(seed: int, n_bars: int, n_rows: int) -> tuple[npt.NDArray[np.f
     return close, signals
 
 
+def report_raw(details: VariantScoreDetails, label: str) -> float:
+    """The report row's number for `label` (non-finite values are null there, so read them back as NaN
+    or the engine's own inf to compare bits)."""
+    rows = build_variant_report(details, start_ms=0, end_ms=1, include_trades=False).rows
+    row = next(row for row in rows if row["metric"] == label)
+    raw = row["raw"]
+    if raw is None:
+        return {"inf": math.inf, "-inf": -math.inf}.get(str(row["value"]), math.nan)
+    return float(raw)
+
+
+# Hourly bars with a random phase: several bars per UTC day, so day closes fall inside trades and inside
+# flat stretches.
+bar_ms = st.sampled_from([3_600_000, 86_400_000, 4 * 3_600_000])
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     n_bars=st.integers(min_value=1, max_value=300),
+    step_ms=bar_ms,
     risks=st.lists(st.tuples(stop_pct, stop_pct), min_size=1, max_size=4),
     execution=executions,
 )
-def test_block_single_details_and_thread_counts_are_bit_identical(
-    seed: int, n_bars: int, risks: list[tuple[float | None, float | None]], execution: ExecutionParams
+def test_every_metric_is_bit_identical_across_paths_threads_and_the_report(
+    seed: int, n_bars: int, step_ms: int, risks: list[tuple[float | None, float | None]], execution: ExecutionParams
 ) -> None:
     close, signals = random_market(seed, n_bars, n_rows=3)
+    ts_ms = 1_704_067_200_000 + (seed % 24) * 3_600_000 + np.arange(n_bars, dtype=np.int64) * step_ms
     risk_params = [RiskParams(sl, tp) for sl, tp in risks]
     sig_idx = np.repeat(np.arange(3, dtype=np.int64), len(risk_params))
     stops = np.array([risk.as_floats() for risk in risk_params] * 3)
-    block = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
     with threads(1):
-        one_thread = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
-    np.testing.assert_array_equal(bits(block), bits(one_thread))
-    ts_ms = np.arange(n_bars, dtype=np.int64) * 60_000
+        one_thread = score_block_metric(close, ts_ms, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    with threads(2):
+        two_threads = score_block_metric(close, ts_ms, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
     for v, row in enumerate(sig_idx):
         risk = risk_params[v % len(risk_params)]
-        single = as_row(score_variant_metric(close, signals[row], risk, execution))
+        single = as_row(score_variant_metric(close, ts_ms, signals[row], risk, execution))
         details = score_variant_with_details(ts_ms, close, signals[row], risk, execution)
-        np.testing.assert_array_equal(bits(block[v]), bits(single))
-        np.testing.assert_array_equal(bits(block[v]), bits(as_row(details.metrics)))
+        np.testing.assert_array_equal(bits(one_thread[v]), bits(single))
+        np.testing.assert_array_equal(bits(one_thread[v]), bits(as_row(details.metrics)))
         final_return = (details.equity[-1] / execution.init_cash_quote - 1.0) * 100.0
         assert final_return == details.metrics.total_return_pct
         assert len(details.trades) == 0 or details.trades.exit_bar[-1] <= n_bars - 1
+        for info in METRIC_CATALOG:
+            ours = getattr(details.metrics, info.name)
+            if info.name == "max_drawdown_duration_bars":
+                periods = drawdown_periods(details.equity)
+                assert ours == float((periods.end_bar - periods.peak_bar).max(initial=0))
+                assert report_raw(details, "Max. Drawdown Duration") == ours * step_ms
+            elif info.name not in ("return_over_max_drawdown", "profit_factor"):
+                assert bits(np.array([report_raw(details, info.label)])) == bits(np.array([ours]))
+        expected = reference_metrics(details)
+        for name, value in expected.items():
+            assert getattr(details.metrics, name) == pytest.approx(value, rel=1e-6, abs=1e-9, nan_ok=True), name
 
 
 def test_block_metrics_do_not_depend_on_thread_count() -> None:
@@ -105,10 +141,11 @@ def test_block_metrics_do_not_depend_on_thread_count() -> None:
     sl = np.tile([math.nan, 1.0, 2.5, math.nan], 16)
     tp = np.tile([math.nan, math.nan, 4.0, 3.0], 16)
     execution = ExecutionParams(fee_pct=0.1, slippage_pct=0.02)
+    ts_ms = np.arange(2_000, dtype=np.int64) * 3_600_000
     with threads(1):
-        one_thread = score_block_metric(close, signals, sig_idx, sl, tp, execution)
+        one_thread = score_block_metric(close, ts_ms, signals, sig_idx, sl, tp, execution)
     with threads(2):
-        two_threads = score_block_metric(close, signals, sig_idx, sl, tp, execution)
+        two_threads = score_block_metric(close, ts_ms, signals, sig_idx, sl, tp, execution)
     np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
     assert np.isfinite(one_thread[:, 0]).all()
     assert len(np.unique(one_thread[:, 0])) > 16

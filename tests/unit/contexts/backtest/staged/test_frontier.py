@@ -34,7 +34,7 @@ metric_values = st.sampled_from([np.nan, np.inf, -1.5, 0.0, 0.5, 1.0, 2.0, 3.25,
 
 @settings(max_examples=200, deadline=None)
 @given(
-    rows=st.lists(st.tuples(*[metric_values] * 4), min_size=0, max_size=120),
+    rows=st.lists(st.tuples(*[metric_values] * len(RANKING_METRICS)), min_size=0, max_size=120),
     capacity=st.integers(1, 25),
     block=st.integers(1, 40),
     primary=st.sampled_from(RANKING_METRICS),
@@ -44,7 +44,7 @@ def test_frontier_equals_full_sort(rows, capacity, block, primary, secondary) ->
     if secondary == primary:
         secondary = None
     spec = RankingSpec(primary, secondary)
-    metrics = np.array(rows, dtype=np.float64).reshape(-1, 4)
+    metrics = np.array(rows, dtype=np.float64).reshape(-1, len(RANKING_METRICS))
     frontier = Frontier(capacity, spec)
     for start in range(0, metrics.shape[0], block):
         ids = np.arange(start, min(start + block, metrics.shape[0]), dtype=np.int64)

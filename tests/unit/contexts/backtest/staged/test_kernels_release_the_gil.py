@@ -51,8 +51,9 @@ def test_scoring_kernel_releases_the_gil() -> None:
     signals = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(rows, n))
     idx = np.repeat(np.arange(rows, dtype=np.int64), 4)
     sl = np.tile(np.array([np.nan, 1.0, 2.0, 3.0]), rows)
+    ts_ms = np.arange(n, dtype=np.int64) * 60_000
     _assert_main_thread_kept_running(
-        lambda: score_block_metric(close, signals, idx, sl, sl, ExecutionParams(fee_pct=0.1))
+        lambda: score_block_metric(close, ts_ms, signals, idx, sl, sl, ExecutionParams(fee_pct=0.1))
     )
 
 

@@ -11,8 +11,14 @@ import numpy as np
 import numpy.typing as npt
 from numba import njit
 
+from trading.contexts.backtest.application.services.close_fill_metrics import (
+    new_accumulators,
+    record_day_close,
+    record_flat_day_closes,
+    record_trade,
+    write_metrics,
+)
 from trading.contexts.backtest.domain.entities.trade_log import ExitReason, TradeLog
-from trading.contexts.backtest.domain.services.drawdown_ratio import return_over_drawdown
 from trading.contexts.backtest.domain.value_objects.execution import (
     DIRECTION_CODES,
     SIZING_CODES,
@@ -54,8 +60,6 @@ _KERNEL_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 # Relative slack of the cheap drawdown pre-check; far above one rounding error, so no bar is missed.
 _DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
 
-_return_over_drawdown = njit(**_KERNEL_OPTIONS, inline="always")(return_over_drawdown)
-
 ExecutionScalars = tuple[int, int, float, float, float, float, float]
 
 
@@ -83,44 +87,41 @@ def _direction_allowed(side: int, direction_mode: int) -> bool:
 
 @njit(**_KERNEL_OPTIONS, inline="always")
 def _track_drawdown(
-    equity: float, peak_equity: float, min_equity_to_peak: float, check_ratio: float
-) -> tuple[float, float, float]:
-    """Running peak (branch-free) and lowest equity/peak ratio. The division runs only when the cheap
+    equity: float,
+    bar: int,
+    peak_equity: float,
+    peak_bar: int,
+    min_equity_to_peak: float,
+    check_ratio: float,
+    longest_gap: int,
+) -> tuple[float, int, float, float, int]:
+    """Running peak, lowest equity/peak ratio and the longest gap between bars at the peak (branch-free
+    selects: whether a bar is at the peak is unpredictable). The division runs only when the cheap
     product check says the ratio may be a new low, which is rare; `check_ratio` is the lowest ratio
     widened by the slack."""
+    at_peak = equity >= peak_equity
+    longest_gap = max(longest_gap, bar - peak_bar if at_peak else 0)
+    peak_bar = bar if at_peak else peak_bar
     peak_equity = max(peak_equity, equity)
     if equity < peak_equity * check_ratio:
         min_equity_to_peak = min(min_equity_to_peak, equity / peak_equity)
         check_ratio = min_equity_to_peak * _DRAWDOWN_CHECK_SLACK
-    return peak_equity, min_equity_to_peak, check_ratio
+    return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
-def _ranking_metrics(
-    final_equity: float,
-    init_cash: float,
-    min_equity_to_peak: float,
-    n_trades: int,
-    win_sum: float,
-    loss_sum: float,
-) -> tuple[float, float, float, float]:
-    total_return_pct = (final_equity / init_cash - 1.0) * 100.0
-    max_drawdown_pct = (1.0 - min_equity_to_peak) * 100.0
-    return_over_max_drawdown = _return_over_drawdown(total_return_pct, max_drawdown_pct)
-    if n_trades == 0:
-        profit_factor = math.nan
-    elif loss_sum < 0.0:
-        profit_factor = win_sum / -loss_sum
-    elif win_sum > 0.0:
-        profit_factor = math.inf
-    else:
-        profit_factor = math.nan
-    return total_return_pct, max_drawdown_pct, return_over_max_drawdown, profit_factor
+def _longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
+    """Bars from a peak to the bar back at the peak, or to the last bar for a drawdown still open there;
+    a gap of one bar between peaks is no drawdown."""
+    recovered = longest_gap if longest_gap > 1 else 0
+    return max(recovered, last_bar - peak_bar)
 
 
 @njit(**_KERNEL_OPTIONS)
 def simulate_close_fill(
     close: npt.NDArray[np.float64],
+    day_closes: npt.NDArray[np.int64] | None,
+    next_day_close: npt.NDArray[np.int64] | None,
     signal: npt.NDArray[np.int8],
     sl_pct: float,
     tp_pct: float,
@@ -131,13 +132,17 @@ def simulate_close_fill(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    metrics_out: npt.NDArray[np.float64],
     trades_out: npt.NDArray[np.float64] | None,
     equity_out: npt.NDArray[np.float64] | None,
-) -> tuple[float, float, float, float, int]:
-    """Returns the four ranking metrics (RANKING_METRICS order) and the number of closed trades.
-    `sl_pct` / `tp_pct` are human percents, NaN disables the stop. One position at most, so at most one
-    exit per bar: SL/TP first (SL wins), then the signal exit, then the forced close on the last bar;
-    the entry comes after the exit, so a reversal or a stop followed by a new edge share one bar."""
+) -> int:
+    """Writes every ranking metric into `metrics_out` (RANKING_METRICS order) and returns the number of
+    closed trades. The daily-equity resample is folded into this loop: `day_closes` and
+    `next_day_close` (from `day_close_index`) place the last bar of each UTC day; with `None` for both,
+    the daily ratios are NaN and the loop does no per-day work. `sl_pct` / `tp_pct` are human percents,
+    NaN disables the stop. One position at most, so at most one exit per bar: SL/TP first (SL wins),
+    then the signal exit, then the forced close on the last bar; the entry comes after the exit, so a
+    reversal or a stop followed by a new edge share one bar."""
     n = close.shape[0]
     last_bar = n - 1
     sl_fraction = sl_pct / 100.0
@@ -151,13 +156,16 @@ def simulate_close_fill(
     loss_sum = 0.0
     equity = init_cash
     peak_equity = -math.inf
+    peak_bar = -1
     min_equity_to_peak = 1.0
     drawdown_check_ratio = _DRAWDOWN_CHECK_SLACK
+    longest_gap = 0
+    acc = new_accumulators()
 
     t = 0
     while True:
-        # Flat from bar t on (after any exit at t): find the next entry edge. Equity stays `equity`,
-        # so the drawdown sees it once, unless bar t itself ends with an entry.
+        # Flat from bar t on (after any exit at t): find the next entry edge. Equity stays `equity`
+        # over the flat stretch, so drawdown and daily returns see it once, as one block of bars.
         flat_from = t
         previous_signal = int(signal[t - 1]) if t > 0 else 0
         budget = 0.0
@@ -173,10 +181,15 @@ def simulate_close_fill(
                 equity_out[t] = equity
             previous_signal = current_signal
             t += 1
-        if side == 0 or t > flat_from:
-            peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
-                equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
+        flat_end = t if side != 0 else n
+        if flat_end > flat_from:
+            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = _track_drawdown(
+                equity, flat_from, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap
             )
+            if peak_bar == flat_from:
+                peak_bar = flat_end - 1  # the whole stretch sits at the peak
+            if day_closes is not None:
+                record_flat_day_closes(acc, equity, int(day_closes[flat_end] - day_closes[flat_from]))
         if side == 0:
             if equity_out is not None:
                 equity_out[t:] = equity
@@ -195,13 +208,18 @@ def simulate_close_fill(
         signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
         equity_base = available + safe + entry_amount - signed_qty * entry_price
 
-        # In position from the entry close on; the first SL/TP check is on the next bar.
+        # In position from the entry close on; the first SL/TP check is on the next bar. A register
+        # holds the next day-close bar, so the per-bar cost of the daily resample is one compare.
+        day_close_bar = next_day_close[t] if next_day_close is not None else -1
         exit_reason = -1
         while True:
             equity = equity_base + signed_qty * price
-            peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
-                equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
+            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = _track_drawdown(
+                equity, t, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap
             )
+            if t == day_close_bar:
+                record_day_close(acc, equity)
+                day_close_bar = next_day_close[t + 1] if next_day_close is not None else -1
             if equity_out is not None:
                 equity_out[t] = equity
             t += 1
@@ -236,6 +254,7 @@ def simulate_close_fill(
         locked = profit * lock_fraction
         available -= locked
         safe += locked
+        record_trade(acc, n_trades, net_pnl, entry_amount, entry_bar, t)
         if trades_out is not None:
             row = trades_out[n_trades]
             row[TRADE_ENTRY_BAR] = entry_bar
@@ -254,15 +273,26 @@ def simulate_close_fill(
         n_trades += 1
         equity = available + safe
 
-    total_return, max_drawdown, romd, profit_factor = _ranking_metrics(
-        equity, init_cash, min_equity_to_peak, n_trades, win_sum, loss_sum
+    write_metrics(
+        metrics_out,
+        acc,
+        equity,
+        init_cash,
+        min_equity_to_peak,
+        _longest_drawdown(longest_gap, peak_bar, last_bar),
+        n_trades,
+        win_sum,
+        loss_sum,
+        n,
     )
-    return total_return, max_drawdown, romd, profit_factor, n_trades
+    return n_trades
 
 
 @njit(**_KERNEL_OPTIONS)
 def simulate_close_fill_recorded(
     close: npt.NDArray[np.float64],
+    day_closes: npt.NDArray[np.int64] | None,
+    next_day_close: npt.NDArray[np.int64] | None,
     signal: npt.NDArray[np.int8],
     sl_pct: float,
     tp_pct: float,
@@ -273,19 +303,21 @@ def simulate_close_fill_recorded(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
-) -> tuple[tuple[float, float, float, float, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Counts the trades first so the recording pass writes into exactly sized buffers."""
-    counted = simulate_close_fill(
-        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+    metrics_out: npt.NDArray[np.float64],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Counts the trades first so the recording pass writes into exactly sized buffers; returns
+    (trades, equity) and fills `metrics_out`."""
+    n_trades = simulate_close_fill(
+        close, day_closes, next_day_close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
+        safe_profit_fraction, fee_fraction, slippage_fraction, metrics_out, None, None,
     )
-    trades = np.empty((counted[4], TRADE_FIELDS), dtype=np.float64)
+    trades = np.empty((n_trades, TRADE_FIELDS), dtype=np.float64)
     equity = np.empty(close.shape[0], dtype=np.float64)
-    recorded = simulate_close_fill(
-        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity,
+    simulate_close_fill(
+        close, day_closes, next_day_close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
+        safe_profit_fraction, fee_fraction, slippage_fraction, metrics_out, trades, equity,
     )
-    return recorded, trades, equity
+    return trades, equity
 
 
 def trade_log_from_buffer(trades: npt.NDArray[np.float64]) -> TradeLog:

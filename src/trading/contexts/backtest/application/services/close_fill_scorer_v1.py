@@ -13,6 +13,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import (
     simulate_close_fill_recorded,
     trade_log_from_buffer,
 )
+from trading.contexts.backtest.application.services.close_fill_metrics import day_close_index
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
@@ -22,13 +23,16 @@ from trading.contexts.backtest.domain.value_objects.execution import (
 )
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _score_block_kernel(
     close: FloatArray,
+    day_closes: IntArray | None,
+    next_day_close: IntArray | None,
     signals: npt.NDArray[np.int8],
-    sig_idx: npt.NDArray[np.int64],
+    sig_idx: IntArray,
     sl_pct: FloatArray,
     tp_pct: FloatArray,
     direction_mode: int,
@@ -41,26 +45,27 @@ def _score_block_kernel(
     out: FloatArray,
 ) -> None:
     for v in prange(sig_idx.shape[0]):
-        metrics = simulate_close_fill(
-            close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
-            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+        simulate_close_fill(
+            close, day_closes, next_day_close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode,
+            init_cash, fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, out[v], None, None,
         )
-        out[v, 0] = metrics[0]
-        out[v, 1] = metrics[1]
-        out[v, 2] = metrics[2]
-        out[v, 3] = metrics[3]
 
 
 def score_block_metric(
     close: FloatArray,
+    ts_ms: IntArray,
     signals: npt.NDArray[np.int8],
-    sig_idx: npt.NDArray[np.int64],
+    sig_idx: IntArray,
     sl_pct: FloatArray,
     tp_pct: FloatArray,
     execution: ExecutionParams,
+    daily_ratios: bool = True,
 ) -> FloatArray:
-    """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled).
-    Returns float64[v, 4] in RANKING_METRICS column order."""
+    """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled);
+    `ts_ms` (bar open times) places the UTC day closes of the daily ratios. Returns
+    float64[v, len(RANKING_METRICS)] in RANKING_METRICS column order. `daily_ratios=False` runs the
+    kernel specialised without the daily resample (Sharpe, Sortino and Calmar are NaN), for searches
+    that neither rank nor filter by them."""
     close = np.ascontiguousarray(close, dtype=np.float64)
     signals = np.ascontiguousarray(signals, dtype=np.int8)
     sig_idx = np.ascontiguousarray(sig_idx, dtype=np.int64)
@@ -69,6 +74,8 @@ def score_block_metric(
     n_variants = sig_idx.shape[0]
     if close.ndim != 1 or close.shape[0] == 0:
         raise ValueError("close must be a non-empty 1-D array")
+    if np.shape(ts_ms) != close.shape:
+        raise ValueError("ts_ms must have one timestamp per close")
     if signals.ndim != 2 or signals.shape[1] != close.shape[0]:
         raise ValueError(f"signals must be [rows, {close.shape[0]}], got {signals.shape}")
     if sl_pct.shape != (n_variants,) or tp_pct.shape != (n_variants,):
@@ -77,12 +84,14 @@ def score_block_metric(
         raise ValueError("sig_idx points outside the signal rows")
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
-        _score_block_kernel(close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), out)
+        days = day_close_index(ts_ms) if daily_ratios else (None, None)
+        _score_block_kernel(close, *days, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), out)
     return out
 
 
 def score_variant_metric(
     close: FloatArray,
+    ts_ms: IntArray,
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
     execution: ExecutionParams,
@@ -91,6 +100,7 @@ def score_variant_metric(
     sl_pct, tp_pct = risk.as_floats()
     row = score_block_metric(
         close,
+        ts_ms,
         np.asarray(signal_row, dtype=np.int8).reshape(1, -1),
         np.zeros(1, dtype=np.int64),
         np.array([sl_pct]),
@@ -101,7 +111,7 @@ def score_variant_metric(
 
 
 def score_variant_with_details(
-    ts_ms: npt.NDArray[np.int64],
+    ts_ms: IntArray,
     close: FloatArray,
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
@@ -114,14 +124,15 @@ def score_variant_with_details(
     if not (close.shape == signal_row.shape == ts_ms.shape) or close.ndim != 1 or close.shape[0] == 0:
         raise ValueError("ts_ms, close and signal_row must be non-empty 1-D arrays of one length")
     sl_pct, tp_pct = risk.as_floats()
-    metrics, trades, equity = simulate_close_fill_recorded(
-        close, signal_row, sl_pct, tp_pct, *execution_scalars(execution)
+    metrics = np.empty(len(RANKING_METRICS), dtype=np.float64)
+    trades, equity = simulate_close_fill_recorded(
+        close, *day_close_index(ts_ms), signal_row, sl_pct, tp_pct, *execution_scalars(execution), metrics
     )
     return VariantScoreDetails(
         ts_ms=ts_ms,
         close=close,
         equity=equity,
         trades=trade_log_from_buffer(trades),
-        metrics=RankingMetrics(*(float(value) for value in metrics[:4])),
+        metrics=RankingMetrics(*(float(value) for value in metrics)),
         execution=execution,
     )

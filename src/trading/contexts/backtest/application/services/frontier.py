@@ -79,6 +79,8 @@ class Frontier:
         """Merge a scored block; returns True when the frontier changed."""
         if ids.shape[0] == 0:
             return False
+        if len(self) == 0:
+            self.metrics = np.empty((0, metrics.shape[1]), dtype=np.float64)
         columns = sort_columns(metrics, self.spec)
         candidates = np.arange(ids.shape[0])
         if len(self) == self.capacity:
@@ -122,6 +124,7 @@ class Frontier:
         frontier = cls(capacity, spec)
         frontier.ids = np.array(state["ids"], dtype=np.int64)
         metrics = [[float.fromhex(v) for v in row] for row in state["metrics"]]
-        frontier.metrics = np.array(metrics, dtype=np.float64).reshape(-1, len(RANKING_METRICS))
+        if metrics:
+            frontier.metrics = np.array(metrics, dtype=np.float64)
         frontier.keys = np.array(state["keys"], dtype=object)
         return frontier

@@ -19,6 +19,11 @@ from trading.contexts.backtest.application.services.close_fill_scorer_v1 import 
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import (
+    DAILY_RATIO_METRICS,
+    RANKING_METRICS,
+    RankingMetricName,
+)
 
 # About half a second of scoring per chunk on one core: frequent enough for progress and cancel.
 DEFAULT_CHUNK_VARIANT_BARS = 150_000_000
@@ -100,6 +105,7 @@ StageBKeyFunction = Callable[[np.ndarray, np.ndarray], Sequence[str]]
 @dataclass
 class StagedCore:
     close: np.ndarray
+    ts_ms: np.ndarray
     space: BaseVariantSpace
     risk: RiskGrid
     execution: ExecutionParams
@@ -107,6 +113,18 @@ class StagedCore:
     base_key_of: KeyFunction
     variant_key_of: StageBKeyFunction
     chunk_variant_bars: int = DEFAULT_CHUNK_VARIANT_BARS
+
+    @property
+    def daily_ratios(self) -> bool:
+        """Only a search that ranks by a daily ratio pays for the daily resample."""
+        return not DAILY_RATIO_METRICS.isdisjoint(self.spec.metric_names)
+
+    @property
+    def computed_metrics(self) -> tuple[RankingMetricName, ...]:
+        """The metric columns this search fills; the others are NaN placeholders, never shown."""
+        if self.daily_ratios:
+            return RANKING_METRICS
+        return tuple(name for name in RANKING_METRICS if name not in DAILY_RATIO_METRICS)
 
     def _chunk(self, variants_per_unit: int) -> int:
         return max(1, self.chunk_variant_bars // max(1, self.space.n_bars * variants_per_unit))
@@ -120,7 +138,9 @@ class StagedCore:
             base_ids = np.arange(start, min(start + step, self.space.size), dtype=np.int64)
             rows, row_idx = self.space.signal_rows(base_ids)
             nan = np.full(base_ids.shape[0], np.nan)
-            metrics = score_block_metric(self.close, rows, row_idx, nan, nan, self.execution)
+            metrics = score_block_metric(
+                self.close, self.ts_ms, rows, row_idx, nan, nan, self.execution, self.daily_ratios
+            )
             frontier.offer(base_ids, metrics, self.base_key_of)
             observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
         return frontier.ids.copy()
@@ -151,7 +171,9 @@ class StagedCore:
             sig_idx = np.repeat(row_idx, n_risk)
             sl = np.tile(self.risk.sl_pct, positions.shape[0])
             tp = np.tile(self.risk.tp_pct, positions.shape[0])
-            metrics = score_block_metric(self.close, rows, sig_idx, sl, tp, self.execution)
+            metrics = score_block_metric(
+                self.close, self.ts_ms, rows, sig_idx, sl, tp, self.execution, self.daily_ratios
+            )
             variant_indices = (positions[:, None] * n_risk + np.arange(n_risk)[None, :]).ravel()
             frontier.offer(variant_indices, metrics, keys_of)
             next_index = (int(positions[-1]) + 1) * n_risk

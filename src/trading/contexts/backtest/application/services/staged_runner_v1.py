@@ -37,7 +37,12 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
     SignalBank,
     StagedCore,
 )
-from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS, ExecutionParams, RiskParams
+from trading.contexts.backtest.domain.value_objects.execution import (
+    RANKING_METRICS,
+    ExecutionParams,
+    RankingMetricName,
+    RiskParams,
+)
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.application.services.guards import estimate_grid
@@ -193,6 +198,7 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
     )
     core = StagedCore(
         close=np.ascontiguousarray(timeline.close[timeline.target_start :]),
+        ts_ms=np.ascontiguousarray(timeline.ts_ms[timeline.target_start :]),
         space=space,
         risk=plan.risk,
         execution=plan.execution,
@@ -212,7 +218,7 @@ def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: F
     ):
         base_id = int(shortlist[int(variant_index) // n_risk])
         risk_index = int(variant_index) % n_risk
-        metric_dict = metrics_as_json(metrics)
+        metric_dict = metrics_as_json(metrics, prepared.core.computed_metrics)
         rows.append(
             RankedVariant(
                 rank=rank,
@@ -227,6 +233,13 @@ def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: F
     return rows
 
 
-def metrics_as_json(values: Sequence[float] | np.ndarray) -> dict[str, float | None]:
-    """The four ranking metrics by name, in RANKING_METRICS order; non-finite values become None (null)."""
-    return {name: float(v) if np.isfinite(v) else None for name, v in zip(RANKING_METRICS, values, strict=True)}
+def metrics_as_json(
+    values: Sequence[float] | np.ndarray, names: Sequence[RankingMetricName] = RANKING_METRICS
+) -> dict[str, float | None]:
+    """The ranking metrics named in `names` (a row of RANKING_METRICS columns), in RANKING_METRICS order;
+    non-finite values become None (null)."""
+    return {
+        name: float(v) if np.isfinite(v) else None
+        for name, v in zip(RANKING_METRICS, values, strict=True)
+        if name in names
+    }

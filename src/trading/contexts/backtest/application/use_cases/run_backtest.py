@@ -33,7 +33,7 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
-from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_CATALOG
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.shared.errors import DomainError
 
@@ -236,7 +236,14 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
             "primary_metric_default": config.ranking.primary_metric_default,
             "secondary_metric_default": config.ranking.secondary_metric_default,
             "allowed_metrics": [
-                {"name": name, "direction": "desc" if METRIC_DESCENDING[name] else "asc"} for name in RANKING_METRICS
+                {
+                    "id": info.name,
+                    "name": info.name,
+                    "label": info.label,
+                    "direction": "desc" if info.descending else "asc",
+                    "unit": info.unit,
+                }
+                for info in METRIC_CATALOG
             ],
         },
         "execution": config.execution.model_dump(),

@@ -66,7 +66,11 @@ def job_top_rows(prepared: PreparedSearch, shortlist: np.ndarray, frontier: Fron
             indicator_variant_key=variant.indicator_variant_key,
             variant_index=variant.variant_index,
             total_return_pct=float(metrics[RANKING_METRICS.index("total_return_pct")]),
-            ranking_metrics={name: float(metrics[i]) for i, name in enumerate(RANKING_METRICS)},
+            ranking_metrics={
+                name: float(metrics[i])
+                for i, name in enumerate(RANKING_METRICS)
+                if name in prepared.core.computed_metrics
+            },
             payload=variant.payload.model_dump(mode="json"),
         )
         for variant, metrics in zip(ranked_variants(prepared, shortlist, frontier), frontier.metrics, strict=True)

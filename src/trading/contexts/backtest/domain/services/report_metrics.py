@@ -1,10 +1,10 @@
-"""The full metrics table of one variant, computed from its trades and equity curve (details path).
-Definitions follow backtesting.py where it has the metric, except the daily-return ratios, which use
-365 days a year for every market (see docs/architecture/backtest/backtest-reporting-metrics-table-v1.md)."""
+"""The full metrics table of one variant (details path). Every row that is also a ranking metric is
+the engine's own number (`details.metrics`), so ranking and report cannot disagree; the remaining rows
+(times, money, drawdown and trade durations, gross exposure) are computed here from the trades and the
+equity curve with the same rules (docs/architecture/backtest/backtest-ranking-metrics-v1.md)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -12,13 +12,11 @@ import numpy as np
 import numpy.typing as npt
 
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
-from trading.contexts.backtest.domain.services.drawdown_ratio import return_over_drawdown
 
 MetricKind = Literal["time", "duration", "money", "percent", "count", "ratio"]
-DAY_MS = 86_400_000
-DAYS_PER_YEAR = 365
 
 FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -31,98 +29,45 @@ class ReportMetric:
 
 
 @dataclass(frozen=True)
-class DrawdownStats:
-    average_pct: float
-    max_duration_ms: float
-    average_duration_ms: float
+class DrawdownPeriods:
+    """One row per drawdown: `peak_bar` is the last bar at the running peak before it, `end_bar` the
+    first bar back at the peak (or the last bar if equity never got back), `depth_pct` its deepest point."""
+
+    peak_bar: IntArray
+    end_bar: IntArray
+    depth_pct: FloatArray
 
 
-@dataclass(frozen=True)
-class DailyRatios:
-    sharpe: float
-    sortino: float
-    calmar: float
-
-
-def drawdown_stats(ts_ms: npt.NDArray[np.int64], equity: FloatArray) -> DrawdownStats:
-    """A drawdown period runs from a bar at its running peak to the next bar back at a peak (or to the
-    last bar); its depth is the largest drawdown inside it."""
+def drawdown_periods(equity: FloatArray) -> DrawdownPeriods:
+    """A drawdown is a maximal run of bars below the running peak, a dip on the last bar included."""
     drawdown = 1.0 - equity / np.maximum.accumulate(equity)
-    at_peak = np.unique(np.r_[np.flatnonzero(drawdown == 0.0), drawdown.shape[0] - 1])
-    starts, ends = at_peak[:-1], at_peak[1:]
-    in_drawdown = ends > starts + 1
-    starts, ends = starts[in_drawdown], ends[in_drawdown]
-    if starts.shape[0] == 0:
-        return DrawdownStats(math.nan, math.nan, math.nan)
-    depths = np.array([drawdown[start : end + 1].max() for start, end in zip(starts, ends, strict=True)])
-    durations = (ts_ms[ends] - ts_ms[starts]).astype(np.float64)
-    return DrawdownStats(
-        average_pct=float(depths.mean() * 100.0),
-        max_duration_ms=float(durations.max()),
-        average_duration_ms=float(durations.mean()),
+    below = np.r_[False, drawdown > 0.0, False]
+    edges = np.flatnonzero(np.diff(below.astype(np.int8)))
+    run_starts, run_ends = edges[0::2], edges[1::2]  # run = bars [start, end)
+    depths = np.array([drawdown[start:end].max() for start, end in zip(run_starts, run_ends, strict=True)])
+    return DrawdownPeriods(
+        peak_bar=(run_starts - 1).astype(np.int64),
+        end_bar=np.minimum(run_ends, equity.shape[0] - 1).astype(np.int64),
+        depth_pct=depths.astype(np.float64) * 100.0,
     )
 
 
-def daily_returns(ts_ms: npt.NDArray[np.int64], equity: FloatArray) -> FloatArray:
-    """Returns between the last equities of consecutive UTC days that have bars."""
-    days = ts_ms // DAY_MS
-    last_of_day = np.r_[days[1:] != days[:-1], True]
-    day_equity = equity[last_of_day]
-    return day_equity[1:] / day_equity[:-1] - 1.0
-
-
-def geometric_mean_return(returns: FloatArray) -> float:
-    """NaN when there is nothing to average or a return wipes out the whole amount."""
-    growth = 1.0 + returns
-    if growth.shape[0] == 0 or np.any(growth <= 0.0):
-        return math.nan
-    return float(np.exp(np.log(growth).mean()) - 1.0)
-
-
-def daily_ratios(day_returns: FloatArray, max_drawdown_pct: float) -> DailyRatios:
-    """Risk-free rate 0, annualised with 365 days."""
-    if day_returns.shape[0] < 2:
-        return DailyRatios(math.nan, math.nan, math.nan)
-    mean = float(day_returns.mean())
-    std = float(day_returns.std(ddof=1))
-    downside = math.sqrt(float(np.mean(np.minimum(day_returns, 0.0) ** 2)))
-    annual_factor = math.sqrt(DAYS_PER_YEAR)
-    sharpe = mean / std * annual_factor if std > 0.0 else math.nan
-    sortino = mean / downside * annual_factor if downside > 0.0 else return_over_drawdown(mean, 0.0)
-    annual_return = (1.0 + geometric_mean_return(day_returns)) ** DAYS_PER_YEAR - 1.0
-    return DailyRatios(sharpe, sortino, return_over_drawdown(annual_return, max_drawdown_pct / 100.0))
-
-
-def position_bars(
-    n_bars: int, entry_bar: npt.NDArray[np.int64], exit_bar: npt.NDArray[np.int64]
-) -> npt.NDArray[np.bool_]:
-    """Bars from each entry to its exit, both included (the backtesting.py exposure convention)."""
-    delta = np.zeros(n_bars + 1, dtype=np.int64)
-    np.add.at(delta, entry_bar, 1)
-    np.add.at(delta, exit_bar + 1, -1)
-    return np.cumsum(delta[:-1]) > 0
-
-
-def gross_exposure(details: VariantScoreDetails) -> float:
-    """Mean over bars of |position notional at close| / equity; a bar's position is the one held after
-    its close (an exit bar holds nothing unless a new trade opened on it)."""
+def held_position_notional(details: VariantScoreDetails) -> FloatArray:
+    """|qty x close| of the position held during each bar: from the entry bar to the exit bar, both
+    included (the Position Coverage rule); on a bar that closes one trade and opens the next, the new one."""
     trades = details.trades
     notional = np.zeros(details.close.shape[0], dtype=np.float64)
     for entry, exit_, qty in zip(trades.entry_bar, trades.exit_bar, trades.qty, strict=True):
-        notional[entry:exit_] = qty * details.close[entry:exit_]
-    return float(np.mean(notional / details.equity))
+        notional[entry : exit_ + 1] = qty * details.close[entry : exit_ + 1]
+    return notional
 
 
-def sqn(net_pnl: FloatArray) -> float:
-    """System quality number: sqrt(N) * mean / sample std of trade pnl."""
-    if net_pnl.shape[0] < 2:
-        return math.nan
-    std = float(net_pnl.std(ddof=1))
-    return math.sqrt(net_pnl.shape[0]) * float(net_pnl.mean()) / std if std > 0.0 else math.nan
+def _mean_or(values: FloatArray, empty: float) -> float:
+    return float(values.mean()) if values.shape[0] else empty
 
 
-def _stat(values: FloatArray, reduce: str) -> float:
-    return float(getattr(values, reduce)()) if values.shape[0] else math.nan
+def _max_or(values: FloatArray, empty: float) -> float:
+    return float(values.max()) if values.shape[0] else empty
 
 
 def compute_report_metrics(details: VariantScoreDetails, start_ms: int, end_ms: int) -> list[ReportMetric]:
@@ -130,38 +75,38 @@ def compute_report_metrics(details: VariantScoreDetails, start_ms: int, end_ms: 
     half-open time range."""
     trades = details.trades
     equity = details.equity
+    ts_ms = details.ts_ms
+    metrics = details.metrics
     init_cash = float(details.execution.init_cash_quote)
-    returns = trades.return_pct
-    durations = (details.ts_ms[trades.exit_bar] - details.ts_ms[trades.entry_bar]).astype(np.float64)
-    max_drawdown_pct = details.metrics.max_drawdown_pct
-    drawdowns = drawdown_stats(details.ts_ms, equity)
-    ratios = daily_ratios(daily_returns(details.ts_ms, equity), max_drawdown_pct)
-    coverage = position_bars(equity.shape[0], trades.entry_bar, trades.exit_bar)
-    n_trades = len(trades)
+    trade_durations = (ts_ms[trades.exit_bar] - ts_ms[trades.entry_bar]).astype(np.float64)
+    periods = drawdown_periods(equity)
+    drawdown_durations = (ts_ms[periods.end_bar] - ts_ms[periods.peak_bar]).astype(np.float64)
+    no_trade_value = float("nan")
     return [
         ReportMetric("Start", float(start_ms), "time"),
         ReportMetric("End", float(end_ms), "time"),
         ReportMetric("Duration", float(end_ms - start_ms), "duration"),
         ReportMetric("Init. Cash", init_cash, "money"),
         ReportMetric("Total Profit", float(equity[-1]) - init_cash, "money"),
-        ReportMetric("Total Return [%]", details.metrics.total_return_pct, "percent"),
+        ReportMetric("Total Return [%]", metrics.total_return_pct, "percent"),
         ReportMetric("Benchmark Return [%]", float(details.close[-1] / details.close[0] - 1.0) * 100.0, "percent"),
-        ReportMetric("Position Coverage [%]", float(coverage.mean()) * 100.0, "percent"),
-        ReportMetric("Max. Drawdown [%]", max_drawdown_pct, "percent"),
-        ReportMetric("Avg. Drawdown [%]", drawdowns.average_pct, "percent"),
-        ReportMetric("Max. Drawdown Duration", drawdowns.max_duration_ms, "duration"),
-        ReportMetric("Avg. Drawdown Duration", drawdowns.average_duration_ms, "duration"),
-        ReportMetric("Num. Trades", float(n_trades), "count"),
-        ReportMetric("Win Rate [%]", _stat((trades.net_pnl > 0.0).astype(np.float64), "mean") * 100.0, "percent"),
-        ReportMetric("Best Trade [%]", _stat(returns, "max"), "percent"),
-        ReportMetric("Worst Trade [%]", _stat(returns, "min"), "percent"),
-        ReportMetric("Avg. Trade [%]", geometric_mean_return(returns / 100.0) * 100.0, "percent"),
-        ReportMetric("Max. Trade Duration", _stat(durations, "max"), "duration"),
-        ReportMetric("Avg. Trade Duration", _stat(durations, "mean"), "duration"),
-        ReportMetric("Expectancy [%]", _stat(returns, "mean"), "percent"),
-        ReportMetric("SQN", sqn(trades.net_pnl), "ratio"),
-        ReportMetric("Gross Exposure", gross_exposure(details), "ratio"),
-        ReportMetric("Sharpe Ratio", ratios.sharpe, "ratio"),
-        ReportMetric("Sortino Ratio", ratios.sortino, "ratio"),
-        ReportMetric("Calmar Ratio", ratios.calmar, "ratio"),
+        ReportMetric("Position Coverage [%]", metrics.position_coverage_pct, "percent"),
+        ReportMetric("Max. Drawdown [%]", metrics.max_drawdown_pct, "percent"),
+        # No drawdown at all is a drawdown of 0, like Max. Drawdown, not 'undefined'.
+        ReportMetric("Avg. Drawdown [%]", _mean_or(periods.depth_pct, 0.0), "percent"),
+        ReportMetric("Max. Drawdown Duration", _max_or(drawdown_durations, 0.0), "duration"),
+        ReportMetric("Avg. Drawdown Duration", _mean_or(drawdown_durations, 0.0), "duration"),
+        ReportMetric("Num. Trades", metrics.num_trades, "count"),
+        ReportMetric("Win Rate [%]", metrics.win_rate_pct, "percent"),
+        ReportMetric("Best Trade [%]", metrics.best_trade_pct, "percent"),
+        ReportMetric("Worst Trade [%]", metrics.worst_trade_pct, "percent"),
+        ReportMetric("Avg. Trade [%]", metrics.avg_trade_pct, "percent"),
+        ReportMetric("Max. Trade Duration", _max_or(trade_durations, no_trade_value), "duration"),
+        ReportMetric("Avg. Trade Duration", _mean_or(trade_durations, no_trade_value), "duration"),
+        ReportMetric("Expectancy [%]", metrics.expectancy_pct, "percent"),
+        ReportMetric("SQN", metrics.sqn, "ratio"),
+        ReportMetric("Gross Exposure", float(np.mean(held_position_notional(details) / equity)), "ratio"),
+        ReportMetric("Sharpe Ratio", metrics.sharpe_ratio, "ratio"),
+        ReportMetric("Sortino Ratio", metrics.sortino_ratio, "ratio"),
+        ReportMetric("Calmar Ratio", metrics.calmar_ratio, "ratio"),
     ]

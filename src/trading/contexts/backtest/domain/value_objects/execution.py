@@ -1,5 +1,5 @@
-"""Execution settings, risk settings and the four ranking metrics: the vocabulary shared by the
-scorer, the staged runner, the API and the jobs store."""
+"""Execution and risk settings: the vocabulary shared by the scorer, the staged runner, the API and the
+jobs store. The ranking metrics live in `ranking_metrics` and are re-exported here for older imports."""
 
 from __future__ import annotations
 
@@ -8,9 +8,30 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Literal
 
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import (
+    METRIC_DESCENDING,
+    RANKING_METRICS,
+    RankingMetricName,
+    RankingMetrics,
+)
+
+__all__ = [
+    "DIRECTION_CODES",
+    "METRIC_DESCENDING",
+    "RANKING_METRICS",
+    "SIZING_CODES",
+    "DirectionMode",
+    "DirectionModeName",
+    "ExecutionParams",
+    "RankingMetricName",
+    "RankingMetrics",
+    "RiskParams",
+    "SizingMode",
+    "SizingModeName",
+]
+
 DirectionModeName = Literal["long_only", "short_only", "long_short"]
 SizingModeName = Literal["all_in", "fixed_quote", "strategy_compound_profit_lock"]
-RankingMetricName = Literal["total_return_pct", "max_drawdown_pct", "return_over_max_drawdown", "profit_factor"]
 
 
 class DirectionMode(IntEnum):
@@ -35,22 +56,6 @@ SIZING_CODES: dict[str, SizingMode] = {
     "fixed_quote": SizingMode.FIXED_QUOTE,
     "strategy_compound_profit_lock": SizingMode.STRATEGY_COMPOUND_PROFIT_LOCK,
 }
-
-# Column order of every metric array the kernels fill.
-RANKING_METRICS: tuple[RankingMetricName, ...] = (
-    "total_return_pct",
-    "max_drawdown_pct",
-    "return_over_max_drawdown",
-    "profit_factor",
-)
-# True where larger is better.
-METRIC_DESCENDING: dict[str, bool] = {
-    "total_return_pct": True,
-    "max_drawdown_pct": False,
-    "return_over_max_drawdown": True,
-    "profit_factor": True,
-}
-
 
 @dataclass(frozen=True)
 class ExecutionParams:
@@ -78,14 +83,3 @@ class RiskParams:
             math.nan if self.sl_pct is None else float(self.sl_pct),
             math.nan if self.tp_pct is None else float(self.tp_pct),
         )
-
-
-@dataclass(frozen=True)
-class RankingMetrics:
-    total_return_pct: float
-    max_drawdown_pct: float
-    return_over_max_drawdown: float
-    profit_factor: float
-
-    def as_dict(self) -> dict[str, float]:
-        return {name: getattr(self, name) for name in RANKING_METRICS}

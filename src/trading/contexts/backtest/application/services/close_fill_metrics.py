@@ -1,0 +1,211 @@
+"""Running sums behind the ranking metrics, kept by the close-fill engine as it walks the bars, so the
+metric-only pass needs no trade list and no equity array. Trade and day statistics live in one small
+accumulator array (updated once per trade or per UTC day); the per-bar drawdown state stays in the
+engine's registers. The rules for undefined values are written once here and in the ranking doc
+(docs/architecture/backtest/backtest-ranking-metrics-v1.md)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from trading.contexts.backtest.domain.services.drawdown_ratio import return_over_drawdown
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_COLUMN
+
+FloatArray = npt.NDArray[np.float64]
+
+_KERNEL_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy", "inline": "always"}
+_return_over_risk = njit(**_KERNEL_OPTIONS)(return_over_drawdown)
+
+DAYS_PER_YEAR = 365
+_ANNUAL_FACTOR = math.sqrt(DAYS_PER_YEAR)
+
+# Accumulator slots.
+_WINS = 0
+_RETURN_SUM = 1
+_BEST = 2
+_WORST = 3
+_LOG_GROWTH_SUM = 4
+_PNL_MEAN = 5
+_PNL_M2 = 6
+_BARS_HELD = 7
+_LAST_EXIT_BAR = 8
+_DAY_COUNT = 9
+_DAY_MEAN = 10
+_DAY_M2 = 11
+_DAY_DOWNSIDE_SQ = 12
+_DAY_LAST_EQUITY = 13
+_DAY_FIRST_EQUITY = 14
+_DAY_MIN_EQUITY = 15
+ACCUMULATOR_SLOTS = 16
+
+_TOTAL_RETURN = METRIC_COLUMN["total_return_pct"]
+_MAX_DRAWDOWN = METRIC_COLUMN["max_drawdown_pct"]
+_RETURN_OVER_MAX_DRAWDOWN = METRIC_COLUMN["return_over_max_drawdown"]
+_PROFIT_FACTOR = METRIC_COLUMN["profit_factor"]
+_NUM_TRADES = METRIC_COLUMN["num_trades"]
+_WIN_RATE = METRIC_COLUMN["win_rate_pct"]
+_AVG_TRADE = METRIC_COLUMN["avg_trade_pct"]
+_EXPECTANCY = METRIC_COLUMN["expectancy_pct"]
+_BEST_TRADE = METRIC_COLUMN["best_trade_pct"]
+_WORST_TRADE = METRIC_COLUMN["worst_trade_pct"]
+_SQN = METRIC_COLUMN["sqn"]
+_SHARPE = METRIC_COLUMN["sharpe_ratio"]
+_SORTINO = METRIC_COLUMN["sortino_ratio"]
+_CALMAR = METRIC_COLUMN["calmar_ratio"]
+_COVERAGE = METRIC_COLUMN["position_coverage_pct"]
+_MAX_DRAWDOWN_DURATION = METRIC_COLUMN["max_drawdown_duration_bars"]
+
+
+@njit(**_KERNEL_OPTIONS)
+def new_accumulators() -> FloatArray:
+    acc = np.zeros(ACCUMULATOR_SLOTS, dtype=np.float64)
+    acc[_BEST] = -math.inf
+    acc[_WORST] = math.inf
+    acc[_LAST_EXIT_BAR] = -1.0
+    acc[_DAY_LAST_EQUITY] = math.nan
+    acc[_DAY_FIRST_EQUITY] = math.nan
+    acc[_DAY_MIN_EQUITY] = math.inf
+    return acc
+
+
+@njit(**_KERNEL_OPTIONS)
+def _merge_moments(count: float, mean: float, m2: float, k: float, value: float) -> tuple[float, float]:
+    """Mean and sum of squared deviations after adding `k` observations equal to `value` (Chan et al.);
+    a whole run of flat days is one merge, and k = 1 is Welford's update."""
+    total = count + k
+    delta = value - mean
+    return mean + delta * k / total, m2 + delta * delta * count * k / total
+
+
+@njit(**_KERNEL_OPTIONS)
+def record_trade(
+    acc: FloatArray, n_before: int, net_pnl: float, entry_amount: float, entry_bar: int, exit_bar: int
+) -> None:
+    """One closed trade; `n_before` is the number of trades closed before it."""
+    trade_return = net_pnl / entry_amount * 100.0
+    acc[_WINS] += 1.0 if net_pnl > 0.0 else 0.0
+    acc[_RETURN_SUM] += trade_return
+    acc[_BEST] = max(acc[_BEST], trade_return)
+    acc[_WORST] = min(acc[_WORST], trade_return)
+    growth = 1.0 + trade_return / 100.0
+    acc[_LOG_GROWTH_SUM] += math.log(growth) if growth > 0.0 else math.nan
+    acc[_PNL_MEAN], acc[_PNL_M2] = _merge_moments(n_before, acc[_PNL_MEAN], acc[_PNL_M2], 1.0, net_pnl)
+    # Held bars run from entry to exit, both included; a bar that closes one trade and opens the next
+    # counts once.
+    shared_bar = 1.0 if entry_bar == acc[_LAST_EXIT_BAR] else 0.0
+    acc[_BARS_HELD] += exit_bar - entry_bar + 1 - shared_bar
+    acc[_LAST_EXIT_BAR] = exit_bar
+
+
+@njit(**_KERNEL_OPTIONS)
+def record_day_close(acc: FloatArray, equity: float) -> None:
+    """Equity at the last bar of a UTC day; from the second such bar on, each adds one daily return."""
+    previous = acc[_DAY_LAST_EQUITY]
+    if previous == previous:
+        day_return = equity / previous - 1.0
+        acc[_DAY_MEAN], acc[_DAY_M2] = _merge_moments(acc[_DAY_COUNT], acc[_DAY_MEAN], acc[_DAY_M2], 1.0, day_return)
+        acc[_DAY_COUNT] += 1.0
+        downside = min(day_return, 0.0)
+        acc[_DAY_DOWNSIDE_SQ] += downside * downside
+    else:
+        acc[_DAY_FIRST_EQUITY] = equity
+    acc[_DAY_LAST_EQUITY] = equity
+    acc[_DAY_MIN_EQUITY] = min(acc[_DAY_MIN_EQUITY], equity)
+
+
+@njit(**_KERNEL_OPTIONS)
+def record_flat_day_closes(acc: FloatArray, equity: float, day_closes: int) -> None:
+    """`day_closes` day ends at one unchanged equity: the first may see a change, the rest return 0."""
+    if day_closes <= 0:
+        return
+    record_day_close(acc, equity)
+    zeros = float(day_closes - 1)
+    if zeros > 0.0:
+        acc[_DAY_MEAN], acc[_DAY_M2] = _merge_moments(acc[_DAY_COUNT], acc[_DAY_MEAN], acc[_DAY_M2], zeros, 0.0)
+        acc[_DAY_COUNT] += zeros
+
+
+@njit(**_KERNEL_OPTIONS)
+def _profit_factor(n_trades: int, win_sum: float, loss_sum: float) -> float:
+    if n_trades == 0:
+        return math.nan
+    if loss_sum < 0.0:
+        return win_sum / -loss_sum
+    if win_sum > 0.0:
+        return math.inf
+    return math.nan
+
+
+@njit(**_KERNEL_OPTIONS)
+def _sample_std(m2: float, count: float) -> float:
+    return math.sqrt(m2 / (count - 1.0))
+
+
+@njit(**_KERNEL_OPTIONS)
+def write_metrics(
+    out: FloatArray,
+    acc: FloatArray,
+    final_equity: float,
+    init_cash: float,
+    min_equity_to_peak: float,
+    max_drawdown_bars: int,
+    n_trades: int,
+    win_sum: float,
+    loss_sum: float,
+    n_bars: int,
+) -> None:
+    """Every ranking metric into `out` (RANKING_METRICS order)."""
+    total_return_pct = (final_equity / init_cash - 1.0) * 100.0
+    max_drawdown_pct = (1.0 - min_equity_to_peak) * 100.0
+    out[_TOTAL_RETURN] = total_return_pct
+    out[_MAX_DRAWDOWN] = max_drawdown_pct
+    out[_RETURN_OVER_MAX_DRAWDOWN] = _return_over_risk(total_return_pct, max_drawdown_pct)
+    out[_PROFIT_FACTOR] = _profit_factor(n_trades, win_sum, loss_sum)
+    out[_NUM_TRADES] = n_trades
+    out[_MAX_DRAWDOWN_DURATION] = max_drawdown_bars
+    out[_COVERAGE] = acc[_BARS_HELD] / n_bars * 100.0
+    if n_trades == 0:
+        for column in (_WIN_RATE, _AVG_TRADE, _EXPECTANCY, _BEST_TRADE, _WORST_TRADE, _SQN):
+            out[column] = math.nan
+    else:
+        out[_WIN_RATE] = acc[_WINS] / n_trades * 100.0
+        out[_AVG_TRADE] = (math.exp(acc[_LOG_GROWTH_SUM] / n_trades) - 1.0) * 100.0
+        out[_EXPECTANCY] = acc[_RETURN_SUM] / n_trades
+        out[_BEST_TRADE] = acc[_BEST]
+        out[_WORST_TRADE] = acc[_WORST]
+        out[_SQN] = (
+            math.sqrt(n_trades) * _return_over_risk(acc[_PNL_MEAN], _sample_std(acc[_PNL_M2], n_trades))
+            if n_trades >= 2
+            else math.nan
+        )
+    days = acc[_DAY_COUNT]
+    if days < 2.0:
+        out[_SHARPE] = math.nan
+        out[_SORTINO] = math.nan
+        out[_CALMAR] = math.nan
+        return
+    mean = acc[_DAY_MEAN]
+    out[_SHARPE] = _return_over_risk(mean, _sample_std(acc[_DAY_M2], days)) * _ANNUAL_FACTOR
+    out[_SORTINO] = _return_over_risk(mean, math.sqrt(acc[_DAY_DOWNSIDE_SQ] / days)) * _ANNUAL_FACTOR
+    # The product of the daily growths telescopes to last / first day equity; a day at or below zero
+    # equity leaves the compounded annual return undefined.
+    if acc[_DAY_MIN_EQUITY] > 0.0:
+        annual_return = (acc[_DAY_LAST_EQUITY] / acc[_DAY_FIRST_EQUITY]) ** (DAYS_PER_YEAR / days) - 1.0
+    else:
+        annual_return = math.nan
+    out[_CALMAR] = _return_over_risk(annual_return, max_drawdown_pct / 100.0)
+
+
+def day_close_index(ts_ms: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Where the UTC days close (a day closes on its last bar; the last bar always closes one), as
+    (`counts[t]`: day closes before bar t, so a stretch [a, b) holds counts[b] - counts[a];
+    `next_close[t]`: the first day-close bar >= t, -1 past the end). Both have n + 1 entries."""
+    days = np.asarray(ts_ms, dtype=np.int64) // 86_400_000
+    closes_day = np.r_[days[1:] != days[:-1], True]
+    close_bars = np.flatnonzero(closes_day)
+    next_close = np.r_[close_bars[np.searchsorted(close_bars, np.arange(days.shape[0]))], -1]
+    return np.r_[0, np.cumsum(closes_day, dtype=np.int64)], next_close.astype(np.int64)
