@@ -20,7 +20,6 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
-    RunContext,
     VariantReportRequest,
     VariantReportResponse,
 )
@@ -175,31 +174,17 @@ def _cell(value: Any, decimals: int, with_year: bool) -> str:
     return text
 
 
-def run_context_of(request: RunBacktestRequest) -> RunContext:
-    return RunContext(
-        instrument_id=request.instrument_id,
-        timeframe=request.timeframe,
-        time_range=request.time_range,
-        warmup_bars=request.warmup_bars,
-    )
-
-
-def ranked_variant(response: RunBacktestResponse, rank: int, option: str) -> RankedVariant:
+def variant_at_rank(response: RunBacktestResponse, rank: int, option: str) -> RankedVariant:
     if not 1 <= rank <= len(response.variants):
         raise DomainError("validation_error", f"{option} {rank}: the result has ranks 1..{len(response.variants)}")
     return response.variants[rank - 1]
 
 
-def single_variant_request(request: RunBacktestRequest, variant: RankedVariant) -> RunBacktestRequest:
-    """The file `trading backtest report` re-runs: the search's market and range, one explicit variant."""
-    return RunBacktestRequest(**run_context_of(request).model_dump(), variant=variant.payload)
-
-
 def report_for_rank(
     request: RunBacktestRequest, response: RunBacktestResponse, rank: int, ctx: BacktestContext
 ) -> VariantReportResponse:
-    variant = ranked_variant(response, rank, "--report")
-    return build_variant_report(VariantReportRequest(run_context=run_context_of(request), variant=variant.payload), ctx)
+    variant = variant_at_rank(response, rank, "--report")
+    return build_variant_report(VariantReportRequest(run_context=request.run_context(), variant=variant.payload), ctx)
 
 
 @app.command("run")
@@ -230,8 +215,8 @@ def run_command(
             json_out.write_text(response.model_dump_json(indent=2), encoding="utf-8")
             console.print(f"wrote {json_out}")
         if export_variant:
-            variant = ranked_variant(response, export_rank, "--export-rank")
-            write_request(export_variant, single_variant_request(request, variant))
+            variant = variant_at_rank(response, export_rank, "--export-rank")
+            write_request(export_variant, request.run_context().variant_request(variant.payload))
             console.print(f"wrote {export_variant} (rank {export_rank}; re-run it with `trading backtest report`)")
         if report is not None:
             print_report(report_for_rank(request, response, report, ctx), trades_limit=10)
@@ -258,7 +243,7 @@ def report_command(
                 f"{request_file}: names a grid, not one variant; export a row with `backtest run --export-variant` "
                 "or the web UI's 'Export variant'",
             )
-        body = VariantReportRequest(run_context=run_context_of(request), variant=request.variant)
+        body = VariantReportRequest(run_context=request.run_context(), variant=request.variant)
         print_report(build_variant_report(body, ctx), trades_limit=trades)
 
     guarded(run)

@@ -171,6 +171,14 @@ class RunBacktestRequest(_Model):
             raise ValueError("each indicator_id may appear once in indicators")
         return self
 
+    def run_context(self) -> RunContext:
+        return RunContext(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+        )
+
 
 class RankingConfig(_Model):
     primary_metric: RankingMetricName
@@ -207,6 +215,16 @@ class RunContext(_Model):
     timeframe: str = Field(examples=["1h"])
     time_range: TimeRange
     warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+
+    def variant_request(self, variant: VariantPayload) -> RunBacktestRequest:
+        """The one-variant request that recomputes `variant` in this context (report, heatmap)."""
+        return RunBacktestRequest(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+            variant=variant,
+        )
 
 
 class VariantReportRequest(_Model):

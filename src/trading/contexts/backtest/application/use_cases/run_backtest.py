@@ -174,13 +174,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:
     """Recomputes one explicit variant with the details path (the only caller of it besides eager mode)."""
-    run = RunBacktestRequest(
-        instrument_id=request.run_context.instrument_id,
-        timeframe=request.run_context.timeframe,
-        time_range=request.run_context.time_range,
-        warmup_bars=request.run_context.warmup_bars,
-        variant=request.variant,
-    )
+    run = request.run_context.variant_request(request.variant)
     plan = plan_search(run, ctx.store(), ctx.config)
     if plan.sizes.stage_a != 1 or plan.sizes.risk != 1:
         raise DomainError(
@@ -255,4 +249,5 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
             "max_active_jobs_per_user": config.jobs.max_active_jobs_per_user,
         },
         "eager_top_reports_enabled": config.reporting.eager_top_reports_enabled,
+        "validation": config.validation.model_dump(),
     }
