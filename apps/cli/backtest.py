@@ -21,7 +21,6 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
-    RunContext,
     VariantReportRequest,
     VariantReportResponse,
 )
@@ -177,19 +176,17 @@ def _cell(value: Any) -> str:
     return text[5:16].replace("T", " ") if len(text) == 20 and text.endswith("Z") else text
 
 
+def variant_at_rank(response: RunBacktestResponse, rank: int, option: str) -> RankedVariant:
+    if not 1 <= rank <= len(response.variants):
+        raise DomainError("validation_error", f"{option} {rank}: the result has ranks 1..{len(response.variants)}")
+    return response.variants[rank - 1]
+
+
 def report_for_rank(
     request: RunBacktestRequest, response: RunBacktestResponse, rank: int, ctx: BacktestContext
 ) -> VariantReportResponse:
-    if not 1 <= rank <= len(response.variants):
-        raise DomainError("validation_error", f"--report {rank}: the result has ranks 1..{len(response.variants)}")
-    variant = response.variants[rank - 1]
-    context = RunContext(
-        instrument_id=request.instrument_id,
-        timeframe=request.timeframe,
-        time_range=request.time_range,
-        warmup_bars=request.warmup_bars,
-    )
-    return build_variant_report(VariantReportRequest(run_context=context, variant=variant.payload), ctx)
+    variant = variant_at_rank(response, rank, "--report")
+    return build_variant_report(VariantReportRequest(run_context=request.run_context(), variant=variant.payload), ctx)
 
 
 @app.command("run")
