@@ -3,13 +3,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from apps.cli.main import app
-from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
-from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
-from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
+from tests.unit.apps.cli.conftest import request_file as _request_file
 
 runner = CliRunner()
 REQUEST = {
@@ -21,19 +18,6 @@ REQUEST = {
     "risk": {"sl_pct": {"mode": "explicit", "values": [None, 1.0]}},
     "top_k": 5,
 }
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("cli_data")
-    write_synthetic_candles(CandleStore(directory), load_markets(), "1:BTCUSDT", 1_704_067_200_000, 4 * 1440, 3)
-    return directory
-
-
-def _request_file(tmp_path: Path, body: dict, suffix: str = ".yaml") -> Path:
-    path = tmp_path / f"request{suffix}"
-    path.write_text(yaml.safe_dump(body) if suffix == ".yaml" else json.dumps(body))
-    return path
 
 
 def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
