@@ -119,14 +119,23 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
 def export_csv(response: RunBacktestResponse, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["rank", "variant_index", "variant_key", *response.variants[0].ranking_metrics, "payload"]
-            if response.variants
-            else ["rank"]
-        )
+        if not response.variants:
+            writer.writerow(["rank"])
+            return
+        first = response.variants[0]
+        extra = list(first.validation_columns())
+        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, "payload"])
         for v in response.variants:
+            columns = v.validation_columns()
             writer.writerow(
-                [v.rank, v.variant_index, v.variant_key, *v.ranking_metrics.values(), v.payload.model_dump_json()]
+                [
+                    v.rank,
+                    v.variant_index,
+                    v.variant_key,
+                    *v.ranking_metrics.values(),
+                    *(columns.get(name) for name in extra),
+                    v.payload.model_dump_json(),
+                ]
             )
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
     FillModeName,
@@ -201,6 +202,11 @@ class RankedVariant(_Model):
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
     report: dict[str, Any] | None = None
+    stability: NeighbourhoodStability | None = None
+
+    def validation_columns(self) -> dict[str, float | int | str | None]:
+        """The row's validation figures as flat CSV columns (empty when the search computed none)."""
+        return self.stability.columns() if self.stability is not None else {}
 
 
 class RunBacktestResponse(_Model):
