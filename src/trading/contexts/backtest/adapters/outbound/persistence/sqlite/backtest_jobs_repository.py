@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -19,6 +20,8 @@ from uuid import UUID
 from ..sql_jobs_repository import Clock, DbCursor, SqlJobsRepository, utc_now
 
 BUSY_TIMEOUT_SECONDS = 30.0
+_WAL_RETRY_FIRST_SECONDS = 0.005
+_WAL_RETRY_MAX_SECONDS = 0.25
 
 
 class SqliteBacktestJobsRepository(SqlJobsRepository):
@@ -67,7 +70,7 @@ class SqliteBacktestJobsRepository(SqlJobsRepository):
             connection = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
             )
-            connection.execute("PRAGMA journal_mode=WAL")
+            enable_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
             self._local.connection = connection
@@ -103,6 +106,34 @@ class SqliteBacktestJobsRepository(SqlJobsRepository):
 
     def _decode_json(self, value: Any) -> Any:
         return json.loads(value)
+
+
+def enable_wal(connection: sqlite3.Connection, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
+    """Switch the file to WAL, retrying while another process holds the lock.
+
+    WAL is persistent, so only the first opener of a fresh file changes anything; but the switch needs an
+    exclusive lock, and SQLite answers a contended switch with SQLITE_BUSY at once instead of calling the
+    busy handler (concurrent `migrate` on a fresh file failed that way). So retry with backoff here.
+    """
+    deadline = time.monotonic() + timeout
+    delay = _WAL_RETRY_FIRST_SECONDS
+    while True:
+        try:
+            mode = connection.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc) or time.monotonic() + delay > deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, _WAL_RETRY_MAX_SECONDS)
+            continue
+        if str(mode).lower() != "wal":
+            raise sqlite3.OperationalError(f"could not switch the job store to WAL (journal_mode is {mode})")
+        return
+
+
+def is_busy(exc: sqlite3.Error) -> bool:
+    """SQLITE_BUSY or SQLITE_LOCKED (extended codes included): another connection holds the lock."""
+    return getattr(exc, "sqlite_errorcode", 0) & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
 def split_statements(script: str) -> list[str]:
