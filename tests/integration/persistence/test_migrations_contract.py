@@ -17,6 +17,8 @@ import pytest
 from tests.conftest_pg import temporary_schema
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 
+ALL_VERSIONS = [1, 2]
+
 
 @contextmanager
 def fresh_store_url(dialect: str, tmp_path: Path) -> Iterator[str]:
@@ -45,7 +47,7 @@ def test_concurrent_migrations_apply_each_version_once(dialect: str, tmp_path: P
         for thread in threads:
             thread.join()
         try:
-            assert sorted(applied) == [[], [], [], [1]]
+            assert sorted(applied) == [[], [], [], ALL_VERSIONS]
             assert repos[0].migrate() == []
             assert repos[0].list_jobs("alice", limit=1).jobs == []  # the tables exist
         finally:
@@ -99,4 +101,5 @@ def test_concurrent_migrate_processes_under_cpu_load_never_fail(dialect: str, ro
                 outcomes = [results.get(timeout=120) for _ in workers]
                 for worker in workers:
                     worker.join()
-                assert sorted(outcomes) == [("applied", [])] * (processes - 1) + [("applied", [1])], round_index
+                expected = [("applied", [])] * (processes - 1) + [("applied", ALL_VERSIONS)]
+                assert sorted(outcomes) == expected, round_index
