@@ -55,7 +55,7 @@ def test_missing_environment_directory_is_named(tmp_path: Path, monkeypatch: pyt
     ("text", "message"),
     [
         (VALID + "extra: 1\n", r"extra: Extra inputs are not permitted"),
-        (VALID.replace("kind: spot", "kind: swap"), r"markets\[0\]\.kind: Input should be 'spot' or 'futures'"),
+        (VALID.replace("kind: spot", "kind: swap"), r"markets\[0\]\.kind: Input should be 'spot', 'futures', 'stock' or 'fx'"),
         (VALID.replace("kind: spot,", "kind: spot, maker_fee: 0.1,"), r"markets\[0\]\.maker_fee: Extra inputs"),
         (VALID.replace("default_fee_pct: 0.04", "default_fee_pct: '0.04'"), r"markets\[1\]\.default_fee_pct"),
         (VALID.replace("default_fee_pct: 0.04", "default_fee_pct: -1"), r"markets\[1\]\.default_fee_pct"),
@@ -80,7 +80,7 @@ def test_instrument_id_parsing(markets: MarketCatalog) -> None:
     assert (instrument.market_id, instrument.symbol, market.kind) == (2, "ETHUSDT", "futures")
 
 
-@pytest.mark.parametrize("text", ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-USDT", " 1:BTC", "0:BTC"])
+@pytest.mark.parametrize("text", ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-", "1:.B", " 1:BTC", "0:BTC", "1:BTC\n", "1:BRK/B"])
 def test_malformed_instrument_ids_are_rejected(text: str) -> None:
     with pytest.raises(DomainError) as caught:
         InstrumentId.parse(text)
