@@ -92,7 +92,8 @@ def test_instrument_id_parsing(markets: MarketCatalog) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-", "1:.B", " 1:BTC", "0:BTC", "1:BTC\n", "1:BRK/B"]
+    "text",
+    ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-", "1:.B", " 1:BTC", "0:BTC", "1:BTC\n", "1:BRK/B"],
 )
 def test_malformed_instrument_ids_are_rejected(text: str) -> None:
     with pytest.raises(DomainError) as caught:
