@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 
 from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
-from apps.api.routes import backtest_jobs, backtests, catalog
+from apps.api.routes import backtest_jobs, backtests, candles, catalog
 from apps.api.settings import ApiSettings, settings_from_env
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
@@ -71,7 +71,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     ]
     app.state.jobs_repository = jobs_store
     install_error_handlers(app)
-    for module in (backtests, backtest_jobs, catalog):
+    for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)
     _include_web_ui(app)
     return app
