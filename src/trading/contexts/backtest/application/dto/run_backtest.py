@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
     RankingMetricName,
@@ -171,6 +172,14 @@ class RunBacktestRequest(_Model):
             raise ValueError("each indicator_id may appear once in indicators")
         return self
 
+    def run_context(self) -> RunContext:
+        return RunContext(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+        )
+
 
 class RankingConfig(_Model):
     primary_metric: RankingMetricName
@@ -186,6 +195,11 @@ class RankedVariant(_Model):
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
     report: dict[str, Any] | None = None
+    stability: NeighbourhoodStability | None = None
+
+    def validation_columns(self) -> dict[str, float | int | str | None]:
+        """The row's validation figures as flat CSV columns (empty when the search computed none)."""
+        return self.stability.columns() if self.stability is not None else {}
 
 
 class RunBacktestResponse(_Model):
@@ -208,6 +222,16 @@ class RunContext(_Model):
     timeframe: str = Field(examples=["1h"])
     time_range: TimeRange
     warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+
+    def variant_request(self, variant: VariantPayload) -> RunBacktestRequest:
+        """The one-variant request that recomputes `variant` in this context (report, heatmap)."""
+        return RunBacktestRequest(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+            variant=variant,
+        )
 
 
 class VariantReportRequest(_Model):

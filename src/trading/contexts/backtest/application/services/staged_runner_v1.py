@@ -105,7 +105,7 @@ def explicit_variant_as_grid(request: RunBacktestRequest) -> tuple[list[Indicato
     return indicators, risk
 
 
-def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
+def effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
     """Variant mode folded into grid form, with the payload's execution and modes as overrides."""
     if request.variant is None:
         return request
@@ -127,7 +127,7 @@ def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
 
 def plan_search(request: RunBacktestRequest, store: CandleStore, config: BacktestRuntimeConfig) -> SearchPlan:
     """Validation errors raise; guard breaches are collected in `problems` (preflight shows them all)."""
-    effective = _effective_request(request)
+    effective = effective_request(request)
     catalog = default_indicator_catalog()
     ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
     grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)

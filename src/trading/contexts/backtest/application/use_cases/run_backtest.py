@@ -35,6 +35,7 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
+from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
@@ -118,6 +119,9 @@ def run_backtest(
         raise _stopped_error(observer, deadline_seconds, plan) from None
     finished = time.perf_counter()
     variants = ranked_variants(prepared, shortlist, frontier)
+    stability_started = time.perf_counter()
+    attach_stability(prepared, shortlist, frontier, variants)
+    stability_seconds = time.perf_counter() - stability_started
     if ctx.config.reporting.eager_top_reports_enabled:
         for variant in variants:
             report = _report_for(
@@ -133,6 +137,7 @@ def run_backtest(
             "setup_seconds": round(stage_a_started - started, 6),
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
             "stage_b_seconds": round(finished - stage_b_started, 6),
+            "stability_seconds": round(stability_seconds, 6),
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
@@ -176,13 +181,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:
     """Recomputes one explicit variant with the details path (the only caller of it besides eager mode)."""
-    run = RunBacktestRequest(
-        instrument_id=request.run_context.instrument_id,
-        timeframe=request.run_context.timeframe,
-        time_range=request.run_context.time_range,
-        warmup_bars=request.run_context.warmup_bars,
-        variant=request.variant,
-    )
+    run = request.run_context.variant_request(request.variant)
     plan = plan_search(run, ctx.store(), ctx.config)
     if plan.sizes.stage_a != 1 or plan.sizes.risk != 1:
         raise DomainError(
@@ -258,4 +257,5 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
             "max_active_jobs_per_user": config.jobs.max_active_jobs_per_user,
         },
         "eager_top_reports_enabled": config.reporting.eager_top_reports_enabled,
+        "validation": config.validation.model_dump(),
     }

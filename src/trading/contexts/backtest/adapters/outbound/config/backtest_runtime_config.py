@@ -85,6 +85,12 @@ class ExecutionDefaults(_Strict):
         return self
 
 
+class ValidationSettings(_Strict):
+    """Out-of-sample checks and grid views (validation doc)."""
+
+    heatmap_max_cells: int = Field(default=40_000, gt=0)
+
+
 class BacktestRuntimeConfig(_Strict):
     warmup_bars_default: int = Field(ge=0)
     top_k_default: int = Field(gt=0)
@@ -96,6 +102,7 @@ class BacktestRuntimeConfig(_Strict):
     jobs: Jobs
     reporting: Reporting
     execution: ExecutionDefaults
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
 
     @model_validator(mode="after")
     def _defaults_inside_guards(self) -> BacktestRuntimeConfig:
