@@ -29,6 +29,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     build_variant_report,
     run_backtest,
 )
+from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
 from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
@@ -37,6 +38,16 @@ app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
 console = Console()
 
 STAGE_LABELS = {"setup": "indicators + signals", "stage_a": "Stage A (base variants)", "stage_b": "Stage B (risk grid)"}
+
+
+def with_execution_modes(
+    request: RunBacktestRequest, stop_mode: StopModeName | None, fill: FillModeName | None
+) -> RunBacktestRequest:
+    """Command-line flags win over the request file's `execution` fields."""
+    overrides = {name: value for name, value in (("stop_mode", stop_mode), ("fill", fill)) if value is not None}
+    if not overrides:
+        return request
+    return request.model_copy(update={"execution": request.execution.model_copy(update=overrides)})
 
 
 def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
@@ -209,12 +220,16 @@ def run_command(
     ] = None,
     export_rank: Annotated[int, typer.Option(help="The rank --export-variant writes.")] = 1,
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
+    stop_mode: Annotated[
+        StopModeName | None, typer.Option(help="Override execution.stop_mode: close | intrabar.")
+    ] = None,
+    fill: Annotated[FillModeName | None, typer.Option(help="Override execution.fill: close | next_open.")] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
-        request = load_request(request_file)
+        request = with_execution_modes(load_request(request_file), stop_mode, fill)
         response = run_with_progress(request, ctx)
         summarize(response, show)
         if csv_out:

@@ -10,8 +10,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 
 ParamValue = int | float | str
@@ -100,6 +102,8 @@ class ExecutionRequest(_Model):
     safe_profit_percent: float | None = Field(default=None, ge=0, le=100)
     fee_pct: float | None = Field(default=None, ge=0, lt=100)
     slippage_pct: float | None = Field(default=None, ge=0, lt=100)
+    stop_mode: StopModeName | None = None
+    fill: FillModeName | None = None
 
 
 class RankingRequest(_Model):
@@ -125,13 +129,16 @@ class RiskParamsPayload(_Model):
 
 
 class ExecutionParamsPayload(_Model):
-    """Fully resolved execution settings (no defaults left to apply)."""
+    """Fully resolved execution settings (no defaults left to apply; the two modes default to close
+    so payloads written before they existed still mean what they meant)."""
 
     init_cash_quote: float = Field(gt=0, le=1e15)
     fixed_quote: float = Field(gt=0, le=1e15)
     safe_profit_percent: float = Field(ge=0, le=100)
     fee_pct: float = Field(ge=0, lt=100)
     slippage_pct: float = Field(ge=0, lt=100)
+    stop_mode: StopModeName = "close"
+    fill: FillModeName = "close"
 
 
 class VariantPayload(_Model):

@@ -209,7 +209,12 @@ def _report_for(
     rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
     timeline = plan.timeline
     details = score_variant_with_details(
-        timeline.ts_ms[timeline.target_start :], prepared.core.close, rows[row_idx[0]], risk, plan.execution
+        timeline.ts_ms[timeline.target_start :],
+        prepared.core.close,
+        rows[row_idx[0]],
+        risk,
+        plan.execution,
+        prepared.core.bar_range,
     )
     report = build_report_body(
         details,

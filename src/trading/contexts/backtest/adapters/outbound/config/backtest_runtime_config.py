@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 from trading.shared.config_paths import config_file, load_config_model
 
@@ -75,6 +77,8 @@ class ExecutionDefaults(_Strict):
     fixed_quote_default: float = Field(gt=0)
     safe_profit_percent_default: float = Field(ge=0, le=100)
     slippage_pct_default: float = Field(ge=0, lt=100)
+    stop_mode_default: StopModeName = "close"
+    fill_default: FillModeName = "close"
     fee_pct_default_by_market_id: dict[int, float]
 
     @model_validator(mode="after")
