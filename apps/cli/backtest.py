@@ -289,3 +289,5 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
             f"out of sample to {holdout.oos_end:%Y-%m-%d %H:%M}: {share} of {holdout.rows} rows profitable, "
             f"Spearman in vs out of sample ({holdout.metric}) {_fmt(holdout.spearman_is_oos)}"
         )
+    for note in response.data_notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
