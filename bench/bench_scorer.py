@@ -30,8 +30,9 @@ from trading.contexts.backtest.domain.value_objects.execution import ExecutionPa
 
 FloatArray = npt.NDArray[np.float64]
 ENGINE_PATH = "src/trading/contexts/backtest/application/services/close_fill_engine.py"
-# The last commit whose engine computed only the four ranking metrics of the original spec.
-FOUR_METRIC_REV = "296b9fe"
+# The last engine that computed only the four ranking metrics of the original spec (with the
+# execution modes of issue 10, which this bench runs in their default close / close setting).
+FOUR_METRIC_REV = "033c173"
 MINUTE_MS = 60_000
 DAY_MS = 86_400_000
 
@@ -67,7 +68,7 @@ def four_metric_kernel(rev: str) -> Callable[..., None]:
         for v in prange(sig_idx.shape[0]):
             metrics = simulate(
                 close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction, sizing, cash, fixed, safe, fee, slip,
-                None, None,
+                None, None, None, None,
             )
             out[v, 0] = metrics[0]
 
@@ -128,7 +129,13 @@ def scorer_seconds(
     ts_ms = np.arange(block.close.shape[0], dtype=np.int64) * bar_ms
     return best_seconds(
         lambda: score_block_metric(
-            block.close, ts_ms, block.signals, block.sig_idx, block.sl_pct, block.tp_pct, execution, daily_ratios
+            block.close,
+            block.signals,
+            block.sig_idx,
+            block.sl_pct,
+            block.tp_pct,
+            execution,
+            ts_ms=ts_ms if daily_ratios else None,
         ),
         repeats,
     )

@@ -72,11 +72,10 @@ def test_search_overhead_over_the_bare_kernel_is_bounded(ctx: BacktestContext) -
     rows, row_idx = core.space.signal_rows(shortlist)
     started = time.perf_counter()
     score_block_metric(
-        core.close, core.ts_ms, rows, row_idx, np.full(n_base, np.nan), np.full(n_base, np.nan), core.execution
+        core.close, rows, row_idx, np.full(n_base, np.nan), np.full(n_base, np.nan), core.execution
     )
     score_block_metric(
         core.close,
-        core.ts_ms,
         rows,
         np.repeat(row_idx, n_risk),
         np.tile(core.risk.sl_pct, n_base),

@@ -1,6 +1,7 @@
 """The batched metric kernel, the single-variant metric call, the details path and the report table give
-bit-identical values for every ranking metric, whatever the thread count; and the engine's running sums
-equal a plain numpy computation from the recorded trades and equity (up to rounding)."""
+bit-identical values for every ranking metric, whatever the thread count, in every stop mode x fill
+mode; and the engine's running sums equal a plain numpy computation from the recorded trades and equity
+(up to rounding)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba.core import config as numba_config
 
+from tests.unit.contexts.backtest.engine.close_fill_cases import random_bar_range
 from tests.unit.contexts.backtest.engine.reference_metrics import reference_metrics
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
     score_block_metric,
@@ -43,6 +45,8 @@ executions = st.builds(
     safe_profit_percent=st.floats(min_value=0.0, max_value=100.0),
     fee_pct=st.floats(min_value=0.0, max_value=0.5),
     slippage_pct=st.floats(min_value=0.0, max_value=0.2),
+    stop_mode=st.sampled_from(["close", "intrabar"]),
+    fill=st.sampled_from(["close", "next_open"]),
 )
 
 
@@ -79,7 +83,7 @@ def random_market(seed: int, n_bars: int, n_rows: int) -> tuple[npt.NDArray[np.f
 def report_raw(details: VariantScoreDetails, label: str) -> float:
     """The report row's number for `label` (non-finite values are null there, so read them back as NaN
     or the engine's own inf to compare bits)."""
-    rows = build_variant_report(details, start_ms=0, end_ms=1, include_trades=False).rows
+    rows = build_variant_report(details, start_ms=0, end_ms=1, bar_ms=1, include_trades=False).rows
     row = next(row for row in rows if row["metric"] == label)
     raw = row["raw"]
     if raw is None:
@@ -92,7 +96,7 @@ def report_raw(details: VariantScoreDetails, label: str) -> float:
 bar_ms = st.sampled_from([3_600_000, 86_400_000, 4 * 3_600_000])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     n_bars=st.integers(min_value=1, max_value=300),
@@ -105,18 +109,23 @@ def test_every_metric_is_bit_identical_across_paths_threads_and_the_report(
 ) -> None:
     close, signals = random_market(seed, n_bars, n_rows=3)
     ts_ms = 1_704_067_200_000 + (seed % 24) * 3_600_000 + np.arange(n_bars, dtype=np.int64) * step_ms
+    bar_range = random_bar_range(np.random.default_rng(seed), close)
     risk_params = [RiskParams(sl, tp) for sl, tp in risks]
     sig_idx = np.repeat(np.arange(3, dtype=np.int64), len(risk_params))
     stops = np.array([risk.as_floats() for risk in risk_params] * 3)
     with threads(1):
-        one_thread = score_block_metric(close, ts_ms, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+        one_thread = score_block_metric(
+            close, signals, sig_idx, stops[:, 0], stops[:, 1], execution, bar_range, ts_ms
+        )
     with threads(2):
-        two_threads = score_block_metric(close, ts_ms, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+        two_threads = score_block_metric(
+            close, signals, sig_idx, stops[:, 0], stops[:, 1], execution, bar_range, ts_ms
+        )
     np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
     for v, row in enumerate(sig_idx):
         risk = risk_params[v % len(risk_params)]
-        single = as_row(score_variant_metric(close, ts_ms, signals[row], risk, execution))
-        details = score_variant_with_details(ts_ms, close, signals[row], risk, execution)
+        single = as_row(score_variant_metric(close, signals[row], risk, execution, bar_range, ts_ms))
+        details = score_variant_with_details(ts_ms, close, signals[row], risk, execution, bar_range)
         np.testing.assert_array_equal(bits(one_thread[v]), bits(single))
         np.testing.assert_array_equal(bits(one_thread[v]), bits(as_row(details.metrics)))
         final_return = (details.equity[-1] / execution.init_cash_quote - 1.0) * 100.0
@@ -143,9 +152,9 @@ def test_block_metrics_do_not_depend_on_thread_count() -> None:
     execution = ExecutionParams(fee_pct=0.1, slippage_pct=0.02)
     ts_ms = np.arange(2_000, dtype=np.int64) * 3_600_000
     with threads(1):
-        one_thread = score_block_metric(close, ts_ms, signals, sig_idx, sl, tp, execution)
+        one_thread = score_block_metric(close, signals, sig_idx, sl, tp, execution, ts_ms=ts_ms)
     with threads(2):
-        two_threads = score_block_metric(close, ts_ms, signals, sig_idx, sl, tp, execution)
+        two_threads = score_block_metric(close, signals, sig_idx, sl, tp, execution, ts_ms=ts_ms)
     np.testing.assert_array_equal(bits(one_thread), bits(two_threads))
     assert np.isfinite(one_thread[:, 0]).all()
     assert len(np.unique(one_thread[:, 0])) > 16

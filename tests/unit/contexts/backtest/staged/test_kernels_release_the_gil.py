@@ -53,7 +53,7 @@ def test_scoring_kernel_releases_the_gil() -> None:
     sl = np.tile(np.array([np.nan, 1.0, 2.0, 3.0]), rows)
     ts_ms = np.arange(n, dtype=np.int64) * 60_000
     _assert_main_thread_kept_running(
-        lambda: score_block_metric(close, ts_ms, signals, idx, sl, sl, ExecutionParams(fee_pct=0.1))
+        lambda: score_block_metric(close, signals, idx, sl, sl, ExecutionParams(fee_pct=0.1), ts_ms=ts_ms)
     )
 
 

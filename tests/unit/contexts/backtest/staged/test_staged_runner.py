@@ -94,12 +94,12 @@ def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, rankin
     n_risk = core.risk.size
     metrics = score_block_metric(
         core.close,
-        core.ts_ms,
         rows,
         np.repeat(row_idx, n_risk),
         np.tile(core.risk.sl_pct, base_ids.size),
         np.tile(core.risk.tp_pct, base_ids.size),
         core.execution,
+        ts_ms=core.daily_ts_ms,
     )
     keys = np.array(
         prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size))

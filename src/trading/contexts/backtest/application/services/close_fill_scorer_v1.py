@@ -8,6 +8,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
+    BarRange,
     execution_scalars,
     simulate_close_fill,
     simulate_close_fill_recorded,
@@ -29,10 +30,8 @@ IntArray = npt.NDArray[np.int64]
 @njit(cache=True, parallel=True, nogil=True, error_model="numpy")
 def _score_block_kernel(
     close: FloatArray,
-    day_closes: IntArray | None,
-    next_day_close: IntArray | None,
     signals: npt.NDArray[np.int8],
-    sig_idx: IntArray,
+    sig_idx: npt.NDArray[np.int64],
     sl_pct: FloatArray,
     tp_pct: FloatArray,
     direction_mode: int,
@@ -42,30 +41,52 @@ def _score_block_kernel(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    next_open: FloatArray | None,
+    intrabar: BarRange | None,
+    day_closes: IntArray | None,
+    next_day_close: IntArray | None,
     out: FloatArray,
 ) -> None:
     for v in prange(sig_idx.shape[0]):
         simulate_close_fill(
-            close, day_closes, next_day_close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode,
-            init_cash, fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, out[v], None, None,
+            close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
+            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
+            day_closes, next_day_close, out[v],
         )
+
+
+def mode_arrays(
+    close: FloatArray, bar_range: BarRange | None, execution: ExecutionParams
+) -> tuple[FloatArray | None, BarRange | None]:
+    """The engine's `next_open` and `intrabar` arguments for the execution modes: None selects close
+    fills / close-checked stops. `bar_range` = (open, high, low) aligned with `close`."""
+    if not execution.needs_bar_range:
+        return None, None
+    if bar_range is None:
+        raise ValueError(f"stop_mode={execution.stop_mode} / fill={execution.fill} need open, high and low")
+    open_, high, low = (np.ascontiguousarray(prices, dtype=np.float64) for prices in bar_range)
+    if not (open_.shape == high.shape == low.shape == close.shape):
+        raise ValueError("open, high and low must have one value per close")
+    next_open = open_ if execution.fill == "next_open" else None
+    intrabar = (open_, high, low) if execution.stop_mode == "intrabar" else None
+    return next_open, intrabar
 
 
 def score_block_metric(
     close: FloatArray,
-    ts_ms: IntArray,
     signals: npt.NDArray[np.int8],
-    sig_idx: IntArray,
+    sig_idx: npt.NDArray[np.int64],
     sl_pct: FloatArray,
     tp_pct: FloatArray,
     execution: ExecutionParams,
-    daily_ratios: bool = True,
+    bar_range: BarRange | None = None,
+    ts_ms: IntArray | None = None,
 ) -> FloatArray:
-    """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled);
-    `ts_ms` (bar open times) places the UTC day closes of the daily ratios. Returns
-    float64[v, len(RANKING_METRICS)] in RANKING_METRICS column order. `daily_ratios=False` runs the
-    kernel specialised without the daily resample (Sharpe, Sortino and Calmar are NaN), for searches
-    that neither rank nor filter by them."""
+    """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled).
+    Returns float64[v, len(RANKING_METRICS)] in RANKING_METRICS column order. `bar_range` (open, high,
+    low) is needed by intrabar stops and next-open fills only. `ts_ms` (bar open times) places the UTC
+    day closes of the daily ratios; without it the kernel runs specialised without the daily resample
+    and Sharpe, Sortino and Calmar are NaN (for searches that neither rank nor filter by them)."""
     close = np.ascontiguousarray(close, dtype=np.float64)
     signals = np.ascontiguousarray(signals, dtype=np.int8)
     sig_idx = np.ascontiguousarray(sig_idx, dtype=np.int64)
@@ -74,48 +95,54 @@ def score_block_metric(
     n_variants = sig_idx.shape[0]
     if close.ndim != 1 or close.shape[0] == 0:
         raise ValueError("close must be a non-empty 1-D array")
-    if np.shape(ts_ms) != close.shape:
-        raise ValueError("ts_ms must have one timestamp per close")
     if signals.ndim != 2 or signals.shape[1] != close.shape[0]:
         raise ValueError(f"signals must be [rows, {close.shape[0]}], got {signals.shape}")
     if sl_pct.shape != (n_variants,) or tp_pct.shape != (n_variants,):
         raise ValueError("sig_idx, sl_pct and tp_pct must have one value per variant")
     if n_variants and (sig_idx.min() < 0 or sig_idx.max() >= signals.shape[0]):
         raise ValueError("sig_idx points outside the signal rows")
+    if ts_ms is not None and np.shape(ts_ms) != close.shape:
+        raise ValueError("ts_ms must have one timestamp per close")
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
+    days = (None, None) if ts_ms is None else day_close_index(ts_ms)
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
-        days = day_close_index(ts_ms) if daily_ratios else (None, None)
-        _score_block_kernel(close, *days, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), out)
+        _score_block_kernel(
+            close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days, out
+        )
     return out
 
 
 def score_variant_metric(
     close: FloatArray,
-    ts_ms: IntArray,
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
     execution: ExecutionParams,
+    bar_range: BarRange | None = None,
+    ts_ms: IntArray | None = None,
 ) -> RankingMetrics:
     """One variant through the batched kernel, so a single score can never differ from a block score."""
     sl_pct, tp_pct = risk.as_floats()
     row = score_block_metric(
         close,
-        ts_ms,
         np.asarray(signal_row, dtype=np.int8).reshape(1, -1),
         np.zeros(1, dtype=np.int64),
         np.array([sl_pct]),
         np.array([tp_pct]),
         execution,
+        bar_range,
+        ts_ms,
     )[0]
     return RankingMetrics(*(float(value) for value in row))
 
 
 def score_variant_with_details(
-    ts_ms: IntArray,
+    ts_ms: npt.NDArray[np.int64],
     close: FloatArray,
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
     execution: ExecutionParams,
+    bar_range: BarRange | None = None,
 ) -> VariantScoreDetails:
     """Trades, equity at every bar close and the ranking metrics of one variant."""
     close = np.ascontiguousarray(close, dtype=np.float64)
@@ -124,9 +151,11 @@ def score_variant_with_details(
     if not (close.shape == signal_row.shape == ts_ms.shape) or close.ndim != 1 or close.shape[0] == 0:
         raise ValueError("ts_ms, close and signal_row must be non-empty 1-D arrays of one length")
     sl_pct, tp_pct = risk.as_floats()
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
     metrics = np.empty(len(RANKING_METRICS), dtype=np.float64)
     trades, equity = simulate_close_fill_recorded(
-        close, *day_close_index(ts_ms), signal_row, sl_pct, tp_pct, *execution_scalars(execution), metrics
+        close, signal_row, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar,
+        *day_close_index(ts_ms), metrics,
     )
     return VariantScoreDetails(
         ts_ms=ts_ms,

@@ -32,6 +32,8 @@ __all__ = [
 
 DirectionModeName = Literal["long_only", "short_only", "long_short"]
 SizingModeName = Literal["all_in", "fixed_quote", "strategy_compound_profit_lock"]
+StopModeName = Literal["close", "intrabar"]
+FillModeName = Literal["close", "next_open"]
 
 
 class DirectionMode(IntEnum):
@@ -59,7 +61,8 @@ SIZING_CODES: dict[str, SizingMode] = {
 
 @dataclass(frozen=True)
 class ExecutionParams:
-    """Percent inputs are human percents: 0.075 means 0.075%."""
+    """Percent inputs are human percents: 0.075 means 0.075%. `stop_mode` / `fill` default to today's
+    close-only behaviour (engine.md section 4); realism.md section 1 defines the other modes."""
 
     direction_mode: DirectionModeName = "long_short"
     sizing_mode: SizingModeName = "all_in"
@@ -68,6 +71,13 @@ class ExecutionParams:
     safe_profit_percent: float = 30.0
     fee_pct: float = 0.075
     slippage_pct: float = 0.0
+    stop_mode: StopModeName = "close"
+    fill: FillModeName = "close"
+
+    @property
+    def needs_bar_range(self) -> bool:
+        """Intrabar stops and next-open fills read open/high/low besides close."""
+        return self.stop_mode != "close" or self.fill != "close"
 
 
 @dataclass(frozen=True)
