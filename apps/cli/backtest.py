@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from rich.table import Table
 
 from apps.cli.errors import guarded
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
@@ -25,6 +27,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     ProgressEvent,
@@ -35,6 +38,13 @@ from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_s
 from trading.shared.errors import DomainError, loc_path
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
+
+
+class ExecutorChoice(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 console = Console()
 
 STAGE_LABELS = {"setup": "indicators + signals", "stage_a": "Stage A (base variants)", "stage_b": "Stage B (risk grid)"}
@@ -51,7 +61,9 @@ def load_request(path: Path) -> RunBacktestRequest:
         raise DomainError("validation_error", f"{path}: invalid request:\n  " + "\n  ".join(lines)) from None
 
 
-def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
+def run_with_progress(
+    request: RunBacktestRequest, ctx: BacktestContext, executor: SearchExecutor | None = None
+) -> RunBacktestResponse:
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -67,7 +79,7 @@ def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunB
                 tasks[event.stage] = progress.add_task(STAGE_LABELS.get(event.stage, event.stage), total=event.total)
             progress.update(tasks[event.stage], completed=event.processed, total=event.total)
 
-        return run_backtest(request, ctx, progress=on_progress)
+        return run_backtest(request, ctx, progress=on_progress, executor=executor)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -189,13 +201,22 @@ def run_command(
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full response to this JSON file.")] = None,
     report: Annotated[int | None, typer.Option("--report", help="Print the full report of this rank.")] = None,
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="Where the shards run: in this process, or on a Ray cluster.")
+    ] = ExecutorChoice.local,
+    cluster: Annotated[
+        str | None, typer.Option(help="Ray head HOST:PORT (default TRADING_CLUSTER_ADDRESS, then config).")
+    ] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
         request = load_request(request_file)
-        response = run_with_progress(request, ctx)
+        search_executor = None
+        if executor is ExecutorChoice.ray:
+            search_executor = open_executor("ray", cluster, ctx.config.distributed)
+        response = run_with_progress(request, ctx, search_executor)
         summarize(response, show)
         if csv_out:
             export_csv(response, csv_out)

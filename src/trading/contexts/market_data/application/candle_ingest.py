@@ -54,9 +54,7 @@ def write_synthetic_candles(
 
 def _write(store: CandleWriter, instrument_id: str, bars: Ohlcv, source: str) -> IngestResult:
     ts = bars["ts"]
-    rows = store.write_1m(
-        instrument_id, ts, bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"]
-    )
+    rows = store.write_1m(instrument_id, ts, bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"])
     if not rows:
         return IngestResult(instrument_id, 0, None, None, source)
     return IngestResult(instrument_id, rows, int(ts.min()), int(ts.max()), source)

@@ -37,9 +37,7 @@ def load_timeline(
     """
     bucket_ms = _bucket_ms(timeframe)
     if end_ms <= start_ms:
-        raise DomainError(
-            "invalid_time_range", f"time range end {end_ms} must be after start {start_ms} (epoch ms)"
-        )
+        raise DomainError("invalid_time_range", f"time range end {end_ms} must be after start {start_ms} (epoch ms)")
     if warmup_bars < 0:
         raise DomainError("invalid_warmup_bars", f"warmup_bars must be >= 0, got {warmup_bars}")
     resolve_instrument(instrument_id, markets or load_markets())
@@ -92,9 +90,7 @@ def load_timeline(
 
 def _bucket_ms(timeframe: str) -> int:
     if timeframe not in TIMEFRAMES:
-        raise DomainError(
-            "unknown_timeframe", f"unknown timeframe {timeframe!r}; use one of {', '.join(TIMEFRAMES)}"
-        )
+        raise DomainError("unknown_timeframe", f"unknown timeframe {timeframe!r}; use one of {', '.join(TIMEFRAMES)}")
     return TIMEFRAMES[timeframe]
 
 

@@ -214,9 +214,7 @@ def simulate_close_fill(
                 exit_reason = _EXIT_TAKE_PROFIT
             elif current_signal != side:
                 reverses = (
-                    current_signal == -side
-                    and t < last_bar
-                    and _direction_allowed(current_signal, direction_mode)
+                    current_signal == -side and t < last_bar and _direction_allowed(current_signal, direction_mode)
                 )
                 exit_reason = _EXIT_REVERSE if reverses else _EXIT_SIGNAL
             elif t == last_bar:
@@ -276,14 +274,36 @@ def simulate_close_fill_recorded(
 ) -> tuple[tuple[float, float, float, float, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Counts the trades first so the recording pass writes into exactly sized buffers."""
     counted = simulate_close_fill(
-        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+        close,
+        signal,
+        sl_pct,
+        tp_pct,
+        direction_mode,
+        sizing_mode,
+        init_cash,
+        fixed_quote,
+        safe_profit_fraction,
+        fee_fraction,
+        slippage_fraction,
+        None,
+        None,
     )
     trades = np.empty((counted[4], TRADE_FIELDS), dtype=np.float64)
     equity = np.empty(close.shape[0], dtype=np.float64)
     recorded = simulate_close_fill(
-        close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity,
+        close,
+        signal,
+        sl_pct,
+        tp_pct,
+        direction_mode,
+        sizing_mode,
+        init_cash,
+        fixed_quote,
+        safe_profit_fraction,
+        fee_fraction,
+        slippage_fraction,
+        trades,
+        equity,
     )
     return recorded, trades, equity
 

@@ -42,8 +42,19 @@ def _score_block_kernel(
 ) -> None:
     for v in prange(sig_idx.shape[0]):
         metrics = simulate_close_fill(
-            close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
-            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+            close,
+            signals[sig_idx[v]],
+            sl_pct[v],
+            tp_pct[v],
+            direction_mode,
+            sizing_mode,
+            init_cash,
+            fixed_quote,
+            safe_profit_fraction,
+            fee_fraction,
+            slippage_fraction,
+            None,
+            None,
         )
         out[v, 0] = metrics[0]
         out[v, 1] = metrics[1]

@@ -99,8 +99,10 @@ class VariantKeyBuilder:
 
     def __init__(self, execution: ExecutionParams) -> None:
         self._run_prefix = (
-            '{"direction_mode":' + canonical_dumps(execution.direction_mode)
-            + ',"execution":' + canonical_dumps(execution_document(execution))
+            '{"direction_mode":'
+            + canonical_dumps(execution.direction_mode)
+            + ',"execution":'
+            + canonical_dumps(execution_document(execution))
             + ',"indicator_variant_key":'
         )
         self._run_suffix = ',"sizing_mode":' + canonical_dumps(execution.sizing_mode) + "}"

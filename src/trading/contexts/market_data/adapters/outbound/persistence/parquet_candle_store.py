@@ -153,7 +153,6 @@ def _read_file(path: Path) -> Ohlcv:
     return make_ohlcv(*(to_numpy(table.column(name), dtype) for name, dtype in _NUMPY_TYPES.items()))
 
 
-
 def _upsert(stored: Ohlcv, incoming: Ohlcv) -> Ohlcv:
     """Stored rows whose ts is not written again, plus all incoming rows, sorted by ts."""
     kept = take(stored, ~np.isin(stored["ts"], incoming["ts"]))
