@@ -67,7 +67,10 @@ def busy_request() -> RunBacktestRequest:
             "time_range": {"start": "2024-01-02T00:00:00Z", "end": "2024-01-30T00:00:00Z"},
             "warmup_bars": 200,
             "indicators": [
-                {"indicator_id": "ma.sma", "params": {"window": {"mode": "range", "start": 5, "stop_incl": 124, "step": 1}}}
+                {
+                    "indicator_id": "ma.sma",
+                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": 124, "step": 1}},
+                }
             ],
             "risk": {
                 "sl_pct": {"mode": "explicit", "values": [None, 0.5, 1.0, 2.0]},
@@ -160,7 +163,7 @@ def test_cancel_stops_within_one_task_and_leaves_no_task_running(
     assert session is not None
     import ray
 
-    ready, pending = ray.wait(session.all_refs, num_returns=len(session.all_refs), timeout=5)
+    _, pending = ray.wait(session.all_refs, num_returns=len(session.all_refs), timeout=5)
     assert not pending
     time.sleep(0.5)
     assert busy_shard_pids() == []
