@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -59,14 +59,23 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429))
 def create_job(
-    body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
+    body: RunBacktestRequest,
+    user: CurrentUser,
+    ctx: Context,
+    cases: UseCases,
+    jobs: JobsRepository,
+    executor: Annotated[
+        Literal["local", "ray"], Query(description="`ray`: run by a `trading worker --executor ray` on a cluster")
+    ] = "local",
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota."""
+    if executor == "ray" and not ctx.config.distributed.enabled:
+        raise DomainError("executor_disabled", "the Ray executor is disabled by config (distributed.enabled=false)")
     with body_field_errors():
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)
+    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, executor)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 

@@ -35,7 +35,7 @@ TEST_PORTS = (36200, 36259)
 
 def test_config() -> BacktestRuntimeConfig:
     config = load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml")
-    distributed = config.distributed.model_copy(update={"local_below_seconds": 0.0, "stall_timeout_seconds": 60.0})
+    distributed = config.distributed.model_copy(update={"local_below_seconds": 0.0, "stall_timeout_seconds": 300.0})
     return config.model_copy(update={"distributed": distributed})
 
 

@@ -169,20 +169,6 @@ def test_cancel_stops_within_one_task_and_leaves_no_task_running(
     assert busy_shard_pids() == []
 
 
-def test_a_cluster_that_never_runs_a_task_fails_with_executor_stalled(
-    cluster_spec: LocalClusterSpec, ray_ctx: BacktestContext
-) -> None:
-    """Tasks asking for 3 CPUs never fit the 2-CPU cluster, so none ever starts."""
-    config = ray_ctx.config
-    distributed = config.distributed.model_copy(update={"stall_timeout_seconds": 3.0})
-    ctx = BacktestContext(ray_ctx.data_dir, config.model_copy(update={"distributed": distributed}))
-    started = time.monotonic()
-    with pytest.raises(DomainError) as caught:
-        run_backtest(search_request("one_indicator"), ctx, executor=executor(cluster_spec, cpus_per_task=3))
-    assert caught.value.code == "executor_stalled"
-    assert time.monotonic() - started < 3.0 + 30  # setup and one poll on a loaded machine, never a hang
-
-
 def test_the_sync_use_case_on_ray_returns_the_in_process_response(
     cluster_spec: LocalClusterSpec, ray_ctx: BacktestContext
 ) -> None:
@@ -213,3 +199,17 @@ def test_the_local_cluster_listens_only_on_loopback_inside_its_port_range(cluste
     assert all(addr in LOOPBACK_FORMS for addr, _, _ in listening), listening
     assert all(TEST_PORTS[0] <= port <= TEST_PORTS[1] for _, port, _ in cluster_side), cluster_side
     assert np.unique([port for _, port, _ in listening]).size == len(listening)
+
+
+def test_a_cluster_that_never_runs_a_task_fails_with_executor_stalled(
+    cluster_spec: LocalClusterSpec, ray_ctx: BacktestContext
+) -> None:
+    """Tasks asking for 3 CPUs never fit the 2-CPU cluster, so none ever starts."""
+    config = ray_ctx.config
+    distributed = config.distributed.model_copy(update={"stall_timeout_seconds": 3.0})
+    ctx = BacktestContext(ray_ctx.data_dir, config.model_copy(update={"distributed": distributed}))
+    started = time.monotonic()
+    with pytest.raises(DomainError) as caught:
+        run_backtest(search_request("one_indicator"), ctx, executor=executor(cluster_spec, cpus_per_task=3))
+    assert caught.value.code == "executor_stalled"
+    assert time.monotonic() - started < 3.0 + 30  # setup and one poll on a loaded machine, never a hang

@@ -27,8 +27,11 @@ class BacktestJobsRepository(Protocol):
 
     # --- API side (always scoped by owner) ---
 
-    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
-        """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary."""
+    def create_job(
+        self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int, executor: str = "local"
+    ) -> BacktestJob:
+        """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary.
+        `executor` ('local' | 'ray') decides which workers may claim it."""
         ...
 
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
@@ -47,7 +50,9 @@ class BacktestJobsRepository(Protocol):
 
     # --- worker side ---
 
-    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+    def claim_next(
+        self, worker_id: str, lease_seconds: float, max_attempts: int, executor: str = "local"
+    ) -> BacktestJob | None:
         """Oldest claimable job (queued, or running with an expired lease), attempt + 1; jobs out of
         attempts are marked failed instead of claimed."""
         ...

@@ -48,6 +48,7 @@ class BacktestJob:
     heartbeat_at: datetime | None
     cancel_requested_at: datetime | None
     error_json: dict[str, Any] | None
+    executor: str = "local"  # 'local' | 'ray': which workers may claim it
 
     @property
     def is_terminal(self) -> bool:

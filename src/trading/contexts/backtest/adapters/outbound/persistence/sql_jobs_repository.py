@@ -121,8 +121,11 @@ class SqlJobsRepository(ABC):
 
     # --- API side ---
 
-    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
+    def create_job(
+        self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int, executor: str = "local"
+    ) -> BacktestJob:
         params = {
+            "executor": executor,
             "id": self._encode_id(uuid4()),
             "owner": owner_user_id,
             "request_json": canonical_dumps(request_json),
@@ -193,7 +196,9 @@ class SqlJobsRepository(ABC):
 
     # --- worker side ---
 
-    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+    def claim_next(
+        self, worker_id: str, lease_seconds: float, max_attempts: int, executor: str = "local"
+    ) -> BacktestJob | None:
         now = self._now()
         stamp = self._encode_time(now)
         scan = q.SELECT_CLAIMABLE.format(lock=self.claim_lock)
@@ -201,7 +206,7 @@ class SqlJobsRepository(ABC):
         claimed: BacktestJob | None = None
         with self._write() as cur:
             while claimed is None:
-                self._exec(cur, scan, {"now": stamp})
+                self._exec(cur, scan, {"now": stamp, "executor": executor})
                 row = cur.fetchone()
                 if row is None:
                     break
@@ -345,6 +350,7 @@ class SqlJobsRepository(ABC):
             heartbeat_at=t(row[15]),
             cancel_requested_at=t(row[16]),
             error_json=None if row[17] is None else self._decode_json(row[17]),
+            executor=row[18],
         )
 
     def _optional_time(self, value: Any) -> datetime | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 JOB_COLUMNS = (
     "id, owner_user_id, state, request_json, request_hash, created_at, updated_at, started_at, "
     "finished_at, stage, processed, total, attempt, lease_owner, lease_expires_at, heartbeat_at, "
-    "cancel_requested_at, error_json"
+    "cancel_requested_at, error_json, executor"
 )
 TOP_COLUMNS = (
     "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json"
@@ -20,8 +20,9 @@ LEASE_HELD = "state = 'running' AND lease_owner = :worker_id AND lease_expires_a
 
 COUNT_ACTIVE_FOR_OWNER = f"SELECT count(*) FROM backtest_jobs WHERE owner_user_id = :owner AND {ACTIVE}"
 INSERT_JOB = (
-    "INSERT INTO backtest_jobs (id, owner_user_id, state, request_json, request_hash, created_at, updated_at) "
-    f"VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now) RETURNING {JOB_COLUMNS}"
+    "INSERT INTO backtest_jobs "
+    "(id, owner_user_id, state, request_json, request_hash, created_at, updated_at, executor) "
+    f"VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now, :executor) RETURNING {JOB_COLUMNS}"
 )
 SELECT_OWNED_JOB = f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
 SELECT_PAGE_FIRST = (
@@ -39,7 +40,7 @@ SET_CANCEL_REQUESTED = (
 )
 # `{lock}` is the dialect's row-lock clause (FOR UPDATE SKIP LOCKED on PostgreSQL).
 SELECT_CLAIMABLE = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} AND executor = :executor "
     "AND (state = 'queued' OR lease_expires_at <= :now) ORDER BY created_at, id LIMIT 1 {lock}"
 )
 CLAIM = (
