@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from apps.cli.errors import guarded
@@ -29,6 +29,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     build_variant_report,
     run_backtest,
 )
+from trading.contexts.backtest.domain.services.search_progress import overall_fraction, stage_words
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
 from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
@@ -36,24 +37,34 @@ from trading.shared.errors import DomainError
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
 console = Console()
 
-STAGE_LABELS = {"setup": "indicators + signals", "stage_a": "Stage A (base variants)", "stage_b": "Stage B (risk grid)"}
+PROGRESS_STEPS = 1_000
+
+
+def search_progress() -> Progress:
+    """One bar for the whole search (stage in words, elapsed, ETA); `jobs watch` shows the same."""
+    return Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def show_progress(progress: Progress, task: TaskID, stage: str | None, processed: int, total: int) -> None:
+    fraction = overall_fraction(stage, processed, total)
+    progress.update(task, description=stage_words(stage), completed=fraction * PROGRESS_STEPS)
 
 
 def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, Any] = {}
+    with search_progress() as progress:
+        task = progress.add_task(stage_words("setup"), total=PROGRESS_STEPS)
 
         def on_progress(event: ProgressEvent) -> None:
-            if event.stage not in tasks:
-                tasks[event.stage] = progress.add_task(STAGE_LABELS.get(event.stage, event.stage), total=event.total)
-            progress.update(tasks[event.stage], completed=event.processed, total=event.total)
+            show_progress(progress, task, event.stage, event.processed, event.total)
 
         return run_backtest(request, ctx, progress=on_progress)
 
