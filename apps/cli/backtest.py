@@ -4,8 +4,9 @@ CSV/JSON export, and the full report of any rank."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 import typer
@@ -20,6 +21,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
+    VariantPayload,
     VariantReportRequest,
     VariantReportResponse,
 )
@@ -73,7 +75,15 @@ def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _params_text(variant: RankedVariant) -> str:
+class RankedRow(Protocol):
+    """A ranked variant as the sync response and a job's top table both carry it."""
+
+    rank: int
+    ranking_metrics: dict[str, float | None]
+    payload: VariantPayload
+
+
+def _params_text(variant: RankedRow) -> str:
     """Compact: `sma(150) rsi(21; 60,40) sl 2 tp off`; the source is shown only when not close."""
     payload = variant.payload
     parts = []
@@ -96,14 +106,18 @@ def _short(value: object) -> str:
 
 def top_table(response: RunBacktestResponse, limit: int) -> Table:
     ranking = response.ranking
-    title = f"Top {min(limit, len(response.variants))} by {ranking.primary_metric}"
-    if ranking.secondary_metric:
-        title += f", then {ranking.secondary_metric}"
+    return ranked_rows_table(response.variants, ranking.primary_metric, ranking.secondary_metric, limit)
+
+
+def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | None, limit: int) -> Table:
+    title = f"Top {min(limit, len(rows))} by {primary}"
+    if secondary:
+        title += f", then {secondary}"
     table = Table(title=title)
     for column in ("#", "return %", "max DD %", "ret/DD", "PF"):
         table.add_column(column, justify="right")
     table.add_column("variant", no_wrap=True)
-    for variant in response.variants[:limit]:
+    for variant in rows[:limit]:
         m = variant.ranking_metrics
         table.add_row(
             str(variant.rank),

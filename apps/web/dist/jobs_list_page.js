@@ -88,10 +88,12 @@ export function startListPage() {
   let pageIndex = 0;
   let nextCursor = null;
   let refreshTimer = null;
+  let latestLoad = 0; // a slower, older answer (e.g. before a filter change) must not overwrite a newer one
 
   // While a listed job is still active, the page refreshes itself so its progress moves.
   const load = async () => {
     clearTimeout(refreshTimer);
+    const ticket = ++latestLoad;
     const cursor = cursors[pageIndex];
     const query = new URLSearchParams({ limit: String(pageSize()) });
     if (cursor) query.set("cursor", cursor);
@@ -99,11 +101,13 @@ export function startListPage() {
     try {
       defaults ||= readRuntimeDefaults(await getJson("/api/backtests/runtime-defaults"));
       const page = readJobPage(await getJson(`/api/backtests/jobs?${query}`));
-      nextCursor = page.nextCursor;
       const bests = await Promise.all(page.jobs.map(bestRow));
+      if (ticket !== latestLoad) return;
+      nextCursor = page.nextCursor;
       setChildren(container, jobsTable(page.jobs, bests, defaults));
       if (page.jobs.some((job) => !TERMINAL_STATES.has(job.state))) refreshTimer = setTimeout(load, POLL_MS * 2);
     } catch (err) {
+      if (ticket !== latestLoad) return;
       nextCursor = null;
       renderLoadError(container, err);
     }
