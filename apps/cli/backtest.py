@@ -32,6 +32,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     run_backtest,
 )
 from trading.contexts.backtest.domain.services.search_progress import overall_fraction, stage_words
+from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
 from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
@@ -59,6 +60,16 @@ def search_progress() -> Progress:
 def show_progress(progress: Progress, task: TaskID, stage: str | None, processed: int, total: int) -> None:
     fraction = overall_fraction(stage, processed, total)
     progress.update(task, description=stage_words(stage), completed=fraction * PROGRESS_STEPS)
+
+
+def with_execution_modes(
+    request: RunBacktestRequest, stop_mode: StopModeName | None, fill: FillModeName | None
+) -> RunBacktestRequest:
+    """Command-line flags win over the request file's `execution` fields."""
+    overrides = {name: value for name, value in (("stop_mode", stop_mode), ("fill", fill)) if value is not None}
+    if not overrides:
+        return request
+    return request.model_copy(update={"execution": request.execution.model_copy(update=overrides)})
 
 
 def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
@@ -133,14 +144,23 @@ def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | 
 def export_csv(response: RunBacktestResponse, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["rank", "variant_index", "variant_key", *response.variants[0].ranking_metrics, "payload"]
-            if response.variants
-            else ["rank"]
-        )
+        if not response.variants:
+            writer.writerow(["rank"])
+            return
+        first = response.variants[0]
+        extra = list(first.validation_columns())
+        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, "payload"])
         for v in response.variants:
+            columns = v.validation_columns()
             writer.writerow(
-                [v.rank, v.variant_index, v.variant_key, *v.ranking_metrics.values(), v.payload.model_dump_json()]
+                [
+                    v.rank,
+                    v.variant_index,
+                    v.variant_key,
+                    *v.ranking_metrics.values(),
+                    *(columns.get(name) for name in extra),
+                    v.payload.model_dump_json(),
+                ]
             )
 
 
@@ -225,12 +245,16 @@ def run_command(
     ] = None,
     export_rank: Annotated[int, typer.Option(help="The rank --export-variant writes.")] = 1,
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
+    stop_mode: Annotated[
+        StopModeName | None, typer.Option(help="Override execution.stop_mode: close | intrabar.")
+    ] = None,
+    fill: Annotated[FillModeName | None, typer.Option(help="Override execution.fill: close | next_open.")] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
-        request = load_request(request_file)
+        request = with_execution_modes(load_request(request_file), stop_mode, fill)
         response = run_with_progress(request, ctx)
         summarize(response, show)
         if csv_out:

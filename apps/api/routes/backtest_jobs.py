@@ -24,6 +24,7 @@ from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
 MAX_TOP_LIMIT = 10_000
+MAX_RUN_SECONDS_LIMIT = 30 * 24 * 3600.0
 
 router = APIRouter(
     prefix="/api/backtests/jobs", tags=["backtest-jobs"], responses=error_responses(401, 404, 409, 422, 500)
@@ -59,14 +60,23 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429, 503))
 def create_job(
-    body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
+    body: RunBacktestRequest,
+    user: CurrentUser,
+    ctx: Context,
+    cases: UseCases,
+    jobs: JobsRepository,
+    max_run_seconds: Annotated[
+        float | None,
+        Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
+    ] = None,
 ) -> JobCreatedResponse:
-    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota."""
+    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota;
+    503 `job_store_full` / `job_store_unavailable` (with Retry-After) when the job store cannot take it."""
     with body_field_errors():
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)
+    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, max_run_seconds)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 

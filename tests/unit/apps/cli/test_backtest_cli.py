@@ -37,6 +37,10 @@ def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
     assert [r["variant_key"] for r in rows] == [v["variant_key"] for v in response["variants"]]
     assert float(rows[0]["total_return_pct"]) == response["variants"][0]["total_return_pct"]
+    stability = response["variants"][0]["stability"]
+    assert rows[0]["stability_metric"] == stability["metric"] == "total_return_pct"
+    assert float(rows[0]["stability_own"]) == stability["own"] == response["variants"][0]["total_return_pct"]
+    assert int(rows[0]["stability_neighbours"]) == stability["neighbours"] >= 1
 
 
 @pytest.mark.parametrize(

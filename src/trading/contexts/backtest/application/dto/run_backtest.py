@@ -7,10 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 
 ParamValue = int | float | str
@@ -99,6 +102,8 @@ class ExecutionRequest(_Model):
     safe_profit_percent: float | None = Field(default=None, ge=0, le=100)
     fee_pct: float | None = Field(default=None, ge=0, lt=100)
     slippage_pct: float | None = Field(default=None, ge=0, lt=100)
+    stop_mode: StopModeName | None = None
+    fill: FillModeName | None = None
 
 
 class RankingRequest(_Model):
@@ -124,13 +129,16 @@ class RiskParamsPayload(_Model):
 
 
 class ExecutionParamsPayload(_Model):
-    """Fully resolved execution settings (no defaults left to apply)."""
+    """Fully resolved execution settings (no defaults left to apply; the two modes default to close
+    so payloads written before they existed still mean what they meant)."""
 
     init_cash_quote: float = Field(gt=0, le=1e15)
     fixed_quote: float = Field(gt=0, le=1e15)
     safe_profit_percent: float = Field(ge=0, le=100)
     fee_pct: float = Field(ge=0, lt=100)
     slippage_pct: float = Field(ge=0, lt=100)
+    stop_mode: StopModeName = "close"
+    fill: FillModeName = "close"
 
 
 class VariantPayload(_Model):
@@ -194,6 +202,11 @@ class RankedVariant(_Model):
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
     report: dict[str, Any] | None = None
+    stability: NeighbourhoodStability | None = None
+
+    def validation_columns(self) -> dict[str, float | int | str | None]:
+        """The row's validation figures as flat CSV columns (empty when the search computed none)."""
+        return self.stability.columns() if self.stability is not None else {}
 
 
 class RunBacktestResponse(_Model):

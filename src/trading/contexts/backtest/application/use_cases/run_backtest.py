@@ -35,6 +35,7 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
+from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
@@ -118,6 +119,9 @@ def run_backtest(
         raise _stopped_error(observer, deadline_seconds, plan) from None
     finished = time.perf_counter()
     variants = ranked_variants(prepared, shortlist, frontier)
+    stability_started = time.perf_counter()
+    attach_stability(prepared, shortlist, frontier, variants)
+    stability_seconds = time.perf_counter() - stability_started
     if ctx.config.reporting.eager_top_reports_enabled:
         for variant in variants:
             report = _report_for(
@@ -133,6 +137,7 @@ def run_backtest(
             "setup_seconds": round(stage_a_started - started, 6),
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
             "stage_b_seconds": round(finished - stage_b_started, 6),
+            "stability_seconds": round(stability_seconds, 6),
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
@@ -202,7 +207,12 @@ def _report_for(
     rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
     timeline = plan.timeline
     details = score_variant_with_details(
-        timeline.ts_ms[timeline.target_start :], prepared.core.close, rows[row_idx[0]], risk, plan.execution
+        timeline.ts_ms[timeline.target_start :],
+        prepared.core.close,
+        rows[row_idx[0]],
+        risk,
+        plan.execution,
+        prepared.core.bar_range,
     )
     report = build_report_body(
         details,

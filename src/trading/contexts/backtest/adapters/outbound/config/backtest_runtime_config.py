@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 from trading.shared.config_paths import config_file, load_config_model
 
@@ -55,6 +57,11 @@ class Jobs(_Strict):
     heartbeat_seconds: float = Field(gt=0)
     snapshot_seconds: float = Field(ge=0)
     snapshot_variants_step: int = Field(gt=0)
+    # A job hit by a passing store failure goes back to the queue for base * 2**retries seconds (capped).
+    store_retry_backoff_seconds: float = Field(default=1.0, gt=0)
+    store_retry_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    # Wall-clock limit of a job from its first claim when the job names none; None = no limit.
+    max_run_seconds_default: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _heartbeat_inside_lease(self) -> Jobs:
@@ -75,6 +82,8 @@ class ExecutionDefaults(_Strict):
     fixed_quote_default: float = Field(gt=0)
     safe_profit_percent_default: float = Field(ge=0, le=100)
     slippage_pct_default: float = Field(ge=0, lt=100)
+    stop_mode_default: StopModeName = "close"
+    fill_default: FillModeName = "close"
     fee_pct_default_by_market_id: dict[int, float]
 
     @model_validator(mode="after")

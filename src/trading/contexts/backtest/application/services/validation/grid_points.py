@@ -24,5 +24,11 @@ def score_grid_points(core: StagedCore, base_ids: np.ndarray, risk_idx: np.ndarr
     rows, row_idx = core.space.signal_rows(unique_bases)
     risk_idx = np.asarray(risk_idx, dtype=np.int64)
     return score_block_metric(
-        core.close, rows, row_idx[inverse], core.risk.sl_pct[risk_idx], core.risk.tp_pct[risk_idx], core.execution
+        core.close,
+        rows,
+        row_idx[inverse],
+        core.risk.sl_pct[risk_idx],
+        core.risk.tp_pct[risk_idx],
+        core.execution,
+        core.bar_range,
     )
