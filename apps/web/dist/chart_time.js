@@ -51,18 +51,18 @@ export function drawdownPct(values) {
   });
 }
 
-const isoMs = (iso) => new Date(iso).getTime();
-
-// One marker per entry and per exit, on the candle whose bar filled it, sorted by time as the library
-// requires. `fillTime` keeps the trade's own time so hover text and tests can check it.
+// One marker per entry and per exit, on the candle holding the trade's `entry_bar` / `exit_bar` (the
+// bar it filled in; bar i opens i bars after the first candle, the timeline being dense), sorted by
+// time as the library requires. `fillTime` keeps the trade's own time for the hover text and tests.
 export function tradeMarkers(trades, candleOpenMs, barMs) {
   const markers = [];
   trades.forEach((trade, index) => {
     const long = trade.side === "long";
     for (const kind of ["entry", "exit"]) {
       const fillTime = trade[`${kind}_time`];
-      const time = candleTimeOfClose(candleOpenMs, barMs, isoMs(fillTime));
-      if (time === null) continue;
+      const candle = candleIndexAt(candleOpenMs, candleOpenMs[0] + trade[`${kind}_bar`] * barMs);
+      if (candle < 0) continue;
+      const time = toSeconds(candleOpenMs[candle]);
       const entry = kind === "entry";
       markers.push({
         time,
