@@ -281,3 +281,5 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
+    for note in response.data_notes:
+        console.print(f"[yellow]note:[/yellow] {note}")

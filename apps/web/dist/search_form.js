@@ -112,7 +112,7 @@ export class SearchForm {
     const startMs = Math.max(firstHour, endMs - DEFAULT_RANGE_DAYS * 24 * HOUR_MS);
     start.value = toLocalInput(startMs);
     end.value = toLocalInput(endMs);
-    const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} 1m bars` : "";
+    const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} ${instrument.base} bars` : "";
     coverage.textContent = `Stored: ${formatDateTime(instrument.firstMs)} – ${formatDateTime(instrument.lastMs)}${bars}`;
   }
 

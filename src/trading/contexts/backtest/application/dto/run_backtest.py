@@ -219,6 +219,7 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
+    data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 
 class RunContext(_Model):
@@ -271,6 +272,7 @@ class VariantReportResponse(_Model):
     trades_total: int
     equity: dict[str, list[Any]]
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     bar_ms: int | None = None
     indicator_lines: list[IndicatorLine] = Field(default_factory=list)
 
@@ -287,5 +289,6 @@ class PreflightResponse(_Model):
     max_compute_bytes_total: int
     max_variants_per_compute: int
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     fits: bool
     problems: list[dict[str, Any]] = Field(default_factory=list)

@@ -141,6 +141,7 @@ def run_backtest(
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         signal_pairs_skipped=prepared.signal_pairs_skipped,
     )
 
@@ -172,6 +173,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
         max_compute_bytes_total=guards.max_compute_bytes_total,
         max_variants_per_compute=guards.max_variants_per_compute,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         fits=not plan.problems,
         problems=[problem.payload()["error"] for problem in plan.problems],
     )
@@ -232,6 +234,7 @@ def _report_for(
         trades_total=len(details.trades),
         equity=report.equity,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         bar_ms=TIMEFRAMES[timeline.timeframe],
     )
 
