@@ -7,12 +7,15 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
-from apps.api.routes import backtest_jobs, backtests, catalog
+from apps.api.routes import backtest_jobs, backtests, candles, catalog
 from apps.api.settings import ApiSettings, settings_from_env
+from apps.api.trusted_hosts import TrustedHostMiddleware
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
@@ -21,6 +24,8 @@ from trading.contexts.indicators.application.services.catalogue import list_indi
 
 WEB_DIST_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
 WEB_ROUTES_MODULE = "apps.web.routes"
+DOCS_ASSETS_DIR = Path(__file__).resolve().parent / "docs_assets"
+DOCS_ASSETS_URL = "/api-docs-assets"
 
 
 def _open_jobs_store(settings: ApiSettings) -> BacktestJobsRepository | None:
@@ -46,6 +51,21 @@ def _include_web_ui(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=WEB_DIST_DIR), name="static")
 
 
+def _serve_offline_docs(app: FastAPI) -> None:
+    """Swagger UI from the vendored swagger-ui-dist files: `/docs` must render with the network off."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="api-docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png",
+        )
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """Without settings, reads them from the environment (TRADING_ENV, TRADING_DATA_DIR, ...)."""
     settings = settings or settings_from_env()
@@ -62,6 +82,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version="1",
         summary="Staged grid-search backtests: sync runs, async jobs, variant reports.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.backtest_context = BacktestContext(data_dir=str(settings.data_dir), config=settings.backtest_config)
@@ -71,7 +93,10 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     ]
     app.state.jobs_repository = jobs_store
     install_error_handlers(app)
-    for module in (backtests, backtest_jobs, catalog):
+    if settings.trusted_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
+    _serve_offline_docs(app)
+    for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)
     _include_web_ui(app)
     return app

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 
 from apps.api.settings import ApiSettings
+from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 from trading.contexts.backtest.application.dto.run_backtest import (
     PreflightResponse,
     RunBacktestRequest,
@@ -17,6 +18,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportResponse,
 )
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.services.validation.heatmap import build_heatmap
 from trading.contexts.backtest.application.use_cases import run_backtest as use_cases
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.identity.application.resolve_user import resolve_user
@@ -31,6 +33,7 @@ class BacktestUseCases:
     preflight: Callable[[RunBacktestRequest, BacktestContext], PreflightResponse]
     report: Callable[[VariantReportRequest, BacktestContext], VariantReportResponse]
     defaults: Callable[[BacktestContext], dict[str, Any]]
+    heatmap: Callable[[HeatmapRequest, BacktestContext], HeatmapResponse] = build_heatmap
 
 
 def get_use_cases() -> BacktestUseCases:

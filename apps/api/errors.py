@@ -61,7 +61,9 @@ class ErrorJSONResponse(JSONResponse):
 
 
 def error_response(error: DomainError) -> ErrorJSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if error.status in (429, 503) and "retry_after_seconds" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after_seconds"])
     return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
 
 

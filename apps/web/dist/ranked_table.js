@@ -4,36 +4,9 @@
 
 import { el, setChildren } from "./dom.js";
 import { RANKING_METRIC_LABELS, formatNumber, metricLabel } from "./format.js";
+import { describeVariant } from "./variant_text.js";
 
 const METRIC_NAMES = Object.keys(RANKING_METRIC_LABELS);
-
-function formatValue(value) {
-  return typeof value === "number" ? String(Number(value.toPrecision(6))) : String(value);
-}
-
-function describeAssignments(values) {
-  return Object.entries(values || {})
-    .map(([name, value]) => `${name}=${formatValue(value)}`)
-    .join(", ");
-}
-
-function describeRisk(risk) {
-  const stop = (label, value) => `${label} ${value === null || value === undefined ? "off" : `${formatValue(value)}%`}`;
-  return `${stop("SL", risk && risk.sl_pct)} · ${stop("TP", risk && risk.tp_pct)}`;
-}
-
-// One line per indicator ("sma(source=close, window=20) | long_threshold=30"), then the stops.
-function describeVariant(payload) {
-  if (!payload) return [];
-  const signals = payload.signal_params || {};
-  const lines = (payload.indicator_selections || []).map((selection) => {
-    const params = describeAssignments({ ...selection.inputs, ...selection.params });
-    const signal = describeAssignments(signals[selection.indicator_id]);
-    return `${selection.indicator_id}(${params})${signal ? ` | ${signal}` : ""}`;
-  });
-  lines.push(describeRisk(payload.risk_params));
-  return lines;
-}
 
 function metricColumns(ranking) {
   const first = [ranking.primary_metric, ranking.secondary_metric].filter(Boolean);
@@ -48,10 +21,13 @@ function compareNullable(a, b, direction) {
 }
 
 export class RankedTable {
-  // `onLoadReport(row, button)` is called when a row's report button is clicked.
-  constructor(container, onLoadReport) {
+  // `onLoadReport(row, button)` is called when a row's report button is clicked; `onSelect(rows)` when
+  // the rows ticked for comparison change.
+  constructor(container, onLoadReport, onSelect = () => {}) {
     this.container = container;
     this.onLoadReport = onLoadReport;
+    this.onSelect = onSelect;
+    this.selected = new Set();
     this.rows = [];
     this.ranking = { primary_metric: "total_return_pct", secondary_metric: null };
     this.sort = null;
@@ -66,7 +42,10 @@ export class RankedTable {
     if (ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking)) this.sort = null;
     if (ranking) this.ranking = ranking;
     this.rows = rows || [];
+    const keys = new Set(this.rows.map((row) => row.variant_key));
+    this.selected = new Set([...this.selected].filter((key) => keys.has(key)));
     this.render();
+    this.onSelect(this.selectedRows());
   }
 
   toggleSort(column) {
@@ -97,6 +76,20 @@ export class RankedTable {
     return el("button", { type: "button", class: "secondary small load-report", onclick }, "Load report");
   }
 
+  selectedRows() {
+    return this.rows.filter((row) => this.selected.has(row.variant_key));
+  }
+
+  selectBox(row) {
+    const onchange = (event) => {
+      if (event.currentTarget.checked) this.selected.add(row.variant_key);
+      else this.selected.delete(row.variant_key);
+      this.onSelect(this.selectedRows());
+    };
+    return el("label", { class: "compare-pick" },
+      el("input", { type: "checkbox", class: "compare-check", checked: this.selected.has(row.variant_key), onchange }), " compare");
+  }
+
   render() {
     if (!this.rows.length) {
       setChildren(this.container, el("p", { class: "muted" }, "No variants yet."));
@@ -120,7 +113,7 @@ export class RankedTable {
         "tr",
         { dataset: { variantKey: row.variant_key, rank: row.rank } },
         el("td", { class: "num rank" }, row.rank),
-        el("td", {}, this.reportButton(row)),
+        el("td", {}, this.reportButton(row), this.selectBox(row)),
         metrics.map((name) =>
           el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name])),
         ),
