@@ -206,7 +206,14 @@ class ShardedSearchDriver:
         rows, row_idx = core.space.signal_rows(shortlist[indices // n_risk])
         risk_idx = indices % n_risk
         metrics = score_block_metric(
-            core.close, rows, row_idx, core.risk.sl_pct[risk_idx], core.risk.tp_pct[risk_idx], core.execution
+            core.close,
+            rows,
+            row_idx,
+            core.risk.sl_pct[risk_idx],
+            core.risk.tp_pct[risk_idx],
+            core.execution,
+            core.bar_range,
+            core.daily_ts_ms,
         )
         if metrics.tobytes() != frontier.metrics[:n].tobytes():
             raise DomainError(
