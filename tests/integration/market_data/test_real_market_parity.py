@@ -139,8 +139,10 @@ def test_goog_price_vs_sma_trades_like_backtesting_py(data_dir: Path) -> None:
     best = response.variants[0]
     report = build_variant_report(
         VariantReportRequest.model_validate(
-            {"run_context": request.model_dump(include={"instrument_id", "timeframe", "time_range", "warmup_bars"}),
-             "variant": best.payload.model_dump()}
+            {
+                "run_context": request.model_dump(include={"instrument_id", "timeframe", "time_range", "warmup_bars"}),
+                "variant": best.payload.model_dump(),
+            }
         ),
         ctx,
     )

@@ -79,8 +79,11 @@ def test_mixed_1m_and_5m_file_is_refused_at_the_first_offending_line(
     assert "line 32: from here bars are 5m apart; the file's interval is 1m" in caught.value.message
     assert not store.has_instrument("1:BTCUSDT")
 
-    stray = _csv(tmp_path, [f"{t},{ROW}" for t in [MON, MON + 5 * M, MON + 7 * M, MON + 10 * M, MON + 15 * M]],
-                 header="ts,open,high,low,close,volume")
+    stray = _csv(
+        tmp_path,
+        [f"{t},{ROW}" for t in [MON, MON + 5 * M, MON + 7 * M, MON + 10 * M, MON + 15 * M]],
+        header="ts,open,high,low,close,volume",
+    )
     with pytest.raises(DomainError, match=r"line 4: timestamp is not on a whole 5m UTC boundary"):
         import_candle_csv(store, markets, "1:BTCUSDT", stray)
 
