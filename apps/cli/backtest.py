@@ -281,5 +281,13 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
+    holdout = response.validation
+    if holdout is not None:
+        share = "n/a" if holdout.profitable_oos_share is None else f"{holdout.profitable_oos_share:.0%}"
+        console.print(
+            f"holdout: ranked on {holdout.in_sample_start:%Y-%m-%d %H:%M} .. {holdout.oos_start:%Y-%m-%d %H:%M}, "
+            f"out of sample to {holdout.oos_end:%Y-%m-%d %H:%M}: {share} of {holdout.rows} rows profitable, "
+            f"Spearman in vs out of sample ({holdout.metric}) {_fmt(holdout.spearman_is_oos)}"
+        )
     for note in response.data_notes:
         console.print(f"[yellow]note:[/yellow] {note}")

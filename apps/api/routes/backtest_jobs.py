@@ -19,6 +19,7 @@ from apps.api.dto.backtest_jobs import (
 )
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
+from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
 from trading.shared.errors import DomainError, ErrorDetail
 
@@ -75,6 +76,7 @@ def create_job(
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota;
     503 `job_store_full` / `job_store_unavailable` (with Retry-After) when the job store cannot take it."""
     with body_field_errors():
+        require_sync_validation(body)
         require_fits(cases.preflight(body, ctx))
     job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, max_run_seconds)
     return JobCreatedResponse(job_id=job.id, state=job.state)

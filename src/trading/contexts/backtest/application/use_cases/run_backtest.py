@@ -35,6 +35,11 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
+from trading.contexts.backtest.application.services.validation.holdout import (
+    attach_out_of_sample,
+    holdout_split,
+    prepare_out_of_sample,
+)
 from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
@@ -102,11 +107,13 @@ def run_backtest(
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
 ) -> RunBacktestResponse:
-    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped."""
+    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped.
+    With holdout validation the search runs on the in-sample range and the rows are scored after it."""
     started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
-    plan = plan_search(request, ctx.store(), ctx.config)
+    split = None if request.validation is None else holdout_split(request, request.validation)
+    plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
     limit_numba_threads(ctx.config)
     prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
@@ -122,6 +129,11 @@ def run_backtest(
     stability_started = time.perf_counter()
     attach_stability(prepared, shortlist, frontier, variants)
     stability_seconds = time.perf_counter() - stability_started
+    summary = None
+    if split is not None:
+        oos = prepare_out_of_sample(split, ctx.store(), ctx.config)
+        summary = attach_out_of_sample(variants, split, plan.spec.primary, oos)
+    validation_seconds = time.perf_counter() - stability_started - stability_seconds
     if ctx.config.reporting.eager_top_reports_enabled:
         for variant in variants:
             report = _report_for(
@@ -138,11 +150,13 @@ def run_backtest(
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
             "stage_b_seconds": round(finished - stage_b_started, 6),
             "stability_seconds": round(stability_seconds, 6),
+            "validation_seconds": round(validation_seconds, 6),
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
         data_notes=list(plan.timeline.data_notes),
         signal_pairs_skipped=prepared.signal_pairs_skipped,
+        validation=summary,
     )
 
 
