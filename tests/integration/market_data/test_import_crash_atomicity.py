@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.domain.ohlcv import Ohlcv
 from trading.contexts.market_data.domain.synthetic import synthesize_1m
 
 INSTRUMENT = "1:BTCUSDT"
@@ -51,14 +52,14 @@ import_candle_csv(CandleStore(sys.argv[1]), load_markets(), "1:BTCUSDT", Path(sy
 """
 
 
-def _bars(seed: int) -> dict[str, np.ndarray]:
+def _bars(seed: int) -> Ohlcv:
     bars = synthesize_1m(JAN_31_22H, MINUTES, seed=seed)
     bars["close"] = bars["close"] * 0 + seed  # every close names the write it came from
     bars["open"] = bars["high"] = bars["low"] = bars["close"]
-    return dict(bars)
+    return bars
 
 
-def _csv(path: Path, bars: dict[str, np.ndarray]) -> Path:
+def _csv(path: Path, bars: Ohlcv) -> Path:
     rows = zip(*(bars[c].tolist() for c in ("ts", "open", "high", "low", "close", "volume")), strict=True)
     path.write_text("ts,open,high,low,close,volume\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
     return path

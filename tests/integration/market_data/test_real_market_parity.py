@@ -30,16 +30,19 @@ from apps.cli.candles import app
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import load_backtest_config
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest, VariantReportRequest
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     build_variant_report,
     run_backtest,
 )
+from trading.contexts.backtest.domain.services.report_metrics import daily_ratios
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
 from trading.shared.config_paths import DEFAULT_CONFIG_ROOT
+from trading.shared.errors import DomainError
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -183,3 +186,16 @@ def test_weekly_gaps_are_not_missing_data_and_a_finer_request_names_the_base(dat
     np.testing.assert_array_equal(daily.ts_ms, _ms(GOOG.index))
     four_hour = load_timeline(store, "5:EURUSD", "4h", int(_ms(EURUSD.index)[0]), int(_ms(EURUSD.index)[-1]), 0)
     assert not four_hour.filled.any() and four_hour.n_bars < len(EURUSD) / 3
+
+
+def test_the_market_sets_the_days_ratios_annualise_with(data_dir: Path) -> None:
+    ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
+    plan = plan_search(_goog_request(), ctx.store(), ctx.config)
+    assert plan.execution.annualization_days == 252
+    returns = np.array([0.01, -0.02, 0.015, 0.003])
+    ratios = daily_ratios(returns, 2.0, plan.execution.annualization_days)
+    assert ratios.sharpe == pytest.approx(returns.mean() / returns.std(ddof=1) * np.sqrt(252), rel=1e-12)
+    with pytest.raises(DomainError) as caught:
+        run_backtest(_goog_request().model_copy(update={"timeframe": "1h"}), ctx)
+    assert (caught.value.code, caught.value.status) == ("timeframe_below_base", 422)
+    assert "4:GOOG is stored at 1d bars" in caught.value.message
