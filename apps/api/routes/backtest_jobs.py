@@ -20,7 +20,7 @@ from apps.api.dto.backtest_jobs import (
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
-from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
@@ -88,8 +88,9 @@ def list_jobs(
     jobs: JobsRepository,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state")] = None,
 ) -> JobListResponse:
-    return job_list_response(jobs.list_jobs(user, limit, cursor))
+    return job_list_response(jobs.list_jobs(user, limit, cursor, state))
 
 
 @router.get("/{job_id}", response_model=JobResponse)
