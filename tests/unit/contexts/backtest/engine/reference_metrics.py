@@ -48,11 +48,15 @@ def reference_metrics(details: VariantScoreDetails) -> dict[str, float]:
     if n >= 2:
         result["sqn"] = math.sqrt(n) * return_over_drawdown(float(pnl.mean()), float(pnl.std(ddof=1)))
     if daily.shape[0] >= 2:
-        factor = math.sqrt(365)
+        factor = math.sqrt(details.execution.annualization_days)
         mean = float(daily.mean())
         downside = math.sqrt(float(np.mean(np.minimum(daily, 0.0) ** 2)))
         result["sharpe_ratio"] = return_over_drawdown(mean, float(daily.std(ddof=1))) * factor
         result["sortino_ratio"] = return_over_drawdown(mean, downside) * factor
-        annual = (day_equity[-1] / day_equity[0]) ** (365 / daily.shape[0]) - 1.0 if day_equity.min() > 0 else math.nan
+        annual = (
+            (day_equity[-1] / day_equity[0]) ** (details.execution.annualization_days / daily.shape[0]) - 1.0
+            if day_equity.min() > 0
+            else math.nan
+        )
         result["calmar_ratio"] = return_over_drawdown(annual, max_dd / 100.0)
     return result

@@ -158,6 +158,7 @@ def simulate_close_fill(
     intrabar: BarRange | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
+    days_per_year: float,
     metrics_out: FloatArray,
 ) -> int:
     """Writes every ranking metric into `metrics_out` (RANKING_METRICS order) and returns the number of
@@ -170,7 +171,8 @@ def simulate_close_fill(
     decision on the last bar, which closes at that close; `intrabar` (open, high, low) checks SL/TP
     inside every bar after the entry fill instead of at the close. The daily-equity resample is folded
     into this loop: `day_closes` and `next_day_close` (from `day_close_index`) place the last bar of
-    each UTC day; with `None` for both, the daily ratios are NaN and the loop does no per-day work."""
+    each UTC day; with `None` for both, the daily ratios are NaN and the loop does no per-day work.
+    `days_per_year` annualises them (the market's `annualization_days`)."""
     n = close.shape[0]
     last_bar = n - 1
     lag = 0 if next_open is None else 1
@@ -359,6 +361,7 @@ def simulate_close_fill(
         win_sum,
         loss_sum,
         n,
+        days_per_year,
     )
     return n_trades
 
@@ -380,6 +383,7 @@ def simulate_close_fill_recorded(
     intrabar: BarRange | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
+    days_per_year: float,
     metrics_out: FloatArray,
 ) -> tuple[FloatArray, FloatArray]:
     """Counts the trades first so the recording pass writes into exactly sized buffers; returns
@@ -387,14 +391,14 @@ def simulate_close_fill_recorded(
     n_trades = simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
         safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
-        day_closes, next_day_close, metrics_out,
+        day_closes, next_day_close, days_per_year, metrics_out,
     )
     trades = np.empty((n_trades, TRADE_FIELDS), dtype=np.float64)
     equity = np.empty(close.shape[0], dtype=np.float64)
     simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
         safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity, next_open, intrabar,
-        day_closes, next_day_close, metrics_out,
+        day_closes, next_day_close, days_per_year, metrics_out,
     )
     return trades, equity
 

@@ -20,8 +20,6 @@ FloatArray = npt.NDArray[np.float64]
 _KERNEL_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy", "inline": "always"}
 _return_over_risk = njit(**_KERNEL_OPTIONS)(return_over_drawdown)
 
-DAYS_PER_YEAR = 365
-_ANNUAL_FACTOR = math.sqrt(DAYS_PER_YEAR)
 
 # Accumulator slots.
 _WINS = 0
@@ -157,6 +155,7 @@ def write_metrics(
     win_sum: float,
     loss_sum: float,
     n_bars: int,
+    days_per_year: float,
 ) -> None:
     """Every ranking metric into `out` (RANKING_METRICS order)."""
     total_return_pct = (final_equity / init_cash - 1.0) * 100.0
@@ -189,12 +188,13 @@ def write_metrics(
         out[_CALMAR] = math.nan
         return
     mean = acc[_DAY_MEAN]
-    out[_SHARPE] = _return_over_risk(mean, _sample_std(acc[_DAY_M2], days)) * _ANNUAL_FACTOR
-    out[_SORTINO] = _return_over_risk(mean, math.sqrt(acc[_DAY_DOWNSIDE_SQ] / days)) * _ANNUAL_FACTOR
+    annual_factor = math.sqrt(days_per_year)
+    out[_SHARPE] = _return_over_risk(mean, _sample_std(acc[_DAY_M2], days)) * annual_factor
+    out[_SORTINO] = _return_over_risk(mean, math.sqrt(acc[_DAY_DOWNSIDE_SQ] / days)) * annual_factor
     # The product of the daily growths telescopes to last / first day equity; a day at or below zero
     # equity leaves the compounded annual return undefined.
     if acc[_DAY_MIN_EQUITY] > 0.0:
-        annual_return = (acc[_DAY_LAST_EQUITY] / acc[_DAY_FIRST_EQUITY]) ** (DAYS_PER_YEAR / days) - 1.0
+        annual_return = (acc[_DAY_LAST_EQUITY] / acc[_DAY_FIRST_EQUITY]) ** (days_per_year / days) - 1.0
     else:
         annual_return = math.nan
     out[_CALMAR] = _return_over_risk(annual_return, max_drawdown_pct / 100.0)

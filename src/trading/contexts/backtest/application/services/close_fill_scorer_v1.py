@@ -45,13 +45,14 @@ def _score_block_kernel(
     intrabar: BarRange | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
+    days_per_year: float,
     out: FloatArray,
 ) -> None:
     for v in prange(sig_idx.shape[0]):
         simulate_close_fill(
             close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
             fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
-            day_closes, next_day_close, out[v],
+            day_closes, next_day_close, days_per_year, out[v],
         )
 
 
@@ -108,7 +109,8 @@ def score_block_metric(
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
         _score_block_kernel(
-            close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days, out
+            close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days,
+            float(execution.annualization_days), out,
         )
     return out
 
@@ -155,7 +157,7 @@ def score_variant_with_details(
     metrics = np.empty(len(RANKING_METRICS), dtype=np.float64)
     trades, equity = simulate_close_fill_recorded(
         close, signal_row, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar,
-        *day_close_index(ts_ms), metrics,
+        *day_close_index(ts_ms), float(execution.annualization_days), metrics,
     )
     return VariantScoreDetails(
         ts_ms=ts_ms,

@@ -1,7 +1,8 @@
 """The full metrics table of one variant (details path). Every row that is also a ranking metric is
 the engine's own number (`details.metrics`), so ranking and report cannot disagree; the remaining rows
 (times, money, drawdown and trade durations, gross exposure) are computed here from the trades and the
-equity curve with the same rules (docs/architecture/backtest/backtest-ranking-metrics-v1.md)."""
+equity curve with the same rules (docs/architecture/backtest/backtest-ranking-metrics-v1.md). The
+daily ratios annualise with the market's `annualization_days` (365 crypto, 252 stocks / FX)."""
 
 from __future__ import annotations
 
