@@ -13,6 +13,7 @@ export function readInstruments(data) {
     firstMs: toMs(item.first_bar_at),
     lastMs: toMs(item.last_bar_at),
     bars: item.bars_1m ?? null,
+    base: item.base_timeframe ?? "1m",
   }));
 }
 
@@ -66,6 +67,9 @@ export function readJob(data) {
     error: data.error,
     runContext: data.run_context,
     summary: data.request_summary || {},
+    request: data.request || null,
+    overall: data.overall_progress ?? 0,
+    stageWords: data.stage_words || data.stage || "",
   };
 }
 

@@ -66,3 +66,17 @@ def test_report_rank_outside_the_result_is_an_error(tmp_path: Path, data_dir: Pa
     )
     assert result.exit_code == 1
     assert "--report 9: the result has ranks 1..5" in result.stderr
+
+
+def test_holdout_run_prints_the_summary_and_exports_oos_columns(tmp_path: Path, data_dir: Path) -> None:
+    out_csv = tmp_path / "top.csv"
+    body = {**REQUEST, "validation": {"mode": "holdout", "oos_start": "2024-01-03T00:00:00Z"}}
+    result = runner.invoke(
+        app,
+        ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir), "--csv", str(out_csv)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "holdout: ranked on 2024-01-01 12:00 .. 2024-01-03 00:00, out of sample to 2024-01-04 00:00" in result.output
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 5 and all(row["oos_total_return_pct"] for row in rows)

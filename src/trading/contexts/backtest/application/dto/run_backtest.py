@@ -5,9 +5,21 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
-from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability
+from trading.contexts.backtest.application.dto.validation import (
+    HoldoutSummary,
+    HoldoutValidation,
+    NeighbourhoodStability,
+)
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
     FillModeName,
@@ -167,9 +179,21 @@ class RunBacktestRequest(_Model):
     preselect: int | None = Field(default=None, ge=1)
     top_trades_n: int | None = Field(default=None, ge=1)
     variant: VariantPayload | None = None
+    validation: HoldoutValidation | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields added after v1 appear only when set, so a stored request (and its hash) without them
+        keeps its exact JSON."""
+        data = handler(self)
+        if self.validation is None:
+            data.pop("validation", None)
+        return data
 
     @model_validator(mode="after")
     def _grids_or_variant(self) -> RunBacktestRequest:
+        if self.validation is not None and self.variant is not None:
+            raise ValueError("validation needs a grid search, not an explicit variant")
         if self.variant is None and not self.indicators:
             raise ValueError("indicators must name at least one indicator (or give an explicit variant)")
         if self.variant is not None and self.indicators:
@@ -203,10 +227,16 @@ class RankedVariant(_Model):
     payload: VariantPayload
     report: dict[str, Any] | None = None
     stability: NeighbourhoodStability | None = None
+    oos_metrics: dict[str, float | None] | None = None
 
     def validation_columns(self) -> dict[str, float | int | str | None]:
         """The row's validation figures as flat CSV columns (empty when the search computed none)."""
-        return self.stability.columns() if self.stability is not None else {}
+        columns: dict[str, float | int | str | None] = {}
+        if self.stability is not None:
+            columns.update(self.stability.columns())
+        if self.oos_metrics is not None:
+            columns.update({f"oos_{name}": value for name, value in self.oos_metrics.items()})
+        return columns
 
 
 class RunBacktestResponse(_Model):
@@ -219,6 +249,8 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
+    validation: HoldoutSummary | None = None
+    data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 
 class RunContext(_Model):
@@ -271,6 +303,7 @@ class VariantReportResponse(_Model):
     trades_total: int
     equity: dict[str, list[Any]]
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     bar_ms: int | None = None
     indicator_lines: list[IndicatorLine] = Field(default_factory=list)
 
@@ -287,5 +320,6 @@ class PreflightResponse(_Model):
     max_compute_bytes_total: int
     max_variants_per_compute: int
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     fits: bool
     problems: list[dict[str, Any]] = Field(default_factory=list)

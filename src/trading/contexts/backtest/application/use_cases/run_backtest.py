@@ -19,13 +19,16 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
+from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
 from trading.contexts.backtest.application.services.frontier import Frontier
 from trading.contexts.backtest.application.services.report_indicator_lines import indicator_lines
 from trading.contexts.backtest.application.services.reporting_service_v1 import MAX_EQUITY_POINTS
 from trading.contexts.backtest.application.services.reporting_service_v1 import (
     build_variant_report as build_report_body,
 )
+from trading.contexts.backtest.application.services.sharded_search_driver import ShardedSearchDriver
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     PreparedSearch,
@@ -34,6 +37,11 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     plan_search,
     prepare_search,
     ranked_variants,
+)
+from trading.contexts.backtest.application.services.validation.holdout import (
+    attach_out_of_sample,
+    holdout_split,
+    prepare_out_of_sample,
 )
 from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
@@ -101,20 +109,31 @@ def run_backtest(
     progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
+    executor: SearchExecutor | None = None,
 ) -> RunBacktestResponse:
-    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped."""
+    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped.
+    With holdout validation the search runs on the in-sample range and the rows are scored after it.
+    With an `executor`, a search big enough for it (`distributed.local_below_seconds`) runs as shards
+    there; the result is the same bit for bit."""
     started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
-    plan = plan_search(request, ctx.store(), ctx.config)
+    split = None if request.validation is None else holdout_split(request, request.validation)
+    plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
     limit_numba_threads(ctx.config)
     prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
     try:
         stage_a_started = time.perf_counter()
-        shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
-        stage_b_started = time.perf_counter()
-        frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
+        if executor is not None and runs_on_cluster(plan, ctx.config.distributed):
+            marks: list[float] = []
+            driver = ShardedSearchDriver(prepared, executor, driver_settings(ctx.config.distributed))
+            shortlist, frontier = driver.run(observer, on_stage_a_done=lambda _: marks.append(time.perf_counter()))
+            stage_b_started = marks[0]
+        else:
+            shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
+            stage_b_started = time.perf_counter()
+            frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
     except SearchStopped:
         raise _stopped_error(observer, deadline_seconds, plan) from None
     finished = time.perf_counter()
@@ -122,6 +141,11 @@ def run_backtest(
     stability_started = time.perf_counter()
     attach_stability(prepared, shortlist, frontier, variants)
     stability_seconds = time.perf_counter() - stability_started
+    summary = None
+    if split is not None:
+        oos = prepare_out_of_sample(split, ctx.store(), ctx.config)
+        summary = attach_out_of_sample(variants, split, plan.spec.primary, oos)
+    validation_seconds = time.perf_counter() - stability_started - stability_seconds
     if ctx.config.reporting.eager_top_reports_enabled:
         for variant in variants:
             report = _report_for(
@@ -138,10 +162,13 @@ def run_backtest(
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
             "stage_b_seconds": round(finished - stage_b_started, 6),
             "stability_seconds": round(stability_seconds, 6),
+            "validation_seconds": round(validation_seconds, 6),
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         signal_pairs_skipped=prepared.signal_pairs_skipped,
+        validation=summary,
     )
 
 
@@ -172,6 +199,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
         max_compute_bytes_total=guards.max_compute_bytes_total,
         max_variants_per_compute=guards.max_variants_per_compute,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         fits=not plan.problems,
         problems=[problem.payload()["error"] for problem in plan.problems],
     )
@@ -232,6 +260,7 @@ def _report_for(
         trades_total=len(details.trades),
         equity=report.equity,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         bar_ms=TIMEFRAMES[timeline.timeframe],
     )
 

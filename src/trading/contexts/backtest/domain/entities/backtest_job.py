@@ -48,6 +48,12 @@ class BacktestJob:
     heartbeat_at: datetime | None
     cancel_requested_at: datetime | None
     error_json: dict[str, Any] | None
+    # Hand-backs after a passing store failure; the next one waits longer (they spend no attempt).
+    store_retries: int = 0
+    retry_not_before: datetime | None = None
+    # Wall-clock limit from the first claim; None = the config default (or no limit).
+    max_run_seconds: float | None = None
+    executor: str = "local"  # 'local' | 'ray': which workers may claim it
 
     @property
     def is_terminal(self) -> bool:

@@ -1,4 +1,4 @@
-"""POST /api/backtests/heatmap over the real engine: the cells are the sync search's ranking metrics,
+"""Validation endpoints over the real engine: heatmap cells are the sync search's ranking metrics,
 errors keep the one error shape with the numbers the user needs."""
 
 from __future__ import annotations
@@ -85,3 +85,17 @@ def test_unknown_axis_points_at_the_body_field(real: TestClient) -> None:
     assert response.status_code == 422
     details = response.json()["error"]["details"]
     assert [(d["path"], d["code"]) for d in details] == [("body.y_axis", "unknown_axis")]
+
+
+def test_holdout_runs_sync_and_is_refused_as_a_job(real: TestClient) -> None:
+    body = {**SEARCH, "validation": {"mode": "holdout", "oos_fraction": 0.25}}
+    response = real.post("/api/backtests", json=body)
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert result["validation"]["rows"] == len(result["variants"]) == 8
+    assert all(set(row["oos_metrics"]) == set(row["ranking_metrics"]) for row in result["variants"])
+    refused = real.post("/api/backtests/jobs", json=body)
+    assert refused.status_code == 422
+    assert [(d["path"], d["code"]) for d in refused.json()["error"]["details"]] == [
+        ("body.validation.mode", "unsupported_in_jobs")
+    ]
