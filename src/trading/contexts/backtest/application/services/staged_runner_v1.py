@@ -37,7 +37,7 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
     SignalBank,
     StagedCore,
 )
-from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS, ExecutionParams, RiskParams
+from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS, ExecutionParams
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.application.services.guards import estimate_grid
@@ -60,7 +60,6 @@ class SearchPlan:
     timeline: Timeline
     grids: list[IndicatorGrid]
     sizes: SearchSizes
-    risk_values: list[RiskParams]
     risk: RiskGrid
     execution: ExecutionParams
     spec: RankingSpec
@@ -131,7 +130,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
     catalog = default_indicator_catalog()
     ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
     grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
-    sl_values, tp_values, risk = build_risk_grid(effective)
+    risk = build_risk_grid(effective, config.guards.max_variants_per_compute)
     spec = resolve_ranking(effective, config)
     sizes = resolve_sizes(effective, config, grids, risk.size)
     warmup = effective.warmup_bars if effective.warmup_bars is not None else config.warmup_bars_default
@@ -145,13 +144,11 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
     )
     execution = resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id)
     memory = estimate_memory([estimate_grid(g, timeline.n_bars) for g in grids], timeline.n_target)
-    risk_values = [RiskParams(sl, tp) for sl in sl_values for tp in tp_values]
     return SearchPlan(
         request=effective,
         timeline=timeline,
         grids=grids,
         sizes=sizes,
-        risk_values=risk_values,
         risk=risk,
         execution=execution,
         spec=spec,
@@ -189,7 +186,7 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
             on_indicator(done + 1, len(plan.grids))
     space = BaseVariantSpace(banks)
     identities = SearchIdentities(
-        bank_identities, space, plan.risk_values, timeline.instrument_id, timeline.timeframe, plan.execution
+        bank_identities, space, plan.risk, timeline.instrument_id, timeline.timeframe, plan.execution
     )
     core = StagedCore(
         close=np.ascontiguousarray(timeline.close[timeline.target_start :]),
