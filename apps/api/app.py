@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from apps.api.admission import AdmissionGate
+from apps.api.body_limit import BodySizeLimitMiddleware
 from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
 from apps.api.routes import backtest_jobs, backtests, catalog
@@ -70,7 +72,9 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         for entry in list_indicators(default_registry(), settings.indicator_defaults)
     ]
     app.state.jobs_repository = jobs_store
+    app.state.sync_admission = AdmissionGate(settings.backtest_config.sync.admission)
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.backtest_config.guards.max_request_body_bytes)
     for module in (backtests, backtest_jobs, catalog):
         app.include_router(module.router)
     _include_web_ui(app)

@@ -24,7 +24,9 @@ from trading.shared.errors import DomainError, ErrorDetail, loc_path
 
 logger = logging.getLogger("apps.api")
 
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+# No message or path in an answer carries more than this many characters of a user's input.
+MAX_ECHO_CHARS = 300
 _VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -61,8 +63,21 @@ class ErrorJSONResponse(JSONResponse):
 
 
 def error_response(error: DomainError) -> ErrorJSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-    return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
+    """`extra.retry_after_seconds` (busy, quota) also becomes the `Retry-After` header."""
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if "retry_after_seconds" in error.extra:
+        headers["Retry-After"] = str(error.extra["retry_after_seconds"])
+    return ErrorJSONResponse(_clipped(error).payload(), status_code=error.status, headers=headers or None)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
+
+
+def _clipped(error: DomainError) -> DomainError:
+    """Messages and paths may quote user input (a key, a value); none is echoed beyond MAX_ECHO_CHARS."""
+    details = [ErrorDetail(_clip(d.path), d.code, _clip(d.message)) for d in error.details]
+    return replace(error, message=_clip(error.message), details=details)
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:

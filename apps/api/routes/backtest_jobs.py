@@ -20,6 +20,7 @@ from apps.api.dto.backtest_jobs import (
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
+from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
 from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
@@ -63,7 +64,11 @@ def require_fits(preflight: PreflightResponse) -> None:
 def create_job(
     body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
 ) -> JobCreatedResponse:
-    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota."""
+    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
+    checked first so an over-quota user costs no preflight."""
+    limit = ctx.config.jobs.max_active_jobs_per_user
+    if jobs.count_active_jobs(user) >= limit:
+        raise active_jobs_limit_error(user, limit)
     with body_field_errors():
         require_fits(cases.preflight(body, ctx))
     job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)

@@ -31,6 +31,11 @@ class BacktestJobsRepository(Protocol):
         """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary."""
         ...
 
+    def count_active_jobs(self, owner_user_id: str) -> int:
+        """Queued + running jobs of the owner: a cheap early refusal before a submit's preflight
+        (`create_job` still enforces the quota atomically)."""
+        ...
+
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
 
     def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
