@@ -13,7 +13,7 @@ from apps.api.admission import AdmissionGate
 from apps.api.body_limit import BodySizeLimitMiddleware
 from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
-from apps.api.routes import backtest_jobs, backtests, catalog
+from apps.api.routes import backtest_jobs, backtests, candles, catalog
 from apps.api.settings import ApiSettings, settings_from_env
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
@@ -75,7 +75,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.sync_admission = AdmissionGate(settings.backtest_config.sync.admission)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.backtest_config.guards.max_request_body_bytes)
-    for module in (backtests, backtest_jobs, catalog):
+    for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)
     _include_web_ui(app)
     return app

@@ -77,7 +77,7 @@ def test_sync_search_shows_ranking_only_and_caches_reports(live_app: LiveApp, br
     report = answer.value.json()
     expect(page.locator("#report h2")).to_have_text("Report · rank 1")
     expect(page.locator("#report .metrics-table tr").first).to_be_visible()
-    expect(page.locator("#report .equity-chart .eq-line")).to_have_count(1)
+    expect(page.locator("#report [data-testid=price-chart] canvas").first).to_be_visible()
     assert report["variant_key"] == response["variants"][0]["variant_key"]
     assert report["ranking_metrics"]["total_return_pct"] == pytest.approx(
         response["variants"][0]["ranking_metrics"]["total_return_pct"], rel=1e-9
@@ -187,7 +187,7 @@ def test_job_runs_to_success_and_loads_a_report(live_app: LiveApp, browser_page:
     assert len(polls) == polls_at_end, "polling must stop once the job is terminal"
 
     rows.nth(0).locator(".load-report").click()
-    expect(page.locator("#report .equity-chart .eq-line")).to_have_count(1)
+    expect(page.locator("#report [data-testid=price-chart] canvas").first).to_be_visible()
     rows.nth(0).locator(".load-report").click()
     page.wait_for_timeout(300)
     assert len(reports) == 1
@@ -237,17 +237,22 @@ def test_pure_helpers_in_the_browser(live_app: LiveApp, browser_page: BrowserPag
         """async () => {
             const errors = await import('/static/field_errors.js');
             const axes = await import('/static/axis_editor.js');
-            const chart = await import('/static/equity_chart.js');
+            const time = await import('/static/chart_time.js');
             return [
                 errors.canonicalPath('body.indicators[0].params.window'),
                 axes.rangeCount(0.5, 4.0, 0.01),
                 axes.rangeCount(5, 200, 5),
-                chart.niceTicks(0, 100, 5),
-                chart.niceTicks(9876, 10234, 4),
+                time.candleIndexAt([0, 10, 20], 19),
+                time.candleTimeOfClose([0, 60000, 120000], 60000, 120000),
+                time.snapLine([0, 120000], 60000, [60000, 120000, 180000], [1, 2, 3]),
+                time.drawdownPct([100, 120, 90, 130]),
             ];
         }"""
     )
-    assert results == ["indicators.0.params.window", 351, 40, [0, 20, 40, 60, 80, 100], [9900, 10000, 10100, 10200]]
+    assert results[:3] == ["indicators.0.params.window", 351, 40]
+    # a close time lands on the candle holding the bar that closes then; several per candle keep the last
+    assert results[3:6] == [1, 60, [{"time": 0, "value": 2}, {"time": 120, "value": 3}]]
+    assert results[6] == pytest.approx([0, 0, -25, 0])
 
 
 def test_jobs_list_pages_with_the_cursor(live_app: LiveApp, browser_page: BrowserPage) -> None:

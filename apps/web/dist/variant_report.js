@@ -1,12 +1,14 @@
 // On-demand variant reports. Ranking never builds reports; the user asks for one per row, and each
 // report is cached by variant_key for the life of the page, so asking again makes no request.
 
-import { postJson } from "./api_client.js";
+import { getJson, postJson } from "./api_client.js";
 import { el, setChildren } from "./dom.js";
-import { renderEquityChart } from "./equity_chart.js";
 import { formatDateTime, formatNumber, shortKey } from "./format.js";
+import { renderPriceChart } from "./price_chart.js";
+import { describeVariant } from "./variant_text.js";
 
 const REPORT_URL = "/api/backtests/variant-report";
+const CHART_POINTS = 2000;
 const TRADE_COLUMN_ORDER = [
   "entry_time", "exit_time", "side", "entry_price", "exit_price", "qty", "fees",
   "gross_pnl", "net_pnl", "return_pct", "exit_reason",
@@ -32,6 +34,26 @@ class VariantReportCache {
     }
     return report;
   }
+}
+
+// Candles of one run context, fetched once per page (every report of a search shares them).
+const candleRequests = new Map();
+
+export function loadCandles(runContext) {
+  const query = new URLSearchParams({
+    instrument_id: runContext.instrument_id,
+    timeframe: runContext.timeframe,
+    start: runContext.time_range.start,
+    end: runContext.time_range.end,
+    max_points: String(CHART_POINTS),
+  }).toString();
+  let request = candleRequests.get(query);
+  if (!request) {
+    request = getJson(`/api/candles?${query}`);
+    candleRequests.set(query, request);
+    request.catch(() => candleRequests.delete(query));
+  }
+  return request;
 }
 
 function reportRequest(runContext, payload, topTradesN) {
@@ -83,21 +105,23 @@ function tradesTable(trades) {
   );
 }
 
-function renderVariantReport(container, report, title) {
+function renderVariantReport(container, report, title, candles, payload) {
   const chart = el("div", { class: "chart-box" });
   const total = report.trades_total ?? (report.trades || []).length;
   const shown = (report.trades || []).length;
   setChildren(
     container,
     el("div", { class: "card-head" }, el("h2", {}, title), el("code", { class: "muted", title: report.variant_key }, shortKey(report.variant_key))),
+    el("p", { class: "variant-params" }, describeVariant(payload).join(" · ")),
+    el("div", { class: "report-chart" }, chart),
     el("div", { class: "report-grid" },
       el("div", {}, el("h3", {}, "Metrics"), metricsTable(report.rows)),
-      el("div", { class: "report-chart" }, el("h3", {}, "Equity"), chart)),
-    el("h3", {}, shown < total ? `Trades (first ${shown} of ${total})` : `Trades (${total})`),
-    tradesTable(report.trades),
+      el("div", {},
+        el("h3", {}, shown < total ? `Trades (first ${shown} of ${total})` : `Trades (${total})`),
+        tradesTable(report.trades))),
   );
   container.hidden = false;
-  renderEquityChart(chart, report.equity);
+  renderPriceChart(chart, candles, report);
 }
 
 function renderReportError(container, title, error) {
@@ -115,8 +139,12 @@ export function createReportOpener({ panel, getRunContext, getTopTradesN = () =>
       button.textContent = "Loading…";
     }
     try {
-      const report = await cache.load(row.variant_key, reportRequest(getRunContext(), row.payload, getTopTradesN()));
-      renderVariantReport(panel, report, title);
+      const runContext = getRunContext();
+      const [report, candles] = await Promise.all([
+        cache.load(row.variant_key, reportRequest(runContext, row.payload, getTopTradesN())),
+        loadCandles(runContext),
+      ]);
+      renderVariantReport(panel, report, title, candles, row.payload);
       button.classList.add("loaded");
       panel.scrollIntoView({ block: "start" });
     } catch (err) {

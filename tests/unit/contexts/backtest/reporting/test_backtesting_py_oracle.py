@@ -93,7 +93,9 @@ def parity() -> tuple[VariantScoreDetails, Any, list[dict[str, Any]]]:
         RiskParams(),
         ExecutionParams(direction_mode="long_only", init_cash_quote=INIT_CASH, fee_pct=FEE * 100, slippage_pct=0.0),
     )
-    report = build_variant_report(details, start_ms=int(ts_ms[0]), end_ms=int(ts_ms[-1]) + 86_400_000)
+    report = build_variant_report(
+        details, start_ms=int(ts_ms[0]), end_ms=int(ts_ms[-1]) + 86_400_000, bar_ms=86_400_000
+    )
     return details, stats, report.rows
 
 

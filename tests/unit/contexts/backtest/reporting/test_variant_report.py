@@ -52,7 +52,7 @@ EXPECTED_TEXT = [
 
 def golden_report() -> dict[str, ReportRow]:
     details = score_variant_with_details(TS_MS, CLOSE, SIGNAL, RiskParams(), EXECUTION)
-    report = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + 6 * DAY_MS)
+    report = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + 6 * DAY_MS, bar_ms=DAY_MS)
     return {str(row["metric"]): row for row in report.rows}
 
 
@@ -79,14 +79,15 @@ def test_raw_values_are_hand_computed() -> None:
 
 def test_markdown_table_and_trades() -> None:
     details = score_variant_with_details(TS_MS, CLOSE, SIGNAL, RiskParams(), EXECUTION)
-    report = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + 6 * DAY_MS)
+    report = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + 6 * DAY_MS, bar_ms=DAY_MS)
     lines = report.table_md.splitlines()
     assert lines[:3] == ["| Metric | Value |", "|---|---:|", "| Start | 2024-01-01T00:00:00Z |"]
     assert len(lines) == 2 + len(report.rows)
     assert report.trades is not None
     assert report.trades[1] == {
-        "entry_time": "2024-01-05T00:00:00Z",
-        "exit_time": "2024-01-06T00:00:00Z",
+        # filled at the close of bars 4 and 5: one day after their open times
+        "entry_time": "2024-01-06T00:00:00Z",
+        "exit_time": "2024-01-07T00:00:00Z",
         "entry_bar": 4,
         "exit_bar": 5,
         "side": "long",
@@ -101,11 +102,11 @@ def test_markdown_table_and_trades() -> None:
         "entry_signal_bar": 4,
     }
     assert report.trades[0]["exit_reason"] == "signal"
-    limited = build_variant_report(details, start_ms=0, end_ms=DAY_MS, trades_limit=1)
+    limited = build_variant_report(details, start_ms=0, end_ms=DAY_MS, bar_ms=DAY_MS, trades_limit=1)
     assert limited.trades is not None and len(limited.trades) == 1
-    assert build_variant_report(details, start_ms=0, end_ms=DAY_MS, include_trades=False).trades is None
+    assert build_variant_report(details, start_ms=0, end_ms=DAY_MS, bar_ms=DAY_MS, include_trades=False).trades is None
     assert report.equity == {
-        "ts_ms": TS_MS.tolist(),
+        "ts_ms": (TS_MS + DAY_MS).tolist(),  # equity is taken at each bar's close
         "equity": pytest.approx([1000, 1000, 1100, 990, 990, 1210]),
         # buy & hold of the 1,000 init cash at the first close (100), no costs
         "benchmark": pytest.approx([1000, 1000, 1100, 990, 990, 1210]),
@@ -116,7 +117,9 @@ def test_no_trades_prints_na_and_null_raw() -> None:
     details = score_variant_with_details(TS_MS, CLOSE, np.zeros(6, dtype=np.int8), RiskParams(), EXECUTION)
     rows = {
         str(row["metric"]): row
-        for row in build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS).rows
+        for row in build_variant_report(
+            details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS, bar_ms=DAY_MS
+        ).rows
     }
     for name in ("Win Rate [%]", "Best Trade [%]", "SQN", "Avg. Drawdown [%]", "Sharpe Ratio", "Max. Trade Duration"):
         assert (rows[name]["value"], rows[name]["raw"]) == ("n/a", None)
@@ -126,7 +129,7 @@ def test_no_trades_prints_na_and_null_raw() -> None:
 
 def test_flat_equity_beside_a_moving_buy_and_hold_benchmark() -> None:
     details = score_variant_with_details(TS_MS, CLOSE, np.zeros(6, dtype=np.int8), RiskParams(), EXECUTION)
-    equity = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS).equity
+    equity = build_variant_report(details, start_ms=JAN_1_2024_MS, end_ms=JAN_1_2024_MS + DAY_MS, bar_ms=DAY_MS).equity
     assert equity["equity"] == [1000.0] * 6
     assert equity["benchmark"] == pytest.approx([1000, 1000, 1100, 990, 990, 1210])
 
@@ -134,7 +137,9 @@ def test_flat_equity_beside_a_moving_buy_and_hold_benchmark() -> None:
 def test_infinite_ratio_prints_inf() -> None:
     rising = np.array([100.0, 100.0, 101.0, 102.0, 103.0, 104.0])
     details = score_variant_with_details(TS_MS, rising, np.ones(6, dtype=np.int8), RiskParams(), EXECUTION)
-    rows = {str(row["metric"]): row for row in build_variant_report(details, start_ms=0, end_ms=DAY_MS).rows}
+    rows = {
+        str(row["metric"]): row for row in build_variant_report(details, start_ms=0, end_ms=DAY_MS, bar_ms=DAY_MS).rows
+    }
     assert (rows["Sortino Ratio"]["value"], rows["Sortino Ratio"]["raw"]) == ("inf", None)
     assert (rows["Calmar Ratio"]["value"], rows["Calmar Ratio"]["raw"]) == ("inf", None)
 

@@ -245,7 +245,21 @@ class VariantReportRequest(_Model):
     top_trades_n: StrictInt | None = Field(default=None, ge=1, le=100_000)
 
 
+class IndicatorLine(_Model):
+    """One indicator output for a chart; `ts_ms` is the close of the last bar of each chart bucket."""
+
+    indicator_id: str
+    label: str
+    output: str
+    placement: Literal["price", "pane"]
+    ts_ms: list[int]
+    values: list[float | None]
+
+
 class VariantReportResponse(_Model):
+    """Times are fill times (bar close); `bar_ms` is the bar length, so a chart can put each time on the
+    bar whose close it is. `indicator_lines` is filled for explicit-variant reports only."""
+
     variant_key: str
     indicator_variant_key: str
     ranking_metrics: dict[str, float | None]
@@ -255,6 +269,8 @@ class VariantReportResponse(_Model):
     trades_total: int
     equity: dict[str, list[Any]]
     bars: dict[str, int]
+    bar_ms: int | None = None
+    indicator_lines: list[IndicatorLine] = Field(default_factory=list)
 
 
 class PreflightResponse(_Model):

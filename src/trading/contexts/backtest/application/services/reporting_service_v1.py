@@ -1,5 +1,9 @@
 """Variant report from the details path: metrics table rows, Markdown table, trade list and a
-plot-sized equity curve."""
+plot-sized equity curve.
+
+Times are fill times: a bar's fills and its equity happen at its close, so trade times and equity
+timestamps are the bar's open time plus one bar (`bar_ms`); the bar indices are kept beside them.
+"""
 
 from __future__ import annotations
 
@@ -33,15 +37,16 @@ class VariantReport:
     equity: dict[str, list[Any]]
 
 
-def trade_rows(trades: TradeLog, ts_ms: np.ndarray, limit: int | None = None) -> list[dict[str, Any]]:
-    """Trades in time order as JSON-ready dicts; `limit` keeps the first `limit` of them."""
+def trade_rows(trades: TradeLog, ts_ms: np.ndarray, bar_ms: int, limit: int | None = None) -> list[dict[str, Any]]:
+    """Trades in time order as JSON-ready dicts; `limit` keeps the first `limit` of them. `entry_time` and
+    `exit_time` are the close of `entry_bar` / `exit_bar`, where the fill happens."""
     count = len(trades) if limit is None else min(limit, len(trades))
     return_pct = trades.return_pct
     fees = trades.fees
     return [
         {
-            "entry_time": iso_utc(int(ts_ms[trades.entry_bar[i]])),
-            "exit_time": iso_utc(int(ts_ms[trades.exit_bar[i]])),
+            "entry_time": iso_utc(int(ts_ms[trades.entry_bar[i]]) + bar_ms),
+            "exit_time": iso_utc(int(ts_ms[trades.exit_bar[i]]) + bar_ms),
             "entry_bar": int(trades.entry_bar[i]),
             "exit_bar": int(trades.exit_bar[i]),
             "side": "long" if trades.side[i] > 0 else "short",
@@ -59,13 +64,15 @@ def trade_rows(trades: TradeLog, ts_ms: np.ndarray, limit: int | None = None) ->
     ]
 
 
-def equity_points(details: VariantScoreDetails, max_points: int = MAX_EQUITY_POINTS) -> dict[str, list[Any]]:
+def equity_points(
+    details: VariantScoreDetails, bar_ms: int, max_points: int = MAX_EQUITY_POINTS
+) -> dict[str, list[Any]]:
     """Equity and the buy & hold benchmark (init cash in the asset at the first close, no costs) at the
-    same downsampled bars, so a chart can overlay them."""
+    same downsampled bars, so a chart can overlay them; `ts_ms` is each bar's close."""
     keep = min_max_downsample_indices(details.equity, max_points)
     benchmark = details.execution.init_cash_quote * details.close[keep] / details.close[0]
     return {
-        "ts_ms": [int(ts) for ts in details.ts_ms[keep]],
+        "ts_ms": [int(ts) + bar_ms for ts in details.ts_ms[keep]],
         "equity": [float(value) for value in details.equity[keep]],
         "benchmark": [float(value) for value in benchmark],
     }
@@ -76,15 +83,17 @@ def build_variant_report(
     *,
     start_ms: int,
     end_ms: int,
+    bar_ms: int,
     include_trades: bool = True,
     trades_limit: int | None = None,
     max_equity_points: int = MAX_EQUITY_POINTS,
 ) -> VariantReport:
-    """`start_ms` / `end_ms`: the request's half-open time range (Start, End and Duration rows)."""
+    """`start_ms` / `end_ms`: the request's half-open time range (Start, End and Duration rows);
+    `bar_ms`: the timeframe's bar length (fill time = bar open + `bar_ms`)."""
     rows = metric_rows(compute_report_metrics(details, start_ms, end_ms))
     return VariantReport(
         rows=rows,
         table_md=markdown_table(rows),
-        trades=trade_rows(details.trades, details.ts_ms, trades_limit) if include_trades else None,
-        equity=equity_points(details, max_equity_points),
+        trades=trade_rows(details.trades, details.ts_ms, bar_ms, trades_limit) if include_trades else None,
+        equity=equity_points(details, bar_ms, max_equity_points),
     )

@@ -139,17 +139,21 @@ class StagedCore:
 
     def stage_a(self, preselect: int, observer: SearchObserver) -> np.ndarray:
         """Base ids of the shortlist, in rank order."""
-        frontier = Frontier(min(preselect, self.space.size), self.spec)
+        return self.stage_a_range(0, self.space.size, preselect, observer).ids.copy()
+
+    def stage_a_range(self, start: int, stop: int, preselect: int, observer: SearchObserver) -> Frontier:
+        """The best `preselect` of base ids [start, stop): a shard of Stage A runs exactly this code."""
+        frontier = Frontier(max(1, min(preselect, stop - start)), self.spec)
         step = self._chunk(1)
-        for start in range(0, self.space.size, step):
+        for chunk_start in range(start, stop, step):
             _check_stop(observer)
-            base_ids = np.arange(start, min(start + step, self.space.size), dtype=np.int64)
+            base_ids = np.arange(chunk_start, min(chunk_start + step, stop), dtype=np.int64)
             rows, row_idx = self.space.signal_rows(base_ids)
             nan = np.full(base_ids.shape[0], np.nan)
             metrics = score_block_metric(self.close, rows, row_idx, nan, nan, self.execution)
             frontier.offer(base_ids, metrics, self.base_key_of)
             observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
-        return frontier.ids.copy()
+        return frontier
 
     def stage_b(
         self,
@@ -161,18 +165,34 @@ class StagedCore:
     ) -> Frontier:
         """Ranks shortlist x risk grid; resumable from a chunk boundary (`start_index`, `frontier`)."""
         n_risk = self.risk.size
+        if start_index % n_risk:
+            raise ValueError("stage_b start_index must be a multiple of the risk grid size")
+        n_positions = int(shortlist.shape[0])
+        frontier = frontier or Frontier(max(1, min(top_k, n_positions * n_risk)), self.spec)
+        return self.stage_b_range(shortlist, start_index // n_risk, n_positions, top_k, observer, frontier)
+
+    def stage_b_range(
+        self,
+        shortlist: np.ndarray,
+        position_start: int,
+        position_stop: int,
+        top_k: int,
+        observer: SearchObserver,
+        frontier: Frontier | None = None,
+    ) -> Frontier:
+        """The best `top_k` of shortlist positions [position_start, position_stop) x the whole risk grid;
+        variant indices stay global, so a shard of Stage B runs exactly this code."""
+        n_risk = self.risk.size
         total = int(shortlist.shape[0]) * n_risk
-        frontier = frontier or Frontier(max(1, min(top_k, total)), self.spec)
+        frontier = frontier or Frontier(max(1, min(top_k, (position_stop - position_start) * n_risk)), self.spec)
         step = self._chunk(n_risk)
 
         def keys_of(variant_indices: np.ndarray) -> Sequence[str]:
             return self.variant_key_of(shortlist[variant_indices // n_risk], variant_indices % n_risk)
 
-        if start_index % n_risk:
-            raise ValueError("stage_b start_index must be a multiple of the risk grid size")
-        for position in range(start_index // n_risk, int(shortlist.shape[0]), step):
+        for position in range(position_start, position_stop, step):
             _check_stop(observer)
-            positions = np.arange(position, min(position + step, int(shortlist.shape[0])), dtype=np.int64)
+            positions = np.arange(position, min(position + step, position_stop), dtype=np.int64)
             rows, row_idx = self.space.signal_rows(shortlist[positions])
             sig_idx = np.repeat(row_idx, n_risk)
             sl = np.tile(self.risk.sl_pct, positions.shape[0])

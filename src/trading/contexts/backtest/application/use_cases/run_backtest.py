@@ -21,6 +21,8 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 )
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.frontier import Frontier
+from trading.contexts.backtest.application.services.report_indicator_lines import indicator_lines
+from trading.contexts.backtest.application.services.reporting_service_v1 import MAX_EQUITY_POINTS
 from trading.contexts.backtest.application.services.reporting_service_v1 import (
     build_variant_report as build_report_body,
 )
@@ -35,6 +37,7 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
 )
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.domain.timeline import TIMEFRAMES
 from trading.shared.errors import DomainError
 
 
@@ -190,7 +193,9 @@ def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) ->
     prepared = prepare_search(plan)
     shortlist = np.zeros(1, dtype=np.int64)
     top_n = request.top_trades_n or ctx.config.reporting.top_trades_n_default
-    return _report_for(prepared, 0, shortlist, top_n if request.include_trades else 0)
+    report = _report_for(prepared, 0, shortlist, top_n if request.include_trades else 0)
+    report.indicator_lines = indicator_lines(plan.timeline, plan.grids, MAX_EQUITY_POINTS)
+    return report
 
 
 def _report_for(
@@ -209,6 +214,7 @@ def _report_for(
         details,
         start_ms=plan.request.time_range.start_ms,
         end_ms=plan.request.time_range.end_ms,
+        bar_ms=TIMEFRAMES[timeline.timeframe],
         include_trades=top_trades_n > 0,
         trades_limit=top_trades_n,
     )
@@ -222,6 +228,7 @@ def _report_for(
         trades_total=len(details.trades),
         equity=report.equity,
         bars=plan.bars(),
+        bar_ms=TIMEFRAMES[timeline.timeframe],
     )
 
 
