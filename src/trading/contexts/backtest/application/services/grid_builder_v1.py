@@ -22,14 +22,13 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 from trading.contexts.backtest.application.services.frontier import RankingSpec
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import RiskGrid
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
-from trading.contexts.indicators.application.services.guards import GridEstimate, check_memory, check_variant_count
+from trading.contexts.indicators.application.services.guards import check_memory, check_variant_count
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.grid_axis import InvalidAxis, decimal_range, range_count
 from trading.shared.errors import DomainError, ErrorDetail
 
 T = TypeVar("T")
 RISK_LIMITS = {"sl_pct": (0.0, 100.0), "tp_pct": (0.0, 10_000.0)}
-SCORING_CHUNK_BYTES = 64 * 2**20  # combined signal rows + metric arrays of one scoring chunk
 
 
 @dataclass(frozen=True)
@@ -169,13 +168,6 @@ def resolve_sizes(
         raise DomainError("validation_error", "top_k / preselect out of bounds", details=details)
     stage_a = math.prod(grid.n_variants * grid.n_signal_variants for grid in grids)
     return SearchSizes(stage_a=stage_a, risk=risk_count, preselect=preselect, top_k=top_k)
-
-
-def estimate_memory(estimates: list[GridEstimate], n_target_bars: int) -> int:
-    """Peak bytes: one indicator tensor at a time, every indicator's target signal rows kept, one chunk."""
-    largest_transient = max(e.tensor_bytes + e.signal_bytes for e in estimates)
-    banks = sum(e.n_signal_rows * n_target_bars for e in estimates)
-    return largest_transient + banks + SCORING_CHUNK_BYTES
 
 
 def guard_problems(sizes: SearchSizes, memory_bytes: int, config: BacktestRuntimeConfig) -> list[DomainError]:

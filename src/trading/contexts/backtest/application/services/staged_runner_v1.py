@@ -22,16 +22,17 @@ from trading.contexts.backtest.application.services.frontier import Frontier, Ra
 from trading.contexts.backtest.application.services.grid_builder_v1 import (
     SearchSizes,
     build_risk_grid,
-    estimate_memory,
     guard_problems,
     resolve_execution,
     resolve_ranking,
     resolve_sizes,
 )
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.memory_model import SearchShape, estimate_search_memory
 from trading.contexts.backtest.application.services.search_identities import BankIdentity, SearchIdentities
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_for_tensor
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import (
+    DEFAULT_CHUNK_VARIANT_BARS,
     BaseVariantSpace,
     RiskGrid,
     SignalBank,
@@ -40,13 +41,13 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
 from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS, ExecutionParams
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
-from trading.contexts.indicators.application.services.guards import estimate_grid
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
 from trading.contexts.market_data.domain.instrument_id import InstrumentId
-from trading.contexts.market_data.domain.timeline import Timeline
+from trading.contexts.market_data.domain.ohlcv import MINUTE_MS
+from trading.contexts.market_data.domain.timeline import TIMEFRAMES, Timeline
 from trading.shared.errors import DomainError
 
 SetupProgress = Callable[[int, int], None]
@@ -64,6 +65,7 @@ class SearchPlan:
     execution: ExecutionParams
     spec: RankingSpec
     memory_bytes: int
+    memory_breakdown: dict[str, int]
     problems: list[DomainError] = field(default_factory=list)
 
     def bars(self) -> dict[str, int]:
@@ -143,7 +145,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         warmup,
     )
     execution = resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id)
-    memory = estimate_memory([estimate_grid(g, timeline.n_bars) for g in grids], timeline.n_target)
+    memory = estimate_search_memory(grids, _shape(timeline, sizes))
     return SearchPlan(
         request=effective,
         timeline=timeline,
@@ -152,8 +154,22 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         risk=risk,
         execution=execution,
         spec=spec,
-        memory_bytes=memory,
-        problems=guard_problems(sizes, memory, config),
+        memory_bytes=memory.total,
+        memory_breakdown=memory.parts,
+        problems=guard_problems(sizes, memory.total, config),
+    )
+
+
+def _shape(timeline: Timeline, sizes: SearchSizes) -> SearchShape:
+    return SearchShape(
+        n_bars=timeline.n_bars,
+        n_target=timeline.n_target,
+        minutes_per_bar=TIMEFRAMES[timeline.timeframe] // MINUTE_MS,
+        stage_a=sizes.stage_a,
+        shortlist=sizes.shortlist,
+        risk=sizes.risk,
+        top_k=sizes.top_k,
+        chunk_variant_bars=DEFAULT_CHUNK_VARIANT_BARS,
     )
 
 
