@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from apps.api.admission import AdmissionGate
+from apps.api.admission import AdmissionGate, PlanningPool
 from apps.api.body_limit import BodySizeLimitMiddleware
 from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
@@ -73,6 +73,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     ]
     app.state.jobs_repository = jobs_store
     app.state.sync_admission = AdmissionGate(settings.backtest_config.sync.admission)
+    app.state.planning_pool = PlanningPool(settings.backtest_config.sync.admission.max_planning_threads)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.backtest_config.guards.max_request_body_bytes)
     for module in (backtests, backtest_jobs, catalog, candles):

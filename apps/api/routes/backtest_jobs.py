@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from apps.api.dependencies import Context, CurrentUser, JobsRepository, UseCases
+from apps.api.dependencies import BacktestUseCases, Context, CurrentUser, JobsRepository, Planning, UseCases
 from apps.api.dto.backtest_jobs import (
     JobCreatedResponse,
     JobListResponse,
@@ -19,6 +19,8 @@ from apps.api.dto.backtest_jobs import (
 )
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
+from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
 from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
 from trading.shared.errors import DomainError, ErrorDetail
@@ -61,11 +63,22 @@ def require_fits(preflight: PreflightResponse) -> None:
 
 
 @router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429))
-def create_job(
-    body: RunBacktestRequest, user: CurrentUser, ctx: Context, cases: UseCases, jobs: JobsRepository
+async def create_job(
+    body: RunBacktestRequest,
+    user: CurrentUser,
+    ctx: Context,
+    cases: UseCases,
+    jobs: JobsRepository,
+    planning: Planning,
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
-    checked first so an over-quota user costs no preflight."""
+    checked first so an over-quota user costs no preflight. Runs on the planning pool."""
+    return await planning.run(_submit, body, user, ctx, cases, jobs)
+
+
+def _submit(
+    body: RunBacktestRequest, user: str, ctx: BacktestContext, cases: BacktestUseCases, jobs: BacktestJobsRepository
+) -> JobCreatedResponse:
     limit = ctx.config.jobs.max_active_jobs_per_user
     if jobs.count_active_jobs(user) >= limit:
         raise active_jobs_limit_error(user, limit)

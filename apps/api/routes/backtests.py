@@ -8,7 +8,7 @@ import threading
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from apps.api.dependencies import Context, CurrentUser, SyncAdmission, UseCases
+from apps.api.dependencies import Context, CurrentUser, Planning, SyncAdmission, UseCases
 from apps.api.dto.backtest_runtime_defaults import RuntimeDefaultsResponse
 from apps.api.dto.backtests import (
     PreflightResponse,
@@ -63,21 +63,21 @@ async def run_backtest_sync(
 
 
 @router.post("/preflight", response_model=PreflightResponse)
-def preflight_backtest(
-    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+async def preflight_backtest(
+    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
 ) -> PreflightResponse:
     """Variant counts and memory estimate, no compute; `fits` says whether the guards would accept it."""
     with body_field_errors():
-        return cases.preflight(body, ctx)
+        return await planning.run(cases.preflight, body, ctx)
 
 
 @router.post("/variant-report", response_model=VariantReportResponse)
-def variant_report(
-    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+async def variant_report(
+    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
 ) -> VariantReportResponse:
     """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
     with body_field_errors():
-        return cases.report(body, ctx)
+        return await planning.run(cases.report, body, ctx)
 
 
 @router.get("/runtime-defaults", response_model=RuntimeDefaultsResponse)

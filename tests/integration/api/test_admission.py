@@ -22,8 +22,8 @@ from tests.unit.apps.api.api_support import FakeUseCases, config_for_tests, fake
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Admission
 
 BODY_LIMIT = 64 * 1024
-ADMISSION = Admission(max_running=1, max_queued=1, queue_wait_seconds=1.0, retry_after_seconds=7)
-SLOW_PREFLIGHT_SECONDS = 2.0
+ADMISSION = Admission(max_running=1, max_queued=1, queue_wait_seconds=1.0, retry_after_seconds=7, max_planning_threads=1)
+PLANNING_SECONDS = 0.1
 PREFLIGHTS = 45
 
 
@@ -107,29 +107,33 @@ def test_a_queued_search_runs_when_a_slot_frees_within_the_wait(http: httpx.Clie
         assert (first.result(10).status_code, second.result(10).status_code) == (200, 200)
 
 
-def test_health_answers_while_every_worker_thread_is_busy(http: httpx.Client, fakes: FakeUseCases) -> None:
-    """45 preflights occupy the 40-thread pool (each holds its thread 2 s); health is an async route
-    and never waits for a thread. Sync, it waited 36.6 s in the probe."""
-    slow_preflight = fakes.preflight
+def test_health_answers_while_many_preflights_plan(http: httpx.Client, fakes: FakeUseCases) -> None:
+    """45 preflights, each 0.1 s of GIL-holding Python: they plan one at a time on the planning pool
+    while health, an async route, answers from the event loop. On 40 threads they starved it (3 calls
+    answered in 2.3 s)."""
+    real_preflight = fakes.preflight
 
     def preflight(*args: Any) -> Any:
-        time.sleep(SLOW_PREFLIGHT_SECONDS)
-        return slow_preflight(*args)
+        busy_until = time.perf_counter() + PLANNING_SECONDS
+        while time.perf_counter() < busy_until:
+            pass
+        return real_preflight(*args)
 
     fakes.preflight = preflight  # type: ignore[method-assign]
     latencies: list[float] = []
     with httpx.Client(base_url=str(http.base_url), timeout=60) as load, ThreadPoolExecutor(PREFLIGHTS) as pool:
         pending = [pool.submit(load.post, "/api/backtests/preflight", json=grid_request()) for _ in range(PREFLIGHTS)]
         time.sleep(0.3)
-        while not all(f.done() for f in pending) and len(latencies) < 200:
+        while not all(f.done() for f in pending):
             started = time.perf_counter()
             assert http.get("/api/health").status_code == 200
             latencies.append(time.perf_counter() - started)
             time.sleep(0.01)
         assert all(f.result().status_code == 200 for f in pending)
-    p99 = statistics.quantiles(latencies, n=100)[98]
+    # Generous bounds for a shared 2-core machine; a starved loop answers a handful of calls in seconds.
     assert len(latencies) >= 20
-    assert p99 < SLOW_PREFLIGHT_SECONDS / 2  # a threaded health would wait for a preflight to end
+    assert statistics.median(latencies) < PLANNING_SECONDS
+    assert statistics.quantiles(latencies, n=100)[98] < 10 * PLANNING_SECONDS
 
 
 def test_a_body_over_the_limit_is_413_before_it_is_read(http: httpx.Client, fakes: FakeUseCases) -> None:

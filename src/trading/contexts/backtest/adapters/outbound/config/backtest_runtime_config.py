@@ -51,6 +51,8 @@ class Admission(_Strict):
     max_queued: int = Field(default=2, ge=0)
     queue_wait_seconds: float = Field(default=5, ge=0)
     retry_after_seconds: int = Field(default=10, ge=1)
+    # Preflights, variant reports and job submits plan on at most this many threads at once.
+    max_planning_threads: int = Field(default=2, ge=1)
 
 
 class Sync(_Strict):
