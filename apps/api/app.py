@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from apps.api.admission import AdmissionGate, PlanningPool
@@ -23,6 +25,8 @@ from trading.contexts.indicators.application.services.catalogue import list_indi
 
 WEB_DIST_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
 WEB_ROUTES_MODULE = "apps.web.routes"
+DOCS_ASSETS_DIR = Path(__file__).resolve().parent / "docs_assets"
+DOCS_ASSETS_URL = "/api-docs-assets"
 
 
 def _open_jobs_store(settings: ApiSettings) -> BacktestJobsRepository | None:
@@ -48,6 +52,21 @@ def _include_web_ui(app: FastAPI) -> None:
         app.mount("/static", StaticFiles(directory=WEB_DIST_DIR), name="static")
 
 
+def _serve_offline_docs(app: FastAPI) -> None:
+    """Swagger UI from the vendored swagger-ui-dist files: `/docs` must render with the network off."""
+    app.mount(DOCS_ASSETS_URL, StaticFiles(directory=DOCS_ASSETS_DIR), name="api-docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} - docs",
+            swagger_js_url=f"{DOCS_ASSETS_URL}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS_URL}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS_URL}/favicon-32x32.png",
+        )
+
+
 def create_app(settings: ApiSettings | None = None) -> FastAPI:
     """Without settings, reads them from the environment (TRADING_ENV, TRADING_DATA_DIR, ...)."""
     settings = settings or settings_from_env()
@@ -64,6 +83,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         version="1",
         summary="Staged grid-search backtests: sync runs, async jobs, variant reports.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.backtest_context = BacktestContext(data_dir=str(settings.data_dir), config=settings.backtest_config)
@@ -76,6 +97,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.planning_pool = PlanningPool(settings.backtest_config.sync.admission.max_planning_threads)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.backtest_config.guards.max_request_body_bytes)
+    _serve_offline_docs(app)
     for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)
     _include_web_ui(app)

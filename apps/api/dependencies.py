@@ -10,6 +10,7 @@ from fastapi import Depends, Header, Request
 
 from apps.api.admission import AdmissionGate, PlanningPool
 from apps.api.settings import ApiSettings
+from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 from trading.contexts.backtest.application.dto.run_backtest import (
     PreflightResponse,
     RunBacktestRequest,
@@ -18,6 +19,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportResponse,
 )
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.services.validation.heatmap import build_heatmap
 from trading.contexts.backtest.application.use_cases import run_backtest as use_cases
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.identity.application.resolve_user import resolve_user
@@ -32,6 +34,7 @@ class BacktestUseCases:
     preflight: Callable[[RunBacktestRequest, BacktestContext], PreflightResponse]
     report: Callable[[VariantReportRequest, BacktestContext], VariantReportResponse]
     defaults: Callable[[BacktestContext], dict[str, Any]]
+    heatmap: Callable[[HeatmapRequest, BacktestContext], HeatmapResponse] = build_heatmap
 
 
 def default_use_cases() -> BacktestUseCases:

@@ -63,21 +63,23 @@ class ErrorJSONResponse(JSONResponse):
 
 
 def error_response(error: DomainError) -> ErrorJSONResponse:
-    """`extra.retry_after_seconds` (busy, quota) also becomes the `Retry-After` header."""
+    """`extra.retry_after_seconds` of a 429 / 503 (busy, quota, store) becomes the `Retry-After` header."""
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
-    if "retry_after_seconds" in error.extra:
+    if error.status in (429, 503) and "retry_after_seconds" in error.extra:
         headers["Retry-After"] = str(error.extra["retry_after_seconds"])
-    return ErrorJSONResponse(_clipped(error).payload(), status_code=error.status, headers=headers or None)
+    return ErrorJSONResponse(_clipped(error.payload()), status_code=error.status, headers=headers)
 
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
 
 
-def _clipped(error: DomainError) -> DomainError:
+def _clipped(payload: dict[str, Any]) -> dict[str, Any]:
     """Messages and paths may quote user input (a key, a value); none is echoed beyond MAX_ECHO_CHARS."""
-    details = [ErrorDetail(_clip(d.path), d.code, _clip(d.message)) for d in error.details]
-    return replace(error, message=_clip(error.message), details=details)
+    body = payload["error"]
+    body["message"] = _clip(body["message"])
+    body["details"] = [{k: _clip(v) if k != "code" else v for k, v in d.items()} for d in body["details"]]
+    return payload
 
 
 def _detail(error: dict[str, Any]) -> ErrorDetail:

@@ -4,24 +4,22 @@ CSV/JSON export, and the full report of any rank."""
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
-import yaml
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from apps.cli.errors import guarded
+from apps.cli.request_file import load_request, write_request
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
-    RunContext,
     VariantReportRequest,
     VariantReportResponse,
 )
@@ -31,8 +29,10 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     build_variant_report,
     run_backtest,
 )
+from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
-from trading.shared.errors import DomainError, loc_path
+from trading.contexts.market_data.domain.price_precision import price_decimals
+from trading.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
 console = Console()
@@ -40,15 +40,14 @@ console = Console()
 STAGE_LABELS = {"setup": "indicators + signals", "stage_a": "Stage A (base variants)", "stage_b": "Stage B (risk grid)"}
 
 
-def load_request(path: Path) -> RunBacktestRequest:
-    """JSON or YAML by extension; pydantic errors become one readable line per problem."""
-    text = path.read_text(encoding="utf-8")
-    raw = yaml.safe_load(text) if path.suffix.lower() in {".yaml", ".yml"} else json.loads(text)
-    try:
-        return RunBacktestRequest.model_validate(raw)
-    except ValidationError as exc:
-        lines = [f"{loc_path(e['loc'])}: {e['msg']}" for e in exc.errors()]
-        raise DomainError("validation_error", f"{path}: invalid request:\n  " + "\n  ".join(lines)) from None
+def with_execution_modes(
+    request: RunBacktestRequest, stop_mode: StopModeName | None, fill: FillModeName | None
+) -> RunBacktestRequest:
+    """Command-line flags win over the request file's `execution` fields."""
+    overrides = {name: value for name, value in (("stop_mode", stop_mode), ("fill", fill)) if value is not None}
+    if not overrides:
+        return request
+    return request.model_copy(update={"execution": request.execution.model_copy(update=overrides)})
 
 
 def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
@@ -103,7 +102,7 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
     table = Table(title=title)
     for column in ("#", "return %", "max DD %", "ret/DD", "PF"):
         table.add_column(column, justify="right")
-    table.add_column("variant", overflow="fold")
+    table.add_column("variant", no_wrap=True)
     for variant in response.variants[:limit]:
         m = variant.ranking_metrics
         table.add_row(
@@ -120,15 +119,42 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
 def export_csv(response: RunBacktestResponse, path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(
-            ["rank", "variant_index", "variant_key", *response.variants[0].ranking_metrics, "payload"]
-            if response.variants
-            else ["rank"]
-        )
+        if not response.variants:
+            writer.writerow(["rank"])
+            return
+        first = response.variants[0]
+        extra = list(first.validation_columns())
+        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, "payload"])
         for v in response.variants:
+            columns = v.validation_columns()
             writer.writerow(
-                [v.rank, v.variant_index, v.variant_key, *v.ranking_metrics.values(), v.payload.model_dump_json()]
+                [
+                    v.rank,
+                    v.variant_index,
+                    v.variant_key,
+                    *v.ranking_metrics.values(),
+                    *(columns.get(name) for name in extra),
+                    v.payload.model_dump_json(),
+                ]
             )
+
+
+TRADE_HEADERS = {
+    "entry_time": "entry",
+    "exit_time": "exit",
+    "side": "side",
+    "entry_price": "entry px",
+    "exit_price": "exit px",
+    "net_pnl": "net pnl",
+    "return_pct": "ret %",
+    "exit_reason": "reason",
+}
+PRICE_FIELDS = {"entry_price", "exit_price"}
+
+
+def print_wide(table: Table) -> None:
+    """Tables are never squeezed into wrapped cells: a narrow terminal gets long lines instead."""
+    console.print(table, width=max(console.width, console.measure(table).maximum), crop=False)
 
 
 def print_report(report: VariantReportResponse, trades_limit: int) -> None:
@@ -140,45 +166,45 @@ def print_report(report: VariantReportResponse, trades_limit: int) -> None:
         table.add_row(str(row["metric"]), str(row["value"]))
     console.print(table)
     if report.trades:
-        trades = Table(title=f"First {min(trades_limit, len(report.trades))} of {report.trades_total} trades", box=None)
-        headers = {
-            "entry_time": "entry",
-            "exit_time": "exit",
-            "side": "side",
-            "entry_price": "entry px",
-            "exit_price": "exit px",
-            "net_pnl": "net pnl",
-            "return_pct": "ret %",
-            "exit_reason": "reason",
-        }
-        for header in headers.values():
-            trades.add_column(header, no_wrap=True, justify="left" if header in {"entry", "exit", "side"} else "right")
-        for trade in report.trades[:trades_limit]:
-            trades.add_row(*(_cell(trade.get(field)) for field in headers))
-        console.print(trades)
+        print_wide(trades_table(report.trades[:trades_limit], report.trades_total))
 
 
-def _cell(value: Any) -> str:
-    """Times as `MM-DD HH:MM` (the report's Start/End give the year), numbers with 2 decimals."""
+def trades_table(trades: list[dict[str, Any]], total: int) -> Table:
+    """Times with the year only when the trades span years; prices with the decimals the data uses."""
+    times = [str(trade[field]) for trade in trades for field in ("entry_time", "exit_time")]
+    with_year = len({time[:4] for time in times}) > 1
+    decimals = price_decimals(np.array([float(trade[field]) for trade in trades for field in PRICE_FIELDS]))
+    table = Table(title=f"First {len(trades)} of {total} trades", box=None)
+    for header in TRADE_HEADERS.values():
+        table.add_column(header, no_wrap=True, justify="left" if header in {"entry", "exit", "side"} else "right")
+    for trade in trades:
+        table.add_row(
+            *(_cell(trade.get(field), decimals if field in PRICE_FIELDS else 2, with_year) for field in TRADE_HEADERS)
+        )
+    return table
+
+
+def _cell(value: Any, decimals: int, with_year: bool) -> str:
+    """Times as `MM-DD HH:MM` (`YYYY-MM-DD HH:MM` across years), numbers with `decimals` decimals."""
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        return f"{value:,.{decimals}f}"
     text = str(value)
-    return text[5:16].replace("T", " ") if len(text) == 20 and text.endswith("Z") else text
+    if len(text) == 20 and text.endswith("Z"):
+        return text[0 if with_year else 5 : 16].replace("T", " ")
+    return text
+
+
+def variant_at_rank(response: RunBacktestResponse, rank: int, option: str) -> RankedVariant:
+    if not 1 <= rank <= len(response.variants):
+        raise DomainError("validation_error", f"{option} {rank}: the result has ranks 1..{len(response.variants)}")
+    return response.variants[rank - 1]
 
 
 def report_for_rank(
     request: RunBacktestRequest, response: RunBacktestResponse, rank: int, ctx: BacktestContext
 ) -> VariantReportResponse:
-    if not 1 <= rank <= len(response.variants):
-        raise DomainError("validation_error", f"--report {rank}: the result has ranks 1..{len(response.variants)}")
-    variant = response.variants[rank - 1]
-    context = RunContext(
-        instrument_id=request.instrument_id,
-        timeframe=request.timeframe,
-        time_range=request.time_range,
-        warmup_bars=request.warmup_bars,
-    )
-    return build_variant_report(VariantReportRequest(run_context=context, variant=variant.payload), ctx)
+    variant = variant_at_rank(response, rank, "--report")
+    return build_variant_report(VariantReportRequest(run_context=request.run_context(), variant=variant.payload), ctx)
 
 
 @app.command("run")
@@ -188,13 +214,22 @@ def run_command(
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write the ranked top to this CSV file.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the full response to this JSON file.")] = None,
     report: Annotated[int | None, typer.Option("--report", help="Print the full report of this rank.")] = None,
+    export_variant: Annotated[
+        Path | None,
+        typer.Option(help="Write rank --export-rank as a single-variant request file (.yaml or .json)."),
+    ] = None,
+    export_rank: Annotated[int, typer.Option(help="The rank --export-variant writes.")] = 1,
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
+    stop_mode: Annotated[
+        StopModeName | None, typer.Option(help="Override execution.stop_mode: close | intrabar.")
+    ] = None,
+    fill: Annotated[FillModeName | None, typer.Option(help="Override execution.fill: close | next_open.")] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
-        request = load_request(request_file)
+        request = with_execution_modes(load_request(request_file), stop_mode, fill)
         response = run_with_progress(request, ctx)
         summarize(response, show)
         if csv_out:
@@ -203,17 +238,56 @@ def run_command(
         if json_out:
             json_out.write_text(response.model_dump_json(indent=2), encoding="utf-8")
             console.print(f"wrote {json_out}")
+        if export_variant:
+            variant = variant_at_rank(response, export_rank, "--export-rank")
+            write_request(export_variant, request.run_context().variant_request(variant.payload))
+            console.print(f"wrote {export_variant} (rank {export_rank}; re-run it with `trading backtest report`)")
         if report is not None:
             print_report(report_for_rank(request, response, report, ctx), trades_limit=10)
 
     guarded(run)
 
 
+@app.command("report")
+def report_command(
+    request_file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="A single-variant request (.yaml or .json).")
+    ],
+    trades: Annotated[int, typer.Option(help="Trades to print.")] = 10,
+    data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
+) -> None:
+    """Recompute and print the full report of the one variant REQUEST_FILE names (e.g. an exported row)."""
+
+    def run() -> None:
+        ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
+        request = load_request(request_file)
+        if request.variant is None:
+            raise DomainError(
+                "validation_error",
+                f"{request_file}: names a grid, not one variant; export a row with `backtest run --export-variant` "
+                "or the web UI's 'Export variant'",
+            )
+        body = VariantReportRequest(run_context=request.run_context(), variant=request.variant)
+        print_report(build_variant_report(body, ctx), trades_limit=trades)
+
+    guarded(run)
+
+
 def summarize(response: RunBacktestResponse, show: int) -> None:
-    console.print(top_table(response, show))
+    print_wide(top_table(response, show))
     t = response.timings
     console.print(
         f"{response.stage_a_variants_total:,} Stage A + {response.stage_b_variants_total:,} Stage B variants "
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
+    holdout = response.validation
+    if holdout is not None:
+        share = "n/a" if holdout.profitable_oos_share is None else f"{holdout.profitable_oos_share:.0%}"
+        console.print(
+            f"holdout: ranked on {holdout.in_sample_start:%Y-%m-%d %H:%M} .. {holdout.oos_start:%Y-%m-%d %H:%M}, "
+            f"out of sample to {holdout.oos_end:%Y-%m-%d %H:%M}: {share} of {holdout.rows} rows profitable, "
+            f"Spearman in vs out of sample ({holdout.metric}) {_fmt(holdout.spearman_is_oos)}"
+        )
+    for note in response.data_notes:
+        console.print(f"[yellow]note:[/yellow] {note}")

@@ -1,10 +1,11 @@
-"""`trading candles ...`: import CSV, write synthetic data, list what the 1m store holds."""
+"""`trading candles ...`: import CSV, write synthetic data, list what the store holds."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 from rich.console import Console
@@ -22,8 +23,9 @@ from trading.contexts.market_data.application.candle_ingest import (
     import_candle_csv,
     write_synthetic_candles,
 )
+from trading.shared.errors import DomainError
 
-app = typer.Typer(no_args_is_help=True, help="Manage stored 1m candles.")
+app = typer.Typer(no_args_is_help=True, help="Manage stored candles.")
 
 InstrumentOption = Annotated[str, typer.Option("--instrument", "-i", help="Instrument id, e.g. 1:BTCUSDT.")]
 DataDirOption = Annotated[
@@ -36,7 +38,10 @@ def _store(data_dir: Path | None) -> CandleStore:
 
 
 def _iso(ts_ms: int) -> str:
-    return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return datetime.fromtimestamp(ts_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return f"{ts_ms} (epoch ms, out of range)"
 
 
 def _report(result: IngestResult) -> None:
@@ -44,6 +49,8 @@ def _report(result: IngestResult) -> None:
     if result.first_ts_ms is not None and result.last_ts_ms is not None:
         span = f" [{_iso(result.first_ts_ms)} .. {_iso(result.last_ts_ms)}]"
     typer.echo(f"wrote {result.rows} bars for {result.instrument_id}{span} from {result.source}")
+    for note in result.notes:
+        typer.echo(f"  {note}")
 
 
 def _parse_start(text: str) -> int:
@@ -51,6 +58,14 @@ def _parse_start(text: str) -> int:
     moment = datetime.fromisoformat(text)
     moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        message = f"--tz {name!r} is not a known time zone (e.g. UTC, America/New_York)"
+        raise DomainError("invalid_tz", message) from None
 
 
 def _csv_format(text: str) -> CsvFormat:
@@ -64,13 +79,23 @@ def _csv_format(text: str) -> CsvFormat:
 def import_csv(
     file: Annotated[Path, typer.Argument(help="CSV file to import.")],
     instrument: InstrumentOption,
-    format: Annotated[str, typer.Option("--format", help="auto | generic | binance")] = "auto",
+    format: Annotated[str, typer.Option("--format", help="auto | generic (a header row) | binance")] = "auto",
+    timeframe: Annotated[
+        str | None, typer.Option("--timeframe", help="Bar interval of the file (default: detected).")
+    ] = None,
+    tz: Annotated[str, typer.Option("--tz", help="Zone of timestamps written without an offset.")] = "UTC",
     data_dir: DataDirOption = None,
 ) -> None:
-    """Import a CSV of 1m bars; a single bad row rejects the whole file and nothing is written."""
+    """Import a CSV of bars (header layout incl. pandas to_csv, or Binance klines; ',' or ';').
+
+    The interval is detected (or --timeframe) and becomes the instrument's base timeframe; a single
+    bad row rejects the whole file and nothing is written.
+    """
 
     def run() -> IngestResult:
-        return import_candle_csv(_store(data_dir), load_markets(), instrument, file, _csv_format(format))
+        return import_candle_csv(
+            _store(data_dir), load_markets(), instrument, file, _csv_format(format), timeframe=timeframe, tz=_zone(tz)
+        )
 
     _report(guarded(run))
 
@@ -96,9 +121,14 @@ def synth(
 
 @app.command("list")
 def list_instruments(data_dir: DataDirOption = None) -> None:
-    """Show stored instruments: first/last bar, bar count and missing minutes."""
+    """Show stored instruments: base timeframe, first/last bar, bar count and empty base slots."""
     summaries = guarded(lambda: _store(data_dir).list_instruments())
-    table = Table("instrument", "first bar (UTC)", "last bar (UTC)", "bars", "missing minutes")
+    table = Table("instrument", "base", "first bar (UTC)", "last bar (UTC)", "bars", "empty slots")
     for s in summaries:
-        table.add_row(s.instrument_id, _iso(s.first_ts_ms), _iso(s.last_ts_ms), str(s.count), str(s.missing_minutes))
-    Console(width=120).print(table)
+        if s.problem is not None:
+            table.add_row(s.instrument_id, s.timeframe, s.problem, "", "", "")
+            continue
+        table.add_row(
+            s.instrument_id, s.timeframe, _iso(s.first_ts_ms), _iso(s.last_ts_ms), str(s.count), str(s.missing_bars)
+        )
+    Console(width=140).print(table)

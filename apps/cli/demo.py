@@ -8,8 +8,9 @@ from typing import Annotated
 
 import typer
 
-from apps.cli.backtest import console, load_request, print_report, report_for_rank, run_with_progress, summarize
+from apps.cli.backtest import console, print_report, report_for_rank, run_with_progress, summarize
 from apps.cli.errors import guarded
+from apps.cli.request_file import load_request
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets

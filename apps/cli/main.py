@@ -2,13 +2,14 @@
 
 import typer
 
-from apps.cli import backtest, candles, db, demo, indicators, serve, worker
+from apps.cli import backtest, candles, db, demo, heatmap, indicators, serve, worker
 
 app = typer.Typer(no_args_is_help=True, help="Staged grid-search backtesting platform.")
 app.add_typer(candles.app, name="candles")
 app.add_typer(indicators.app, name="indicators")
 app.add_typer(db.app, name="db")
 app.command(name="worker")(worker.worker)
+backtest.app.command("heatmap")(heatmap.heatmap)
 app.add_typer(backtest.app, name="backtest")
 app.command("demo")(demo.demo)
 app.command("serve")(serve.serve)

@@ -43,8 +43,9 @@ class InstrumentListing(BaseModel):
     symbol: str
     first_bar_at: datetime
     last_bar_at: datetime
-    bars_1m: int
-    missing_minutes: int
+    base_timeframe: str
+    bars_1m: int  # bars at the base timeframe (the name is from when every instrument was stored at 1m)
+    missing_minutes: int  # empty base-timeframe slots between the first and last bar
 
 
 class InstrumentsResponse(BaseModel):
@@ -69,6 +70,7 @@ def instrument_listing(summary: InstrumentSummary) -> InstrumentListing:
         symbol=instrument.symbol,
         first_bar_at=_utc(summary.first_ts_ms),
         last_bar_at=_utc(summary.last_ts_ms),
+        base_timeframe=summary.timeframe,
         bars_1m=summary.count,
-        missing_minutes=summary.missing_minutes,
+        missing_minutes=summary.missing_bars,
     )

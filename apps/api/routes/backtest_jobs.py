@@ -20,6 +20,7 @@ from apps.api.dto.backtest_jobs import (
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
 from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
@@ -27,6 +28,7 @@ from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
 MAX_TOP_LIMIT = 10_000
+MAX_RUN_SECONDS_LIMIT = 30 * 24 * 3600.0
 
 router = APIRouter(
     prefix="/api/backtests/jobs", tags=["backtest-jobs"], responses=error_responses(401, 404, 409, 422, 500)
@@ -62,7 +64,7 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429, 503))
 async def create_job(
     body: RunBacktestRequest,
     user: CurrentUser,
@@ -70,21 +72,33 @@ async def create_job(
     cases: UseCases,
     jobs: JobsRepository,
     planning: Planning,
+    max_run_seconds: Annotated[
+        float | None,
+        Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
+    ] = None,
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
-    checked first so an over-quota user costs no preflight. Runs on the planning pool."""
-    return await planning.run(_submit, body, user, ctx, cases, jobs)
+    checked first so an over-quota user costs no preflight; 503 `job_store_full` /
+    `job_store_unavailable` (with Retry-After) when the job store cannot take it. Runs on the
+    planning pool."""
+    return await planning.run(_submit, body, user, ctx, cases, jobs, max_run_seconds)
 
 
 def _submit(
-    body: RunBacktestRequest, user: str, ctx: BacktestContext, cases: BacktestUseCases, jobs: BacktestJobsRepository
+    body: RunBacktestRequest,
+    user: str,
+    ctx: BacktestContext,
+    cases: BacktestUseCases,
+    jobs: BacktestJobsRepository,
+    max_run_seconds: float | None,
 ) -> JobCreatedResponse:
     limit = ctx.config.jobs.max_active_jobs_per_user
     if jobs.count_active_jobs(user) >= limit:
         raise active_jobs_limit_error(user, limit)
     with body_field_errors():
+        require_sync_validation(body)
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user)
+    job = jobs.create_job(user, body.model_dump(mode="json"), limit, max_run_seconds)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 

@@ -1,4 +1,4 @@
-"""Sync backtest endpoints: run (summary only), preflight, one variant's report, runtime defaults."""
+"""Sync backtest endpoints: run (summary only), preflight, one variant's report, heatmap, runtime defaults."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from apps.api.dto.backtests import (
     VariantReportResponse,
 )
 from apps.api.errors import body_field_errors, error_responses
+from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 
 DISCONNECT_POLL_SECONDS = 0.2
 
@@ -78,6 +79,15 @@ async def variant_report(
     """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
     with body_field_errors():
         return await planning.run(cases.report, body, ctx)
+
+
+@router.post("/heatmap", response_model=HeatmapResponse)
+def heatmap(body: HeatmapRequest, _user: CurrentUser, ctx: Context, cases: UseCases) -> HeatmapResponse:
+    """One ranking metric over two axes of the search's grid (default sl_pct x tp_pct), every other
+    parameter held at the variant's values; metric-only. More cells than `validation.heatmap_max_cells`
+    fail with 422 `heatmap_too_large` naming both numbers."""
+    with body_field_errors():
+        return cases.heatmap(body, ctx)
 
 
 @router.get("/runtime-defaults", response_model=RuntimeDefaultsResponse)

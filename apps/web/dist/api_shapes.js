@@ -13,6 +13,7 @@ export function readInstruments(data) {
     firstMs: toMs(item.first_bar_at),
     lastMs: toMs(item.last_bar_at),
     bars: item.bars_1m ?? null,
+    base: item.base_timeframe ?? "1m",
   }));
 }
 

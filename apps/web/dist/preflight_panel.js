@@ -31,6 +31,7 @@ export function renderPreflight(container, preflight) {
   const shortlist = Math.min(preflight.preselect, stageA);
   const problems = preflight.problems || [];
   const risk = formatCount(preflight.risk_variants_total);
+  const dataNotes = preflight.data_notes || [];
   setChildren(
     container,
     el(
@@ -49,6 +50,9 @@ export function renderPreflight(container, preflight) {
         "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used },
       el("span", { style: `width:${(share * 100).toFixed(1)}%` }),
     ),
+    dataNotes.length
+      ? el("div", { class: "banner banner-warn", role: "status" }, dataNotes.map((note) => el("p", {}, note)))
+      : null,
     preflight.fits
       ? el("p", { class: "ok-text" }, "Fits the limits.")
       : el("p", { class: "error-text" }, "Over the limits: the server will refuse this search."),

@@ -12,6 +12,8 @@ const DEFAULT_RANGE_DAYS = 30;
 const HOUR_MS = 3_600_000;
 const DIRECTION_MODES = ["long_short", "long_only", "short_only"];
 const SIZING_MODES = ["all_in", "fixed_quote", "strategy_compound_profit_lock"];
+const STOP_MODES = ["close", "intrabar"];
+const FILL_MODES = ["close", "next_open"];
 const EXECUTION_NUMBERS = [
   ["init_cash_quote", "Initial cash", "init_cash_quote_default"],
   ["fixed_quote", "Fixed quote", "fixed_quote_default"],
@@ -110,7 +112,7 @@ export class SearchForm {
     const startMs = Math.max(firstHour, endMs - DEFAULT_RANGE_DAYS * 24 * HOUR_MS);
     start.value = toLocalInput(startMs);
     end.value = toLocalInput(endMs);
-    const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} 1m bars` : "";
+    const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} ${instrument.base} bars` : "";
     coverage.textContent = `Stored: ${formatDateTime(instrument.firstMs)} – ${formatDateTime(instrument.lastMs)}${bars}`;
   }
 
@@ -120,13 +122,24 @@ export class SearchForm {
       "execution.direction_mode", "Direction", "direction_mode", DIRECTION_MODES, execution.direction_mode_default,
     );
     const sizing = selectField("execution.sizing_mode", "Sizing", "sizing_mode", SIZING_MODES, execution.sizing_mode_default);
+    const stopMode = selectField("execution.stop_mode", "Stops checked", "stop_mode", STOP_MODES, execution.stop_mode_default);
+    const fill = selectField("execution.fill", "Fill at", "fill", FILL_MODES, execution.fill_default);
     const numbers = EXECUTION_NUMBERS.map(([name, label, defaultKey]) => [
       name,
       numberField(`execution.${name}`, label, name, defaultKey ? execution[defaultKey] : ""),
     ]);
-    this.executionControls = { direction_mode: direction.select, sizing_mode: sizing.select };
+    this.executionControls = {
+      direction_mode: direction.select,
+      sizing_mode: sizing.select,
+      stop_mode: stopMode.select,
+      fill: fill.select,
+    };
     for (const [name, field] of numbers) this.executionControls[name] = field.input;
-    setChildren(container, direction.element, sizing.element, numbers.map(([, field]) => field.element));
+    setChildren(
+      container,
+      [direction, sizing, stopMode, fill].map((field) => field.element),
+      numbers.map(([, field]) => field.element),
+    );
     this.applyMarketFee();
   }
 

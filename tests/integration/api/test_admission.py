@@ -22,7 +22,9 @@ from tests.unit.apps.api.api_support import FakeUseCases, config_for_tests, fake
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Admission
 
 BODY_LIMIT = 64 * 1024
-ADMISSION = Admission(max_running=1, max_queued=1, queue_wait_seconds=1.0, retry_after_seconds=7, max_planning_threads=1)
+ADMISSION = Admission(
+    max_running=1, max_queued=1, queue_wait_seconds=1.0, retry_after_seconds=7, max_planning_threads=1
+)
 PLANNING_SECONDS = 0.1
 PREFLIGHTS = 45
 

@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from tests.integration.api.conftest import LiveServer
 
 MAX_EXAMPLES = 20
-FUZZED_OPERATIONS = 12  # every /api/* operation but the sync search
+FUZZED_OPERATIONS = 13  # every /api/* operation but the sync search
 
 
 @pytest.fixture(scope="module")

@@ -33,11 +33,11 @@ def test_synth_then_list_then_timeline(tmp_path: Path) -> None:
     summary = CandleStore(tmp_path).list_instruments()[0]
     assert code == 0 and summary.count == 4500
     row = next(line for line in out.splitlines() if "1:BTCUSDT" in line)
-    assert "4500" in row and str(summary.missing_minutes) in row and "2024-01-01T00:00:00Z" in row
+    assert "4500" in row and str(summary.missing_bars) in row and "2024-01-01T00:00:00Z" in row
 
     store = CandleStore(tmp_path)
     timeline = load_timeline(store, "1:BTCUSDT", "1h", T0 + 24 * 3_600_000, T0 + 72 * 3_600_000, 24)
-    bars = store.read_1m("1:BTCUSDT", 0, 2**62)
+    bars = store.read_bars("1:BTCUSDT", 0, 2**62)
     frame = pd.DataFrame({"close": bars["close"], "volume": bars["volume"]},
                          index=pd.to_datetime(bars["ts"], unit="ms", utc=True))
     hourly = frame.resample("1h").agg({"close": "last", "volume": "sum"}).iloc[:72]
@@ -66,7 +66,7 @@ def test_import_and_bad_input_exit_codes(tmp_path: Path) -> None:
     code, _, err = _run(tmp_path, "import", str(bad), "--instrument", "2:ETHUSDT", "--format", "generic")
     assert code == 1
     assert err.strip().splitlines() == ["error: bad.csv line 3: volume is negative"]
-    assert CandleStore(tmp_path).read_1m("2:ETHUSDT", 0, 2**62)["close"].tolist() == [1.5]
+    assert CandleStore(tmp_path).read_bars("2:ETHUSDT", 0, 2**62)["close"].tolist() == [1.5]
 
 
 def test_synth_that_drops_every_bar_writes_nothing(tmp_path: Path) -> None:

@@ -66,4 +66,4 @@ def test_bad_requests_are_clear_4xx(client: TestClient) -> None:
 
 def _stored_minutes(client: TestClient) -> Ohlcv:
     settings = client.app.state.settings  # type: ignore[attr-defined]
-    return CandleStore(settings.data_dir).read_1m("1:BTCUSDT", START_MS, START_MS + N_BARS * 60_000)
+    return CandleStore(settings.data_dir).read_bars("1:BTCUSDT", START_MS, START_MS + N_BARS * 60_000)

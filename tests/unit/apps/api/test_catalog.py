@@ -46,6 +46,7 @@ def test_instruments_list_the_candle_store(client: TestClient, data_dir: Path) -
                 "symbol": "BTCUSDT",
                 "first_bar_at": "2024-01-01T00:00:00Z",
                 "last_bar_at": "2024-01-03T23:59:00Z",
+                "base_timeframe": "1m",
                 "bars_1m": N_BARS,
                 "missing_minutes": 0,
             }

@@ -3,13 +3,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from apps.cli.main import app
-from trading.contexts.market_data.adapters.outbound.config.markets_config import load_markets
-from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
-from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
+from tests.unit.apps.cli.conftest import request_file as _request_file
 
 runner = CliRunner()
 REQUEST = {
@@ -21,19 +18,6 @@ REQUEST = {
     "risk": {"sl_pct": {"mode": "explicit", "values": [None, 1.0]}},
     "top_k": 5,
 }
-
-
-@pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    directory = tmp_path_factory.mktemp("cli_data")
-    write_synthetic_candles(CandleStore(directory), load_markets(), "1:BTCUSDT", 1_704_067_200_000, 4 * 1440, 3)
-    return directory
-
-
-def _request_file(tmp_path: Path, body: dict, suffix: str = ".yaml") -> Path:
-    path = tmp_path / f"request{suffix}"
-    path.write_text(yaml.safe_dump(body) if suffix == ".yaml" else json.dumps(body))
-    return path
 
 
 def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
@@ -53,6 +37,10 @@ def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
     assert [r["variant_key"] for r in rows] == [v["variant_key"] for v in response["variants"]]
     assert float(rows[0]["total_return_pct"]) == response["variants"][0]["total_return_pct"]
+    stability = response["variants"][0]["stability"]
+    assert rows[0]["stability_metric"] == stability["metric"] == "total_return_pct"
+    assert float(rows[0]["stability_own"]) == stability["own"] == response["variants"][0]["total_return_pct"]
+    assert int(rows[0]["stability_neighbours"]) == stability["neighbours"] >= 1
 
 
 @pytest.mark.parametrize(
@@ -78,3 +66,17 @@ def test_report_rank_outside_the_result_is_an_error(tmp_path: Path, data_dir: Pa
     )
     assert result.exit_code == 1
     assert "--report 9: the result has ranks 1..5" in result.stderr
+
+
+def test_holdout_run_prints_the_summary_and_exports_oos_columns(tmp_path: Path, data_dir: Path) -> None:
+    out_csv = tmp_path / "top.csv"
+    body = {**REQUEST, "validation": {"mode": "holdout", "oos_start": "2024-01-03T00:00:00Z"}}
+    result = runner.invoke(
+        app,
+        ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir), "--csv", str(out_csv)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "holdout: ranked on 2024-01-01 12:00 .. 2024-01-03 00:00, out of sample to 2024-01-04 00:00" in result.output
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == 5 and all(row["oos_total_return_pct"] for row in rows)

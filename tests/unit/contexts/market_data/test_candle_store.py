@@ -38,21 +38,22 @@ def _flat(ts: list[int], price: float) -> Ohlcv:
 def test_round_trip_across_months_with_half_open_reads(store: CandleStore) -> None:
     bars = synthesize_1m(FEB - 100 * MINUTE_MS, 200, seed=1)
     assert _write(store, "1:BTCUSDT", bars) == 200
-    full = store.read_1m("1:BTCUSDT", 0, 2**62)
+    full = store.read_bars("1:BTCUSDT", 0, 2**62)
     for name in COLUMNS:
         assert np.array_equal(full[name], bars[name])
-    window = store.read_1m("1:BTCUSDT", FEB - 3 * MINUTE_MS, FEB + 2 * MINUTE_MS)
+    window = store.read_bars("1:BTCUSDT", FEB - 3 * MINUTE_MS, FEB + 2 * MINUTE_MS)
     assert window["ts"].tolist() == [FEB + k * MINUTE_MS for k in (-3, -2, -1, 0, 1)]
     assert window["ts"].dtype == np.int64 and window["close"].dtype == np.float64
-    assert store.read_1m("1:BTCUSDT", FEB, FEB)["ts"].shape == (0,)
-    assert sorted(p.name for p in (store.root / "1" / "BTCUSDT").iterdir()) == ["2024-01.parquet", "2024-02.parquet"]
+    assert store.read_bars("1:BTCUSDT", FEB, FEB)["ts"].shape == (0,)
+    months = sorted(p.name for p in (store.data_dir / "candles_1m" / "1" / "BTCUSDT").glob("*.parquet"))
+    assert months == ["2024-01.parquet", "2024-02.parquet"]
 
 
 def test_upsert_replaces_overlapping_minutes_and_keeps_the_rest(store: CandleStore) -> None:
     _write(store, "1:BTCUSDT", _flat([JAN + k * MINUTE_MS for k in range(5)], 10.0))
     _write(store, "1:BTCUSDT", _flat([JAN + k * MINUTE_MS for k in (3, 4, 5, 6)], 20.0))
     _write(store, "1:BTCUSDT", _flat([JAN - 2 * MINUTE_MS], 5.0))  # December file
-    result = store.read_1m("1:BTCUSDT", JAN - 10 * MINUTE_MS, JAN + 10 * MINUTE_MS)
+    result = store.read_bars("1:BTCUSDT", JAN - 10 * MINUTE_MS, JAN + 10 * MINUTE_MS)
     assert ((result["ts"] - JAN) // MINUTE_MS).tolist() == [-2, 0, 1, 2, 3, 4, 5, 6]
     assert result["close"].tolist() == [5.0, 10.0, 10.0, 10.0, 20.0, 20.0, 20.0, 20.0]
     assert [s.count for s in store.list_instruments()] == [8]
@@ -60,12 +61,12 @@ def test_upsert_replaces_overlapping_minutes_and_keeps_the_rest(store: CandleSto
 
 def test_unsorted_input_is_stored_sorted_and_bad_input_is_refused(store: CandleStore) -> None:
     _write(store, "1:BTCUSDT", _flat([JAN + 2 * MINUTE_MS, JAN, JAN + MINUTE_MS], 1.0))
-    assert store.read_1m("1:BTCUSDT", JAN, JAN + 3 * MINUTE_MS)["ts"].tolist() == [
+    assert store.read_bars("1:BTCUSDT", JAN, JAN + 3 * MINUTE_MS)["ts"].tolist() == [
         JAN, JAN + MINUTE_MS, JAN + 2 * MINUTE_MS
     ]
     with pytest.raises(ValueError, match="duplicate ts"):
         _write(store, "1:BTCUSDT", _flat([JAN, JAN], 1.0))
-    with pytest.raises(ValueError, match="whole UTC minute"):
+    with pytest.raises(ValueError, match="whole 1m UTC boundary"):
         _write(store, "1:BTCUSDT", _flat([JAN + 1], 1.0))
 
 
@@ -81,14 +82,14 @@ def test_range_read_opens_only_the_overlapping_month_files(
         return real_parquet_file(source)
 
     monkeypatch.setattr(pq, "ParquetFile", recording_parquet_file)
-    feb = store.read_1m("1:BTCUSDT", FEB, MAR)
+    feb = store.read_bars("1:BTCUSDT", FEB, MAR)
     assert opened == ["2024-02.parquet"]
     assert feb["ts"].shape[0] == 29 * 1440  # 2024 is a leap year
     opened.clear()
-    store.read_1m("1:BTCUSDT", FEB - MINUTE_MS, FEB + MINUTE_MS)
+    store.read_bars("1:BTCUSDT", FEB - MINUTE_MS, FEB + MINUTE_MS)
     assert opened == ["2024-01.parquet", "2024-02.parquet"]
     opened.clear()
-    store.read_1m("1:BTCUSDT", APR, APR + 86_400_000)
+    store.read_bars("1:BTCUSDT", APR, APR + 86_400_000)
     assert opened == []
 
 
@@ -98,12 +99,12 @@ def test_list_instruments_counts_bars_and_missing_minutes(store: CandleStore) ->
     _write(store, "1:BTCUSDT", _flat([FEB, FEB + 10 * MINUTE_MS], 1.0))
     summaries = store.list_instruments()
     assert summaries == [
-        InstrumentSummary("1:BTCUSDT", FEB, FEB + 10 * MINUTE_MS, 2),
-        InstrumentSummary("2:ETHUSDT", JAN, JAN + 2999 * MINUTE_MS, 2950),
+        InstrumentSummary("1:BTCUSDT", "1m", FEB, FEB + 10 * MINUTE_MS, 2),
+        InstrumentSummary("2:ETHUSDT", "1m", JAN, JAN + 2999 * MINUTE_MS, 2950),
     ]
-    assert [s.missing_minutes for s in summaries] == [9, 50]
+    assert [s.missing_bars for s in summaries] == [9, 50]
     assert store.has_instrument("2:ETHUSDT") and not store.has_instrument("2:BTCUSDT")
-    assert CandleStore(store.root.parent / "elsewhere").list_instruments() == []
+    assert CandleStore(store.data_dir.parent / "elsewhere").list_instruments() == []
 
 
 def test_last_close_before_looks_back_across_months(store: CandleStore) -> None:
@@ -117,7 +118,8 @@ def test_last_close_before_looks_back_across_months(store: CandleStore) -> None:
 def test_writes_leave_no_temporary_files(store: CandleStore) -> None:
     _write(store, "1:BTCUSDT", synthesize_1m(JAN, 100, seed=1))
     _write(store, "1:BTCUSDT", synthesize_1m(JAN, 100, seed=2))
-    assert [p.name for p in store.root.rglob("*") if p.is_file()] == ["2024-01.parquet"]
+    files = sorted(p.name for p in store.data_dir.rglob("*") if p.is_file())
+    assert files == [".lock", "2024-01.parquet"]
 
 
 # Each write: (first minute offset, number of minutes, price). Minutes span a month boundary.
@@ -138,7 +140,7 @@ def test_upsert_matches_a_last_write_wins_dict(writes: list[tuple[int, int, floa
             ts = [FEB + (offset + k) * MINUTE_MS for k in range(count)]
             assert _write(store, "1:BTCUSDT", _flat(ts, price)) == count
             model.update(dict.fromkeys(ts, price))
-        stored = store.read_1m("1:BTCUSDT", FEB - 100 * MINUTE_MS, FEB + 100 * MINUTE_MS)
+        stored = store.read_bars("1:BTCUSDT", FEB - 100 * MINUTE_MS, FEB + 100 * MINUTE_MS)
         assert stored["ts"].tolist() == sorted(model)
         assert stored["close"].tolist() == [model[t] for t in sorted(model)]
         assert [s.count for s in store.list_instruments()] == ([len(model)] if model else [])

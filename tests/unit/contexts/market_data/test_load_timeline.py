@@ -116,11 +116,11 @@ def test_errors_name_the_bad_values(
 
 
 def test_memory_guard_refuses_oversized_reads(store: CandleStore, markets: MarketCatalog, minutes: Ohlcv) -> None:
-    kwargs = {"markets": markets, "max_1m_bars": 600}
+    kwargs = {"markets": markets, "max_base_bars": 600}
     load_timeline(store, INSTRUMENT, "1h", T0 + 10 * H, T0 + 18 * H, 2, **kwargs)  # exactly 600 minutes
     with pytest.raises(DomainError) as caught:
         load_timeline(store, INSTRUMENT, "1h", T0 + 10 * H, T0 + 18 * H, 3, **kwargs)
     error = caught.value
     assert error.code == "range_too_large"
     assert "660 1m bars" in error.message and "limit of 600" in error.message
-    assert error.payload()["error"]["requested_1m_bars"] == 660
+    assert error.payload()["error"]["requested_base_bars"] == 660

@@ -25,13 +25,18 @@ def _write_env(root: Path, env: str, text: str) -> Path:
 
 
 @pytest.mark.parametrize("env", ["dev", "test", "prod"])
-def test_shipped_configs_have_binance_spot_and_futures(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_shipped_configs_have_crypto_stock_and_fx_markets(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TRADING_CONFIG_DIR", raising=False)
     monkeypatch.setenv("TRADING_ENV", env)
     catalog = load_markets()
     spot, futures = catalog.get(1), catalog.get(2)
     assert spot is not None and (spot.kind, spot.default_fee_pct) == ("spot", 0.075)
     assert futures is not None and (futures.kind, futures.default_fee_pct) == ("futures", 0.04)
+    assert (spot.calendar, spot.annualization_days) == ("continuous", 365)
+    by_kind = {m.kind: m for m in catalog.markets}
+    for kind in ("stock", "fx"):
+        assert (by_kind[kind].calendar, by_kind[kind].annualization_days) == ("sessions", 252)
+        assert by_kind[kind].default_fee_pct > 0
     assert config_file("markets.yaml") == config_dir() / "markets.yaml"
     assert config_dir().name == env
 
@@ -55,7 +60,7 @@ def test_missing_environment_directory_is_named(tmp_path: Path, monkeypatch: pyt
     ("text", "message"),
     [
         (VALID + "extra: 1\n", r"extra: Extra inputs are not permitted"),
-        (VALID.replace("kind: spot", "kind: swap"), r"markets\[0\]\.kind: Input should be 'spot' or 'futures'"),
+        (VALID.replace("kind: spot", "kind: swap"), r"markets\[0\]\.kind: Input should be 'spot', 'futures', 'stock'"),
         (VALID.replace("kind: spot,", "kind: spot, maker_fee: 0.1,"), r"markets\[0\]\.maker_fee: Extra inputs"),
         (VALID.replace("default_fee_pct: 0.04", "default_fee_pct: '0.04'"), r"markets\[1\]\.default_fee_pct"),
         (VALID.replace("default_fee_pct: 0.04", "default_fee_pct: -1"), r"markets\[1\]\.default_fee_pct"),
@@ -76,11 +81,20 @@ def test_invalid_markets_config_names_the_key(tmp_path: Path, text: str, message
 def test_instrument_id_parsing(markets: MarketCatalog) -> None:
     assert InstrumentId.parse("1:BTCUSDT") == InstrumentId(1, "BTCUSDT")
     assert str(InstrumentId.parse("12:1000PEPEUSDT")) == "12:1000PEPEUSDT"
+    assert [str(InstrumentId.parse(t)) for t in ("4:BRK.B", "5:EURUSD", "2:BTC-PERP", "4:X_Y")] == [
+        "4:BRK.B",
+        "5:EURUSD",
+        "2:BTC-PERP",
+        "4:X_Y",
+    ]
     instrument, market = resolve_instrument("2:ETHUSDT", markets)
     assert (instrument.market_id, instrument.symbol, market.kind) == (2, "ETHUSDT", "futures")
 
 
-@pytest.mark.parametrize("text", ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-USDT", " 1:BTC", "0:BTC"])
+@pytest.mark.parametrize(
+    "text",
+    ["1:btcusdt", "01:BTCUSDT", "BTCUSDT", "1:", ":BTC", "1:BTC-", "1:.B", " 1:BTC", "0:BTC", "1:BTC\n", "1:BRK/B"],
+)
 def test_malformed_instrument_ids_are_rejected(text: str) -> None:
     with pytest.raises(DomainError) as caught:
         InstrumentId.parse(text)

@@ -1,4 +1,4 @@
-"""Row checks every stored 1m bar must pass; used by CSV import to reject a file before writing."""
+"""Row checks every stored bar must pass; used by CSV import to reject a file before writing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from trading.contexts.market_data.domain.ohlcv import MINUTE_MS, Ohlcv
+from trading.contexts.market_data.domain.ohlcv import Ohlcv
+
+# Bar times a store accepts: 1970-01-01 up to (not including) 2100-01-01 UTC.
+FIRST_TS_MS = 0
+END_TS_MS = 4_102_444_800_000
 
 
 @dataclass(frozen=True)
@@ -20,7 +24,7 @@ def first_bar_problem(bars: Ohlcv) -> BarProblem | None:
     """The earliest row (by input order) that breaks a rule, or None when all rows are valid.
 
     Prices must be finite and positive; high >= max(open, close), low <= min(open, close), volume >= 0,
-    ts on a whole UTC minute, no ts twice (the second occurrence is reported).
+    ts within 1970..2100, no ts twice (the second occurrence is reported).
     """
     o, h, lo, c, v, ts = bars["open"], bars["high"], bars["low"], bars["close"], bars["volume"], bars["ts"]
     checks: list[tuple[np.ndarray, str, str]] = [
@@ -29,7 +33,7 @@ def first_bar_problem(bars: Ohlcv) -> BarProblem | None:
         (h < np.maximum(o, c), "high_below_open_close", "high is below max(open, close)"),
         (lo > np.minimum(o, c), "low_above_open_close", "low is above min(open, close)"),
         (v < 0, "negative_volume", "volume is negative"),
-        (ts % MINUTE_MS != 0, "ts_not_minute_aligned", "timestamp is not on a whole UTC minute"),
+        ((ts < FIRST_TS_MS) | (ts >= END_TS_MS), "ts_out_of_range", "timestamp is outside 1970..2100"),
         (_duplicate_mask(ts), "duplicate_ts", "timestamp appears earlier in the file"),
     ]
     found = [(int(np.argmax(mask)), code, text) for mask, code, text in checks if mask.any()]

@@ -8,7 +8,9 @@ from dataclasses import dataclass
 from trading.contexts.market_data.domain.market import Market, MarketCatalog
 from trading.shared.errors import DomainError
 
-_INSTRUMENT_ID = re.compile(r"^([1-9][0-9]{0,8}):([A-Z0-9]{1,32})$")
+# Symbols as real tickers are written (BTCUSDT, BRK.B, EURUSD, BTC-PERP); `.`, `_` and `-` only between
+# letters/digits, so a symbol is always one safe path component.
+_INSTRUMENT_ID = re.compile(r"([1-9][0-9]{0,8}):([A-Z0-9](?:[A-Z0-9._-]{0,30}[A-Z0-9])?)")
 
 
 @dataclass(frozen=True, order=True)
@@ -19,12 +21,12 @@ class InstrumentId:
     @classmethod
     def parse(cls, text: str) -> InstrumentId:
         """Syntax only; the canonical form is strict (no leading zeros, upper-case) so keys never alias."""
-        match = _INSTRUMENT_ID.match(text)
+        match = _INSTRUMENT_ID.fullmatch(text)
         if match is None:
             raise DomainError(
                 "invalid_instrument_id",
                 f"instrument id {text!r} must look like '<market_id>:<SYMBOL>' "
-                "(e.g. '1:BTCUSDT'; symbol upper-case A-Z0-9)",
+                "(e.g. '1:BTCUSDT', '4:BRK.B'; symbol upper-case A-Z0-9, '.', '_' or '-' inside)",
             )
         return cls(int(match.group(1)), match.group(2))
 

@@ -1,4 +1,6 @@
-"""Markets an instrument can belong to, with the default fee a backtest uses when none is given."""
+"""Markets an instrument can belong to: the default fee a backtest uses when none is given, the calendar
+that decides whether missing bars are gaps to fill or simply closed hours, and the days per year that
+Sharpe / Sortino / Calmar annualise with."""
 
 from __future__ import annotations
 
@@ -6,7 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-MarketKind = Literal["spot", "futures"]
+MarketKind = Literal["spot", "futures", "stock", "fx"]
+# continuous: trades around the clock, a missing bar is a quiet bucket (flat bar, `filled`);
+# sessions: trades in sessions, only the bars that exist form the timeline (nights, weekends, holidays are no bars).
+Calendar = Literal["continuous", "sessions"]
 
 
 class Market(BaseModel):
@@ -16,6 +21,8 @@ class Market(BaseModel):
     name: str = Field(min_length=1, pattern=r"^[a-z0-9_]+$")
     kind: MarketKind
     default_fee_pct: float = Field(ge=0, lt=100)
+    calendar: Calendar = "continuous"
+    annualization_days: int = Field(default=365, ge=1, le=366)
 
 
 class MarketCatalog(BaseModel):

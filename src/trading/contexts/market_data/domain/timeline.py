@@ -1,4 +1,5 @@
-"""The dense bar series every later stage reads: warmup bars followed by the target slice."""
+"""The bar series every later stage reads: warmup bars followed by the target slice, with the market
+conventions (calendar, days per year) that later stages need to read it right."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ class Timeline:
     """Bars `[0, target_start)` are warmup (indicator history only); `[target_start, n)` is the target.
 
     All arrays have the same length; prices are float64, `ts_ms` is int64 bar open time (UTC ms),
-    `filled` marks buckets with no trades (flat bar at the previous close, volume 0).
+    `filled` marks buckets with no trades (flat bar at the previous close, volume 0); a `sessions`
+    market never has filled bars. `annualization_days` is what Sharpe / Sortino / Calmar annualise with;
+    `data_notes` say plainly where the requested range reaches past the stored data.
     """
 
     instrument_id: str
@@ -38,6 +41,9 @@ class Timeline:
     warmup_requested: int
     warmup_unavailable: int
     target_bars_unavailable: int
+    calendar: str = "continuous"
+    annualization_days: int = 365
+    data_notes: tuple[str, ...] = ()
 
     @property
     def n_bars(self) -> int:

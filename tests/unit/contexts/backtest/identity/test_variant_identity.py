@@ -55,6 +55,19 @@ WORKED_KEYS: list[tuple[str, dict[str, dict[str, Any]], RiskParams, ExecutionPar
         '"schema_version":1,"signals":{"macd":{}},"sizing_mode":"strategy_compound_profit_lock"}',
         "231d5a8282cb6262ce57eb6f6185d3257c5ca1ebb1d9eda7243a575bf5ac35ff",
     ),
+    (
+        # Execution modes away from their close defaults enter the execution document.
+        IVK_3F,
+        {"sma": {}},
+        RiskParams(sl_pct=2),
+        ExecutionParams(stop_mode="intrabar", fill="next_open"),
+        '{"direction_mode":"long_short","execution":{"fee_pct":0.075,"fill":"next_open","fixed_quote":1000.0,'
+        '"init_cash_quote":10000.0,"safe_profit_percent":30.0,"slippage_pct":0.0,"stop_mode":"intrabar"},'
+        '"indicator_variant_key":"' + IVK_3F + '",'
+        '"risk":{"sl_enabled":true,"sl_pct":2.0,"tp_enabled":false,"tp_pct":null},'
+        '"schema_version":1,"signals":{"sma":{}},"sizing_mode":"all_in"}',
+        "8f738ef5ac1236f5061677a93986408eaf9b1053be2d78ceb1f843dac8073325",
+    ),
 ]
 
 
@@ -107,4 +120,18 @@ def test_integer_and_float_percents_name_the_same_variant() -> None:
     )
     assert variant_key(IVK_3F, {}, RiskParams(), ExecutionParams(fee_pct=1)) == variant_key(
         IVK_3F, {}, RiskParams(), ExecutionParams(fee_pct=1.0)
+    )
+
+
+def test_execution_modes_change_the_key_only_when_used() -> None:
+    risk = RiskParams(sl_pct=2)
+    explicit_defaults = ExecutionParams(stop_mode="close", fill="close")
+    keys = {
+        variant_key(IVK_3F, {"sma": {}}, risk, ExecutionParams(stop_mode=stop_mode, fill=fill))  # type: ignore[arg-type]
+        for stop_mode in ("close", "intrabar")
+        for fill in ("close", "next_open")
+    }
+    assert len(keys) == 4
+    assert variant_key(IVK_3F, {"sma": {}}, risk, explicit_defaults) == variant_key(
+        IVK_3F, {"sma": {}}, risk, ExecutionParams()
     )

@@ -1,5 +1,5 @@
 """The batched metric kernel, the single-variant metric call and the details path give bit-identical
-ranking metrics, whatever the thread count."""
+ranking metrics, whatever the thread count, in every stop mode x fill mode."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from numba.core import config as numba_config
 
+from tests.unit.contexts.backtest.engine.close_fill_cases import random_bar_range
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
     score_block_metric,
     score_variant_metric,
@@ -36,6 +37,8 @@ executions = st.builds(
     safe_profit_percent=st.floats(min_value=0.0, max_value=100.0),
     fee_pct=st.floats(min_value=0.0, max_value=0.5),
     slippage_pct=st.floats(min_value=0.0, max_value=0.2),
+    stop_mode=st.sampled_from(["close", "intrabar"]),
+    fill=st.sampled_from(["close", "next_open"]),
 )
 
 
@@ -69,7 +72,7 @@ def random_market(seed: int, n_bars: int, n_rows: int) -> tuple[npt.NDArray[np.f
     return close, signals
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(min_value=0, max_value=2**32 - 1),
     n_bars=st.integers(min_value=1, max_value=300),
@@ -80,18 +83,19 @@ def test_block_single_details_and_thread_counts_are_bit_identical(
     seed: int, n_bars: int, risks: list[tuple[float | None, float | None]], execution: ExecutionParams
 ) -> None:
     close, signals = random_market(seed, n_bars, n_rows=3)
+    bar_range = random_bar_range(np.random.default_rng(seed), close)
     risk_params = [RiskParams(sl, tp) for sl, tp in risks]
     sig_idx = np.repeat(np.arange(3, dtype=np.int64), len(risk_params))
     stops = np.array([risk.as_floats() for risk in risk_params] * 3)
-    block = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+    block = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution, bar_range)
     with threads(1):
-        one_thread = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution)
+        one_thread = score_block_metric(close, signals, sig_idx, stops[:, 0], stops[:, 1], execution, bar_range)
     np.testing.assert_array_equal(bits(block), bits(one_thread))
     ts_ms = np.arange(n_bars, dtype=np.int64) * 60_000
     for v, row in enumerate(sig_idx):
         risk = risk_params[v % len(risk_params)]
-        single = as_row(score_variant_metric(close, signals[row], risk, execution))
-        details = score_variant_with_details(ts_ms, close, signals[row], risk, execution)
+        single = as_row(score_variant_metric(close, signals[row], risk, execution, bar_range))
+        details = score_variant_with_details(ts_ms, close, signals[row], risk, execution, bar_range)
         np.testing.assert_array_equal(bits(block[v]), bits(single))
         np.testing.assert_array_equal(bits(block[v]), bits(as_row(details.metrics)))
         final_return = (details.equity[-1] / execution.init_cash_quote - 1.0) * 100.0

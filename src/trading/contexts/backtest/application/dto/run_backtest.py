@@ -5,8 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    Strict,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from trading.contexts.backtest.application.dto.validation import (
+    HoldoutSummary,
+    HoldoutValidation,
+    NeighbourhoodStability,
+)
 from trading.contexts.backtest.application.dto.wire_types import (
     MAX_INT,
     FiniteFloat,
@@ -20,8 +34,10 @@ from trading.contexts.backtest.application.dto.wire_types import (
 )
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 
 
@@ -110,6 +126,8 @@ class ExecutionRequest(_Model):
     safe_profit_percent: FiniteFloat | None = Field(default=None, ge=0, le=100)
     fee_pct: FiniteFloat | None = Field(default=None, ge=0, lt=100)
     slippage_pct: FiniteFloat | None = Field(default=None, ge=0, lt=100)
+    stop_mode: StopModeName | None = None
+    fill: FillModeName | None = None
 
 
 class RankingRequest(_Model):
@@ -140,13 +158,16 @@ class RiskParamsPayload(_Model):
 
 
 class ExecutionParamsPayload(_Model):
-    """Fully resolved execution settings (no defaults left to apply)."""
+    """Fully resolved execution settings (no defaults left to apply; the two modes default to close
+    so payloads written before they existed still mean what they meant)."""
 
     init_cash_quote: FiniteFloat = Field(gt=0, le=1e15)
     fixed_quote: FiniteFloat = Field(gt=0, le=1e15)
     safe_profit_percent: FiniteFloat = Field(ge=0, le=100)
     fee_pct: FiniteFloat = Field(ge=0, lt=100)
     slippage_pct: FiniteFloat = Field(ge=0, lt=100)
+    stop_mode: StopModeName = "close"
+    fill: FillModeName = "close"
 
 
 class VariantPayload(_Model):
@@ -188,9 +209,21 @@ class RunBacktestRequest(_Model):
     preselect: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     top_trades_n: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     variant: VariantPayload | None = None
+    validation: HoldoutValidation | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Fields added after v1 appear only when set, so a stored request (and its hash) without them
+        keeps its exact JSON."""
+        data = handler(self)
+        if self.validation is None:
+            data.pop("validation", None)
+        return data
 
     @model_validator(mode="after")
     def _grids_or_variant(self) -> RunBacktestRequest:
+        if self.validation is not None and self.variant is not None:
+            raise ValueError("validation needs a grid search, not an explicit variant")
         if self.variant is None and not self.indicators:
             raise ValueError("indicators must name at least one indicator (or give an explicit variant)")
         if self.variant is not None and self.indicators:
@@ -199,6 +232,14 @@ class RunBacktestRequest(_Model):
         if len(set(ids)) != len(ids):
             raise ValueError("each indicator_id may appear once in indicators")
         return self
+
+    def run_context(self) -> RunContext:
+        return RunContext(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+        )
 
 
 class RankingConfig(_Model):
@@ -215,6 +256,17 @@ class RankedVariant(_Model):
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
     report: dict[str, Any] | None = None
+    stability: NeighbourhoodStability | None = None
+    oos_metrics: dict[str, float | None] | None = None
+
+    def validation_columns(self) -> dict[str, float | int | str | None]:
+        """The row's validation figures as flat CSV columns (empty when the search computed none)."""
+        columns: dict[str, float | int | str | None] = {}
+        if self.stability is not None:
+            columns.update(self.stability.columns())
+        if self.oos_metrics is not None:
+            columns.update({f"oos_{name}": value for name, value in self.oos_metrics.items()})
+        return columns
 
 
 class RunBacktestResponse(_Model):
@@ -227,6 +279,8 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
+    validation: HoldoutSummary | None = None
+    data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 
 class RunContext(_Model):
@@ -236,6 +290,16 @@ class RunContext(_Model):
     timeframe: TimeframeText = Field(examples=["1h"])
     time_range: TimeRange
     warmup_bars: StrictInt | None = Field(default=None, ge=0, le=100_000)
+
+    def variant_request(self, variant: VariantPayload) -> RunBacktestRequest:
+        """The one-variant request that recomputes `variant` in this context (report, heatmap)."""
+        return RunBacktestRequest(
+            instrument_id=self.instrument_id,
+            timeframe=self.timeframe,
+            time_range=self.time_range,
+            warmup_bars=self.warmup_bars,
+            variant=variant,
+        )
 
 
 class VariantReportRequest(_Model):
@@ -269,6 +333,7 @@ class VariantReportResponse(_Model):
     trades_total: int
     equity: dict[str, list[Any]]
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     bar_ms: int | None = None
     indicator_lines: list[IndicatorLine] = Field(default_factory=list)
 
@@ -285,5 +350,6 @@ class PreflightResponse(_Model):
     max_compute_bytes_total: int
     max_variants_per_compute: int
     bars: dict[str, int]
+    data_notes: list[str] = Field(default_factory=list)
     fits: bool
     problems: list[dict[str, Any]] = Field(default_factory=list)

@@ -30,4 +30,3 @@ TimeframeText = Annotated[str, Strict(), StringConstraints(min_length=1, max_len
 
 V = TypeVar("V")
 NameMap = Annotated[dict[Name, V], Field(max_length=MAX_MAP_ENTRIES)]
-

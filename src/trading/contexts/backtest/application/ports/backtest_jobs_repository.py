@@ -2,6 +2,9 @@
 
 Worker writes take `worker_id` and succeed only while that worker still holds an unexpired lease on the
 job; otherwise they write nothing and return False, which tells the worker to stop at once.
+
+A passing store failure (lost connection, lock timeout, full disk) raises JobStoreUnavailableError
+(503 `job_store_unavailable` / `job_store_full`) from any method; it never means the request was wrong.
 """
 
 from __future__ import annotations
@@ -27,7 +30,13 @@ class BacktestJobsRepository(Protocol):
 
     # --- API side (always scoped by owner) ---
 
-    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
+    def create_job(
+        self,
+        owner_user_id: str,
+        request_json: dict[str, Any],
+        max_active_jobs: int,
+        max_run_seconds: float | None = None,
+    ) -> BacktestJob:
         """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary."""
         ...
 
@@ -71,10 +80,14 @@ class BacktestJobsRepository(Protocol):
 
     def finish(
         self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
-    ) -> bool: ...
+    ) -> JobState | None:
+        """The end state written (None when the lease is gone). A cancel requested before this write
+        turns any end state into `cancelled`."""
+        ...
 
-    def release(self, job_id: UUID, worker_id: str) -> bool:
-        """Graceful stop: drop the lease and hand the job back (the attempt is returned too)."""
+    def release(self, job_id: UUID, worker_id: str, retry_after_seconds: float | None = None) -> bool:
+        """Drop the lease and hand the job back (the attempt is returned too). With `retry_after_seconds`
+        (after a passing store failure) the job is not claimable before then and counts a store retry."""
         ...
 
     def is_cancel_requested(self, job_id: UUID) -> bool: ...

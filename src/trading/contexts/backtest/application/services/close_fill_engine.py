@@ -57,6 +57,9 @@ _DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
 _return_over_drawdown = njit(**_KERNEL_OPTIONS, inline="always")(return_over_drawdown)
 
 ExecutionScalars = tuple[int, int, float, float, float, float, float]
+FloatArray = npt.NDArray[np.float64]
+# Open, high and low of every bar: what intrabar stops read besides the close.
+BarRange = tuple[FloatArray, FloatArray, FloatArray]
 
 
 def execution_scalars(execution: ExecutionParams) -> ExecutionScalars:
@@ -118,6 +121,24 @@ def _ranking_metrics(
     return total_return_pct, max_drawdown_pct, return_over_max_drawdown, profit_factor
 
 
+@njit(**_KERNEL_OPTIONS, inline="always")
+def _intrabar_stop(
+    side: int, bar_open: float, bar_high: float, bar_low: float, signed_sl_level: float, signed_tp_level: float
+) -> tuple[int, float]:
+    """Exit reason (-1: none) and price before slippage of a stop touched inside one bar. Levels are
+    signed by the side like in the engine, so one comparison serves longs and shorts. The stop-loss wins
+    when a bar touches both (pessimistic, like backtesting.py and vectorbt); a bar that opens beyond a
+    level fills at its open (the gap), otherwise the fill is the level itself."""
+    signed_open = side * bar_open
+    signed_worst = side * (bar_low if side > 0 else bar_high)
+    if signed_worst <= signed_sl_level:
+        return _EXIT_STOP_LOSS, bar_open if signed_open <= signed_sl_level else side * signed_sl_level
+    signed_best = side * (bar_high if side > 0 else bar_low)
+    if signed_best >= signed_tp_level:
+        return _EXIT_TAKE_PROFIT, bar_open if signed_open >= signed_tp_level else side * signed_tp_level
+    return -1, 0.0
+
+
 @njit(**_KERNEL_OPTIONS)
 def simulate_close_fill(
     close: npt.NDArray[np.float64],
@@ -133,13 +154,21 @@ def simulate_close_fill(
     slippage_fraction: float,
     trades_out: npt.NDArray[np.float64] | None,
     equity_out: npt.NDArray[np.float64] | None,
+    next_open: npt.NDArray[np.float64] | None,
+    intrabar: BarRange | None,
 ) -> tuple[float, float, float, float, int]:
     """Returns the four ranking metrics (RANKING_METRICS order) and the number of closed trades.
     `sl_pct` / `tp_pct` are human percents, NaN disables the stop. One position at most, so at most one
     exit per bar: SL/TP first (SL wins), then the signal exit, then the forced close on the last bar;
-    the entry comes after the exit, so a reversal or a stop followed by a new edge share one bar."""
+    the entry comes after the exit, so a reversal or a stop followed by a new edge share one bar.
+
+    Execution modes are chosen by argument types, so each combination compiles to its own loop:
+    `next_open` (the open prices) fills every decision made at close t at the open of t + 1, except a
+    decision on the last bar, which closes at that close; `intrabar` (open, high, low) checks SL/TP
+    inside every bar after the entry fill instead of at the close."""
     n = close.shape[0]
     last_bar = n - 1
+    lag = 0 if next_open is None else 1
     sl_fraction = sl_pct / 100.0
     tp_fraction = tp_pct / 100.0
 
@@ -154,11 +183,13 @@ def simulate_close_fill(
     min_equity_to_peak = 1.0
     drawdown_check_ratio = _DRAWDOWN_CHECK_SLACK
 
+    # Decisions are read from bar `t`; the account is flat at the close of every bar from `flat_from`
+    # on (with next-open fills an exit decided at t leaves the position open through close t).
     t = 0
+    flat_from = 0
     while True:
-        # Flat from bar t on (after any exit at t): find the next entry edge. Equity stays `equity`,
-        # so the drawdown sees it once, unless bar t itself ends with an entry.
-        flat_from = t
+        # Flat: find the next entry edge. Equity stays `equity`, so the drawdown sees it once, unless
+        # no flat close precedes the entry fill.
         previous_signal = int(signal[t - 1]) if t > 0 else 0
         budget = 0.0
         side = 0
@@ -169,20 +200,27 @@ def simulate_close_fill(
                 if budget > 0.0:
                     side = current_signal
                     break
-            if equity_out is not None:
+            if equity_out is not None and t >= flat_from:
                 equity_out[t] = equity
             previous_signal = current_signal
             t += 1
-        if side == 0 or t > flat_from:
+        if side == 0 or t + lag > flat_from:
             peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
                 equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
             )
         if side == 0:
             if equity_out is not None:
-                equity_out[t:] = equity
+                equity_out[max(t, flat_from) :] = equity
             break
 
-        price = close[t]
+        entry_signal_bar = t
+        if next_open is None:
+            price = close[t]
+        else:
+            if equity_out is not None and t >= flat_from:
+                equity_out[t] = equity
+            t += 1
+            price = next_open[t]
         entry_bar = t
         entry_price = price * (1.0 + side * slippage_fraction)
         qty = budget / (entry_price * (1.0 + fee_fraction))
@@ -193,11 +231,13 @@ def simulate_close_fill(
         # Stop levels times the side, so one comparison serves longs and shorts; NaN never triggers.
         signed_sl_level = side * entry_price * (1.0 - side * sl_fraction)
         signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
+        close_sl_level = signed_sl_level if intrabar is None else math.nan
+        close_tp_level = signed_tp_level if intrabar is None else math.nan
         equity_base = available + safe + entry_amount - signed_qty * entry_price
 
-        # In position from the entry close on; the first SL/TP check is on the next bar.
-        exit_reason = -1
-        while True:
+        # In position from the entry fill on. Checks start at the first bar whose prices all come after
+        # the fill: the next bar for a close fill, the fill bar itself for an open fill.
+        if next_open is None:
             equity = equity_base + signed_qty * price
             peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
                 equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
@@ -205,12 +245,24 @@ def simulate_close_fill(
             if equity_out is not None:
                 equity_out[t] = equity
             t += 1
+        exit_reason = -1
+        exit_price = 0.0
+        decided_at = t
+        while True:
+            if intrabar is not None:
+                exit_reason, exit_price = _intrabar_stop(
+                    side, intrabar[0][t], intrabar[1][t], intrabar[2][t], signed_sl_level, signed_tp_level
+                )
+                if exit_reason >= 0:
+                    decided_at = t
+                    break
             price = close[t]
+            exit_price = price
             signed_price = side * price
             current_signal = int(signal[t])
-            if signed_price <= signed_sl_level:
+            if signed_price <= close_sl_level:
                 exit_reason = _EXIT_STOP_LOSS
-            elif signed_price >= signed_tp_level:
+            elif signed_price >= close_tp_level:
                 exit_reason = _EXIT_TAKE_PROFIT
             elif current_signal != side:
                 reverses = (
@@ -221,10 +273,24 @@ def simulate_close_fill(
                 exit_reason = _EXIT_REVERSE if reverses else _EXIT_SIGNAL
             elif t == last_bar:
                 exit_reason = _EXIT_END_OF_DATA
+            # An open fill of a decision taken at this close comes on the next bar (none after the last).
+            fills_next_bar = next_open is not None and t < last_bar
+            if exit_reason < 0 or fills_next_bar:
+                equity = equity_base + signed_qty * price
+                peak_equity, min_equity_to_peak, drawdown_check_ratio = _track_drawdown(
+                    equity, peak_equity, min_equity_to_peak, drawdown_check_ratio
+                )
+                if equity_out is not None:
+                    equity_out[t] = equity
+                t += 1
             if exit_reason >= 0:
+                decided_at = t
+                if next_open is not None and fills_next_bar:
+                    decided_at = t - 1
+                    exit_price = next_open[t]
                 break
 
-        exit_price = price * (1.0 - side * slippage_fraction)
+        exit_price = exit_price * (1.0 - side * slippage_fraction)
         exit_fee = qty * exit_price * fee_fraction
         gross_pnl = signed_qty * (exit_price - entry_price)
         net_pnl = gross_pnl - entry_fee - exit_fee
@@ -250,9 +316,13 @@ def simulate_close_fill(
             row[TRADE_NET_PNL] = net_pnl
             row[TRADE_ENTRY_AMOUNT] = entry_amount
             row[TRADE_EXIT_REASON] = exit_reason
-            row[TRADE_ENTRY_SIGNAL_BAR] = entry_bar
+            row[TRADE_ENTRY_SIGNAL_BAR] = entry_signal_bar
         n_trades += 1
         equity = available + safe
+        # Flat from the exit bar on; the next entry decision may be taken at the close the exit was
+        # decided at (a reversal, or a stop followed by a new edge).
+        flat_from = t
+        t = decided_at
 
     total_return, max_drawdown, romd, profit_factor = _ranking_metrics(
         equity, init_cash, min_equity_to_peak, n_trades, win_sum, loss_sum
@@ -273,17 +343,19 @@ def simulate_close_fill_recorded(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    next_open: npt.NDArray[np.float64] | None,
+    intrabar: BarRange | None,
 ) -> tuple[tuple[float, float, float, float, int], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Counts the trades first so the recording pass writes into exactly sized buffers."""
     counted = simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+        safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
     )
     trades = np.empty((counted[4], TRADE_FIELDS), dtype=np.float64)
     equity = np.empty(close.shape[0], dtype=np.float64)
     recorded = simulate_close_fill(
         close, signal, sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-        safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity,
+        safe_profit_fraction, fee_fraction, slippage_fraction, trades, equity, next_open, intrabar,
     )
     return recorded, trades, equity
 

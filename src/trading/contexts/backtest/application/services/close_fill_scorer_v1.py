@@ -8,6 +8,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
+    BarRange,
     execution_scalars,
     simulate_close_fill,
     simulate_close_fill_recorded,
@@ -38,17 +39,36 @@ def _score_block_kernel(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    next_open: FloatArray | None,
+    intrabar: BarRange | None,
     out: FloatArray,
 ) -> None:
     for v in prange(sig_idx.shape[0]):
         metrics = simulate_close_fill(
             close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
-            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None,
+            fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
         )
         out[v, 0] = metrics[0]
         out[v, 1] = metrics[1]
         out[v, 2] = metrics[2]
         out[v, 3] = metrics[3]
+
+
+def mode_arrays(
+    close: FloatArray, bar_range: BarRange | None, execution: ExecutionParams
+) -> tuple[FloatArray | None, BarRange | None]:
+    """The engine's `next_open` and `intrabar` arguments for the execution modes: None selects close
+    fills / close-checked stops. `bar_range` = (open, high, low) aligned with `close`."""
+    if not execution.needs_bar_range:
+        return None, None
+    if bar_range is None:
+        raise ValueError(f"stop_mode={execution.stop_mode} / fill={execution.fill} need open, high and low")
+    open_, high, low = (np.ascontiguousarray(prices, dtype=np.float64) for prices in bar_range)
+    if not (open_.shape == high.shape == low.shape == close.shape):
+        raise ValueError("open, high and low must have one value per close")
+    next_open = open_ if execution.fill == "next_open" else None
+    intrabar = (open_, high, low) if execution.stop_mode == "intrabar" else None
+    return next_open, intrabar
 
 
 def score_block_metric(
@@ -58,9 +78,11 @@ def score_block_metric(
     sl_pct: FloatArray,
     tp_pct: FloatArray,
     execution: ExecutionParams,
+    bar_range: BarRange | None = None,
 ) -> FloatArray:
     """Variant v trades `signals[sig_idx[v]]` with stops `sl_pct[v]` / `tp_pct[v]` (NaN = disabled).
-    Returns float64[v, 4] in RANKING_METRICS column order."""
+    Returns float64[v, 4] in RANKING_METRICS column order. `bar_range` (open, high, low) is needed by
+    intrabar stops and next-open fills only."""
     close = np.ascontiguousarray(close, dtype=np.float64)
     signals = np.ascontiguousarray(signals, dtype=np.int8)
     sig_idx = np.ascontiguousarray(sig_idx, dtype=np.int64)
@@ -75,9 +97,12 @@ def score_block_metric(
         raise ValueError("sig_idx, sl_pct and tp_pct must have one value per variant")
     if n_variants and (sig_idx.min() < 0 or sig_idx.max() >= signals.shape[0]):
         raise ValueError("sig_idx points outside the signal rows")
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
-        _score_block_kernel(close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), out)
+        _score_block_kernel(
+            close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, out
+        )
     return out
 
 
@@ -86,6 +111,7 @@ def score_variant_metric(
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
     execution: ExecutionParams,
+    bar_range: BarRange | None = None,
 ) -> RankingMetrics:
     """One variant through the batched kernel, so a single score can never differ from a block score."""
     sl_pct, tp_pct = risk.as_floats()
@@ -96,6 +122,7 @@ def score_variant_metric(
         np.array([sl_pct]),
         np.array([tp_pct]),
         execution,
+        bar_range,
     )[0]
     return RankingMetrics(*(float(value) for value in row))
 
@@ -106,6 +133,7 @@ def score_variant_with_details(
     signal_row: npt.NDArray[np.int8],
     risk: RiskParams,
     execution: ExecutionParams,
+    bar_range: BarRange | None = None,
 ) -> VariantScoreDetails:
     """Trades, equity at every bar close and the ranking metrics of one variant."""
     close = np.ascontiguousarray(close, dtype=np.float64)
@@ -114,8 +142,9 @@ def score_variant_with_details(
     if not (close.shape == signal_row.shape == ts_ms.shape) or close.ndim != 1 or close.shape[0] == 0:
         raise ValueError("ts_ms, close and signal_row must be non-empty 1-D arrays of one length")
     sl_pct, tp_pct = risk.as_floats()
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
     metrics, trades, equity = simulate_close_fill_recorded(
-        close, signal_row, sl_pct, tp_pct, *execution_scalars(execution)
+        close, signal_row, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar
     )
     return VariantScoreDetails(
         ts_ms=ts_ms,

@@ -118,6 +118,8 @@ def resolve_execution(request: RunBacktestRequest, config: BacktestRuntimeConfig
         safe_profit_percent=_pick(given.safe_profit_percent, defaults.safe_profit_percent_default),
         fee_pct=_pick(given.fee_pct, fee_default),
         slippage_pct=_pick(given.slippage_pct, defaults.slippage_pct_default),
+        stop_mode=given.stop_mode or defaults.stop_mode_default,
+        fill=given.fill or defaults.fill_default,
     )
 
 
@@ -134,6 +136,8 @@ def execution_payload(execution: ExecutionParams) -> ExecutionParamsPayload:
         safe_profit_percent=execution.safe_profit_percent,
         fee_pct=execution.fee_pct,
         slippage_pct=execution.slippage_pct,
+        stop_mode=execution.stop_mode,
+        fill=execution.fill,
     )
 
 

@@ -24,6 +24,7 @@ from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config 
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
+from trading.contexts.backtest.domain.entities.backtest_job_errors import JobStoreUnavailableError
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class StopReason(StrEnum):
     CANCELLED = "cancelled"  # the owner asked; finish as cancelled, keep the last snapshot
     SHUTDOWN = "shutdown"  # the worker is stopping; checkpoint and release the lease
     LEASE_LOST = "lease_lost"  # another worker may own the job now; write nothing more
+    TIME_LIMIT = "time_limit"  # past max_run_seconds; fail the job, keep the last top
 
 
 @dataclass(frozen=True)
@@ -92,7 +94,8 @@ class StageBCheckpoint:
 
 class LeaseKeeper:
     """Extends the lease every `heartbeat_seconds` from a daemon thread, started right at the claim so a
-    slow setup never loses the job; a refused or failing heartbeat marks the lease lost for good."""
+    slow setup never loses the job. A refused heartbeat marks the lease lost for good; a passing store
+    failure does not (the lease is still ours until it expires, and the next beat tries again)."""
 
     def __init__(self, repo: BacktestJobsRepository, job_id: UUID, worker_id: str, cadence: JobCadence) -> None:
         self._repo = repo
@@ -124,6 +127,9 @@ class LeaseKeeper:
         while not self._done.wait(self._cadence.heartbeat_seconds) and not self.lost:
             try:
                 extended = self._repo.heartbeat(self._job_id, self._worker_id, self._cadence.lease_seconds)
+            except JobStoreUnavailableError as exc:
+                logger.warning("heartbeat of job %s failed (%s); trying again at the next beat", self._job_id, exc)
+                continue
             except Exception:
                 logger.exception("heartbeat of job %s failed", self._job_id)
                 extended = False
@@ -149,7 +155,9 @@ class JobStreamObserver:
         shutdown: ShutdownFlag,
         cadence: JobCadence,
         clock: Clock = time.monotonic,
+        deadline: float = float("inf"),
     ) -> None:
+        """`deadline` is on `clock`'s scale: the run-time limit, checked at every stop check."""
         self._repo = repo
         self._job_id = job_id
         self._worker_id = worker_id
@@ -157,6 +165,7 @@ class JobStreamObserver:
         self._shutdown = shutdown
         self._cadence = cadence
         self._clock = clock
+        self._deadline = deadline
         self.stop_reason: StopReason | None = None
         self._pending_progress: tuple[str, int, int] | None = None
         self._progress_stage: str | None = None
@@ -187,6 +196,8 @@ class JobStreamObserver:
                 self.stop_reason = StopReason.LEASE_LOST
             elif self._shutdown.is_set():
                 self.stop_reason = StopReason.SHUTDOWN
+            elif self._clock() >= self._deadline:
+                self.stop_reason = StopReason.TIME_LIMIT
             elif self._repo.is_cancel_requested(self._job_id):
                 self.stop_reason = StopReason.CANCELLED
         return self.stop_reason is not None
@@ -228,6 +239,11 @@ class JobStreamObserver:
         if self._frontier is not None:
             self.write_top_if_changed(self._frontier)
         self._snapshot_at, self._snapshot_index = self._clock(), self._next_index
+
+    def write_last_top(self) -> None:
+        """The frontier of the last chunk boundary as the job's top (a job stopped mid-Stage B)."""
+        if self._frontier is not None:
+            self.write_top_if_changed(self._frontier)
 
     def write_top_if_changed(self, frontier: Frontier) -> None:
         signature = frontier.signature()

@@ -70,6 +70,10 @@ class SearchIdentities:
         self._fragments = [[indicator_fragment(v) for v in bank.variants] for bank in banks]
         self._cache: dict[int, _BaseIdentity] = {}
 
+    @property
+    def banks(self) -> tuple[BankIdentity, ...]:
+        return self._banks
+
     def _base(self, base_id: int) -> _BaseIdentity:
         cached = self._cache.get(base_id)
         if cached is not None:

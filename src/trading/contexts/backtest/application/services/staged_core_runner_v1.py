@@ -16,6 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
+from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
@@ -133,6 +134,7 @@ class StagedCore:
     base_key_of: KeyFunction
     variant_key_of: StageBKeyFunction
     chunk_variant_bars: int = DEFAULT_CHUNK_VARIANT_BARS
+    bar_range: BarRange | None = None  # open, high, low of the target bars; only the new modes read it
 
     def _chunk(self, variants_per_unit: int) -> int:
         return max(1, self.chunk_variant_bars // max(1, self.space.n_bars * variants_per_unit))
@@ -150,7 +152,7 @@ class StagedCore:
             base_ids = np.arange(chunk_start, min(chunk_start + step, stop), dtype=np.int64)
             rows, row_idx = self.space.signal_rows(base_ids)
             nan = np.full(base_ids.shape[0], np.nan)
-            metrics = score_block_metric(self.close, rows, row_idx, nan, nan, self.execution)
+            metrics = score_block_metric(self.close, rows, row_idx, nan, nan, self.execution, self.bar_range)
             frontier.offer(base_ids, metrics, self.base_key_of)
             observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
         return frontier
@@ -197,7 +199,7 @@ class StagedCore:
             sig_idx = np.repeat(row_idx, n_risk)
             sl = np.tile(self.risk.sl_pct, positions.shape[0])
             tp = np.tile(self.risk.tp_pct, positions.shape[0])
-            metrics = score_block_metric(self.close, rows, sig_idx, sl, tp, self.execution)
+            metrics = score_block_metric(self.close, rows, sig_idx, sl, tp, self.execution, self.bar_range)
             variant_indices = (positions[:, None] * n_risk + np.arange(n_risk)[None, :]).ravel()
             frontier.offer(variant_indices, metrics, keys_of)
             next_index = (int(positions[-1]) + 1) * n_risk

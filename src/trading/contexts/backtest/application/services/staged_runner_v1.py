@@ -18,6 +18,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RiskGridRequest,
     RunBacktestRequest,
 )
+from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
 from trading.contexts.backtest.application.services.grid_builder_v1 import (
     SearchSizes,
@@ -106,7 +107,7 @@ def explicit_variant_as_grid(request: RunBacktestRequest) -> tuple[list[Indicato
     return indicators, risk
 
 
-def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
+def effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
     """Variant mode folded into grid form, with the payload's execution and modes as overrides."""
     if request.variant is None:
         return request
@@ -121,6 +122,8 @@ def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
             "safe_profit_percent": ep.safe_profit_percent,
             "fee_pct": ep.fee_pct,
             "slippage_pct": ep.slippage_pct,
+            "stop_mode": ep.stop_mode,
+            "fill": ep.fill,
         }
     )
     return request.model_copy(update={"indicators": indicators, "risk": risk, "execution": execution, "variant": None})
@@ -128,7 +131,7 @@ def _effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
 
 def plan_search(request: RunBacktestRequest, store: CandleStore, config: BacktestRuntimeConfig) -> SearchPlan:
     """Validation errors raise; guard breaches are collected in `problems` (preflight shows them all)."""
-    effective = _effective_request(request)
+    effective = effective_request(request)
     catalog = default_indicator_catalog()
     ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
     grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
@@ -212,8 +215,19 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
         spec=plan.spec,
         base_key_of=identities.base_keys,
         variant_key_of=identities.variant_keys,
+        bar_range=target_bar_range(timeline) if plan.execution.needs_bar_range else None,
     )
     return PreparedSearch(plan, core, identities, skipped, time.perf_counter() - started)
+
+
+def target_bar_range(timeline: Timeline) -> BarRange:
+    """Open, high and low of the target bars, contiguous like the close the engine reads."""
+    start = timeline.target_start
+    return (
+        np.ascontiguousarray(timeline.open[start:]),
+        np.ascontiguousarray(timeline.high[start:]),
+        np.ascontiguousarray(timeline.low[start:]),
+    )
 
 
 def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: Frontier) -> list[RankedVariant]:

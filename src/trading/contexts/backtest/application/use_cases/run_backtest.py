@@ -35,6 +35,12 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
+from trading.contexts.backtest.application.services.validation.holdout import (
+    attach_out_of_sample,
+    holdout_split,
+    prepare_out_of_sample,
+)
+from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.value_objects.execution import METRIC_DESCENDING, RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
@@ -101,11 +107,13 @@ def run_backtest(
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
 ) -> RunBacktestResponse:
-    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped."""
+    """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped.
+    With holdout validation the search runs on the in-sample range and the rows are scored after it."""
     started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
-    plan = plan_search(request, ctx.store(), ctx.config)
+    split = None if request.validation is None else holdout_split(request, request.validation)
+    plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
     limit_numba_threads(ctx.config)
     prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
@@ -118,6 +126,14 @@ def run_backtest(
         raise _stopped_error(observer, deadline_seconds, plan) from None
     finished = time.perf_counter()
     variants = ranked_variants(prepared, shortlist, frontier)
+    stability_started = time.perf_counter()
+    attach_stability(prepared, shortlist, frontier, variants)
+    stability_seconds = time.perf_counter() - stability_started
+    summary = None
+    if split is not None:
+        oos = prepare_out_of_sample(split, ctx.store(), ctx.config)
+        summary = attach_out_of_sample(variants, split, plan.spec.primary, oos)
+    validation_seconds = time.perf_counter() - stability_started - stability_seconds
     if ctx.config.reporting.eager_top_reports_enabled:
         for variant in variants:
             report = _report_for(
@@ -133,10 +149,14 @@ def run_backtest(
             "setup_seconds": round(stage_a_started - started, 6),
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
             "stage_b_seconds": round(finished - stage_b_started, 6),
+            "stability_seconds": round(stability_seconds, 6),
+            "validation_seconds": round(validation_seconds, 6),
             "total_seconds": round(time.perf_counter() - started, 6),
         },
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         signal_pairs_skipped=prepared.signal_pairs_skipped,
+        validation=summary,
     )
 
 
@@ -167,6 +187,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
         max_compute_bytes_total=guards.max_compute_bytes_total,
         max_variants_per_compute=guards.max_variants_per_compute,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         fits=not plan.problems,
         problems=[problem.payload()["error"] for problem in plan.problems],
     )
@@ -174,13 +195,7 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:
     """Recomputes one explicit variant with the details path (the only caller of it besides eager mode)."""
-    run = RunBacktestRequest(
-        instrument_id=request.run_context.instrument_id,
-        timeframe=request.run_context.timeframe,
-        time_range=request.run_context.time_range,
-        warmup_bars=request.run_context.warmup_bars,
-        variant=request.variant,
-    )
+    run = request.run_context.variant_request(request.variant)
     plan = plan_search(run, ctx.store(), ctx.config)
     if plan.sizes.stage_a != 1 or plan.sizes.risk != 1:
         raise DomainError(
@@ -208,7 +223,12 @@ def _report_for(
     rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
     timeline = plan.timeline
     details = score_variant_with_details(
-        timeline.ts_ms[timeline.target_start :], prepared.core.close, rows[row_idx[0]], risk, plan.execution
+        timeline.ts_ms[timeline.target_start :],
+        prepared.core.close,
+        rows[row_idx[0]],
+        risk,
+        plan.execution,
+        prepared.core.bar_range,
     )
     report = build_report_body(
         details,
@@ -228,6 +248,7 @@ def _report_for(
         trades_total=len(details.trades),
         equity=report.equity,
         bars=plan.bars(),
+        data_notes=list(plan.timeline.data_notes),
         bar_ms=TIMEFRAMES[timeline.timeframe],
     )
 
@@ -255,4 +276,5 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
             "max_active_jobs_per_user": config.jobs.max_active_jobs_per_user,
         },
         "eager_top_reports_enabled": config.reporting.eager_top_reports_enabled,
+        "validation": config.validation.model_dump(),
     }

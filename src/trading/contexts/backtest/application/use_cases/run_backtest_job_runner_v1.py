@@ -3,19 +3,26 @@
 plan -> prepare -> Stage A (skipped when a checkpoint holds the shortlist) -> Stage B streaming
 snapshots and checkpoints -> final snapshot (only if the top changed) -> terminal state. Finalizing
 never builds reports; reports come only from the variant-report endpoint, on demand.
+
+Only an error in the request (or in the search itself) fails a job. A passing store failure (lost
+connection, lock timeout, full disk) hands the job back with a backoff; its checkpoint makes the retry
+resume where it stopped. A job past its run-time limit ends failed with its last top kept.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 import numpy as np
 from pydantic import ValidationError
 
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.frontier import Frontier
@@ -36,6 +43,7 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
 )
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, limit_numba_threads
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
+from trading.contexts.backtest.domain.entities.backtest_job_errors import JobStoreUnavailableError
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS
 from trading.shared.errors import DomainError, ErrorDetail
@@ -48,6 +56,7 @@ class JobOutcome(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     RELEASED = "released"  # graceful worker stop: checkpointed, lease handed back
+    RETRY_LATER = "retry_later"  # the store failed for a passing reason: handed back with a backoff
     LEASE_LOST = "lease_lost"  # another worker owns the job now; nothing was written after the loss
 
 
@@ -91,13 +100,20 @@ def run_backtest_job(
 ) -> JobOutcome:
     """Drive a job this worker has just claimed to an outcome; never raises for a bad request or a
     failing search (those end the job `failed` with a structured error)."""
-    cadence = JobCadence.from_config(ctx.config.jobs)
+    jobs = ctx.config.jobs
+    cadence = JobCadence.from_config(jobs)
     with LeaseKeeper(repo, job.id, worker_id, cadence) as lease:
-        observer = JobStreamObserver(repo, job.id, worker_id, lease, shutdown or threading.Event(), cadence)
+        deadline = time.monotonic() + run_seconds_left(job, jobs.max_run_seconds_default, datetime.now(UTC))
+        observer = JobStreamObserver(
+            repo, job.id, worker_id, lease, shutdown or threading.Event(), cadence, deadline=deadline
+        )
         try:
-            return _search(job, repo, ctx, worker_id, observer)
-        except SearchStopped:
-            return _stopped(job, repo, worker_id, observer)
+            try:
+                return _search(job, repo, ctx, worker_id, observer)
+            except SearchStopped:
+                return _stopped(job, repo, worker_id, observer, _run_limit(job, jobs))
+        except JobStoreUnavailableError as exc:
+            return _retry_later(job, repo, worker_id, lease, jobs, exc)
         except Exception as exc:
             if lease.lost:
                 return JobOutcome.LEASE_LOST
@@ -106,8 +122,24 @@ def run_backtest_job(
                 logger.warning("job %s failed: %s: %s", job.id, error["code"], error["message"])
             else:
                 logger.exception("job %s failed", job.id)
-            failed = repo.finish(job.id, worker_id, JobState.FAILED, error)
-            return JobOutcome.FAILED if failed else JobOutcome.LEASE_LOST
+            return _outcome(repo.finish(job.id, worker_id, JobState.FAILED, error))
+
+
+def run_seconds_left(job: BacktestJob, default_limit: float | None, now: datetime) -> float:
+    """Seconds until the job's run-time limit (its own, else the config default), counted from its first
+    claim so retries and resumes do not restart the clock; inf without a limit."""
+    limit = job.max_run_seconds or default_limit
+    if limit is None:
+        return float("inf")
+    started = job.started_at or now
+    return limit - (now - started).total_seconds()
+
+
+def store_retry_delay(job: BacktestJob, jobs: Jobs) -> float:
+    """Exponential backoff over the job's store retries so far, capped."""
+    return min(
+        jobs.store_retry_backoff_seconds * 2.0 ** min(job.store_retries, 30), jobs.store_retry_backoff_max_seconds
+    )
 
 
 def _search(
@@ -132,21 +164,64 @@ def _search(
     observer.flush_progress()
     if observer.lease_lost:
         return JobOutcome.LEASE_LOST
-    finished = repo.finish(job.id, worker_id, JobState.SUCCEEDED)
-    return JobOutcome.SUCCEEDED if finished else JobOutcome.LEASE_LOST
+    return _outcome(repo.finish(job.id, worker_id, JobState.SUCCEEDED))
 
 
-def _stopped(job: BacktestJob, repo: BacktestJobsRepository, worker_id: str, observer: JobStreamObserver) -> JobOutcome:
+def _stopped(
+    job: BacktestJob, repo: BacktestJobsRepository, worker_id: str, observer: JobStreamObserver, limit: float | None
+) -> JobOutcome:
     reason = observer.stop_reason
     observer.flush_progress()
     if reason is StopReason.CANCELLED:
-        ended = repo.finish(job.id, worker_id, JobState.CANCELLED)
-        return JobOutcome.CANCELLED if ended else JobOutcome.LEASE_LOST
+        return _outcome(repo.finish(job.id, worker_id, JobState.CANCELLED))
+    if reason is StopReason.TIME_LIMIT:
+        observer.write_last_top()
+        error = {
+            "code": "max_run_time_exceeded",
+            "message": f"the job ran longer than its limit of {limit} s; the top found so far is kept",
+            "details": [],
+        }
+        return _outcome(repo.finish(job.id, worker_id, JobState.FAILED, error))
     if reason is StopReason.SHUTDOWN:
         observer.save_stage_b_state()
         released = repo.release(job.id, worker_id)
         return JobOutcome.RELEASED if released else JobOutcome.LEASE_LOST
     return JobOutcome.LEASE_LOST
+
+
+def _retry_later(
+    job: BacktestJob,
+    repo: BacktestJobsRepository,
+    worker_id: str,
+    lease: LeaseKeeper,
+    jobs: Jobs,
+    exc: JobStoreUnavailableError,
+) -> JobOutcome:
+    """Hand the job back with a backoff; while the store stays down, keep trying for one lease period
+    (after that the lease has expired and the job is reclaimed the ordinary way)."""
+    delay = store_retry_delay(job, jobs)
+    logger.warning("job %s: %s: %s; handing it back, retry in %.1f s", job.id, exc.code, exc.message, delay)
+    give_up_at = time.monotonic() + jobs.lease_seconds
+    while not lease.lost:
+        try:
+            released = repo.release(job.id, worker_id, retry_after_seconds=delay)
+        except JobStoreUnavailableError:
+            pause = min(delay, jobs.heartbeat_seconds)
+            if time.monotonic() + pause >= give_up_at:
+                break
+            time.sleep(pause)
+            continue
+        return JobOutcome.RETRY_LATER if released else JobOutcome.LEASE_LOST
+    return JobOutcome.LEASE_LOST
+
+
+def _run_limit(job: BacktestJob, jobs: Jobs) -> float | None:
+    return job.max_run_seconds or jobs.max_run_seconds_default
+
+
+def _outcome(ended: JobState | None) -> JobOutcome:
+    """The end state the store wrote (a pending cancel wins over the worker's own); None = lease gone."""
+    return JobOutcome.LEASE_LOST if ended is None else JobOutcome(ended.value)
 
 
 def _details(errors: Sequence[Any]) -> list[ErrorDetail]:

@@ -48,6 +48,11 @@ class BacktestJob:
     heartbeat_at: datetime | None
     cancel_requested_at: datetime | None
     error_json: dict[str, Any] | None
+    # Hand-backs after a passing store failure; the next one waits longer (they spend no attempt).
+    store_retries: int = 0
+    retry_not_before: datetime | None = None
+    # Wall-clock limit from the first claim; None = the config default (or no limit).
+    max_run_seconds: float | None = None
 
     @property
     def is_terminal(self) -> bool:

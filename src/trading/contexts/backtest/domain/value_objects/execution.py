@@ -10,6 +10,8 @@ from typing import Literal
 
 DirectionModeName = Literal["long_only", "short_only", "long_short"]
 SizingModeName = Literal["all_in", "fixed_quote", "strategy_compound_profit_lock"]
+StopModeName = Literal["close", "intrabar"]
+FillModeName = Literal["close", "next_open"]
 RankingMetricName = Literal["total_return_pct", "max_drawdown_pct", "return_over_max_drawdown", "profit_factor"]
 
 
@@ -54,7 +56,8 @@ METRIC_DESCENDING: dict[str, bool] = {
 
 @dataclass(frozen=True)
 class ExecutionParams:
-    """Percent inputs are human percents: 0.075 means 0.075%."""
+    """Percent inputs are human percents: 0.075 means 0.075%. `stop_mode` / `fill` default to today's
+    close-only behaviour (engine.md section 4); realism.md section 1 defines the other modes."""
 
     direction_mode: DirectionModeName = "long_short"
     sizing_mode: SizingModeName = "all_in"
@@ -63,6 +66,13 @@ class ExecutionParams:
     safe_profit_percent: float = 30.0
     fee_pct: float = 0.075
     slippage_pct: float = 0.0
+    stop_mode: StopModeName = "close"
+    fill: FillModeName = "close"
+
+    @property
+    def needs_bar_range(self) -> bool:
+        """Intrabar stops and next-open fills read open/high/low besides close."""
+        return self.stop_mode != "close" or self.fill != "close"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ VARIANT_KEY_SCHEMA_VERSION = 1
 
 SignalParams = Mapping[str, Mapping[str, Any]]
 DISABLED_RISK = RiskParams()
+EXECUTION_MODE_DEFAULTS = {"stop_mode": ExecutionParams.stop_mode, "fill": ExecutionParams.fill}
 
 
 def signals_document(signals: SignalParams) -> dict[str, dict[str, Any]]:
@@ -37,15 +38,22 @@ def risk_document(risk: RiskParams) -> dict[str, Any]:
     }
 
 
-def execution_document(execution: ExecutionParams) -> dict[str, float]:
-    """Money and percent settings; the two modes are top-level fields of the variant document."""
-    return {
+def execution_document(execution: ExecutionParams) -> dict[str, float | str]:
+    """Money and percent settings (direction and sizing modes are top-level fields of the variant
+    document). `stop_mode` / `fill` enter only when they differ from the close default, so every key of
+    a request that does not use them stays what it was."""
+    document: dict[str, float | str] = {
         "init_cash_quote": float(execution.init_cash_quote),
         "fixed_quote": float(execution.fixed_quote),
         "safe_profit_percent": float(execution.safe_profit_percent),
         "fee_pct": float(execution.fee_pct),
         "slippage_pct": float(execution.slippage_pct),
     }
+    for name, default in EXECUTION_MODE_DEFAULTS.items():
+        value = getattr(execution, name)
+        if value != default:
+            document[name] = value
+    return document
 
 
 def variant_document(

@@ -9,8 +9,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
+    FillModeName,
     RankingMetricName,
     SizingModeName,
+    StopModeName,
 )
 from trading.shared.config_paths import config_file, load_config_model
 
@@ -70,6 +72,11 @@ class Jobs(_Strict):
     heartbeat_seconds: float = Field(gt=0)
     snapshot_seconds: float = Field(ge=0)
     snapshot_variants_step: int = Field(gt=0)
+    # A job hit by a passing store failure goes back to the queue for base * 2**retries seconds (capped).
+    store_retry_backoff_seconds: float = Field(default=1.0, gt=0)
+    store_retry_backoff_max_seconds: float = Field(default=60.0, gt=0)
+    # Wall-clock limit of a job from its first claim when the job names none; None = no limit.
+    max_run_seconds_default: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _heartbeat_inside_lease(self) -> Jobs:
@@ -90,6 +97,8 @@ class ExecutionDefaults(_Strict):
     fixed_quote_default: float = Field(gt=0)
     safe_profit_percent_default: float = Field(ge=0, le=100)
     slippage_pct_default: float = Field(ge=0, lt=100)
+    stop_mode_default: StopModeName = "close"
+    fill_default: FillModeName = "close"
     fee_pct_default_by_market_id: dict[int, float]
 
     @model_validator(mode="after")
@@ -98,6 +107,12 @@ class ExecutionDefaults(_Strict):
             if not 0 <= fee < 100:
                 raise ValueError(f"fee_pct_default_by_market_id.{market_id} must be in [0, 100)")
         return self
+
+
+class ValidationSettings(_Strict):
+    """Out-of-sample checks and grid views (validation doc)."""
+
+    heatmap_max_cells: int = Field(default=40_000, gt=0)
 
 
 class BacktestRuntimeConfig(_Strict):
@@ -111,6 +126,7 @@ class BacktestRuntimeConfig(_Strict):
     jobs: Jobs
     reporting: Reporting
     execution: ExecutionDefaults
+    validation: ValidationSettings = Field(default_factory=ValidationSettings)
 
     @model_validator(mode="after")
     def _defaults_inside_guards(self) -> BacktestRuntimeConfig:

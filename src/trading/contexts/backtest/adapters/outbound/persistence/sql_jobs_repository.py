@@ -7,15 +7,19 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 from uuid import UUID, uuid4
 
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
-from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error, require_terminal
+from trading.contexts.backtest.domain.entities.backtest_job_errors import (
+    JobStoreUnavailableError,
+    active_jobs_limit_error,
+    require_terminal,
+)
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 from trading.shared.canonical_json import canonical_dumps, canonical_sha256
 
@@ -62,11 +66,16 @@ class SqlJobsRepository(ABC):
     # --- dialect hooks ---
 
     @abstractmethod
-    def _write(self) -> AbstractContextManager[DbCursor]:
+    def _write_transaction(self) -> AbstractContextManager[DbCursor]:
         """A transaction that serialises with other writers of the same rows; commits on exit."""
 
     @abstractmethod
-    def _read(self) -> AbstractContextManager[DbCursor]: ...
+    def _read_transaction(self) -> AbstractContextManager[DbCursor]: ...
+
+    @abstractmethod
+    def _store_failure(self, exc: Exception) -> JobStoreUnavailableError | None:
+        """The passing-failure error for a driver exception (lost connection, lock timeout, disk full),
+        or None when the exception says something is wrong with what was asked."""
 
     @abstractmethod
     def _sql(self, statement: str) -> str:
@@ -121,13 +130,20 @@ class SqlJobsRepository(ABC):
 
     # --- API side ---
 
-    def create_job(self, owner_user_id: str, request_json: dict[str, Any], max_active_jobs: int) -> BacktestJob:
+    def create_job(
+        self,
+        owner_user_id: str,
+        request_json: dict[str, Any],
+        max_active_jobs: int,
+        max_run_seconds: float | None = None,
+    ) -> BacktestJob:
         params = {
             "id": self._encode_id(uuid4()),
             "owner": owner_user_id,
             "request_json": canonical_dumps(request_json),
             "request_hash": canonical_sha256(request_json),
             "now": self._encode_time(self._now()),
+            "max_run_seconds": max_run_seconds,
         }
         with self._write() as cur:
             self._lock_owner_quota(cur, owner_user_id)
@@ -257,20 +273,36 @@ class SqlJobsRepository(ABC):
 
         return self._with_lease("replace_top", job_id, worker_id, write)
 
-    def finish(self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None) -> bool:
+    def finish(
+        self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
+    ) -> JobState | None:
         require_terminal(state)
+        ended: list[JobState] = []
 
         def write(cur: DbCursor, params: dict[str, Any]) -> None:
-            self._end(cur, job_id, state, error_json, self._now())
+            # The cancel flag is read under the row lock the cancel request also takes, so a cancel that
+            # was acknowledged before this transaction always wins over the worker's own end state.
+            cancelled = params["cancel_requested_at"] is not None
+            final = JobState.CANCELLED if cancelled else state
+            self._end(cur, job_id, final, None if cancelled else error_json, self._now())
+            ended.append(final)
 
-        return self._with_lease("finish", job_id, worker_id, write)
+        return ended[0] if self._with_lease("finish", job_id, worker_id, write) else None
 
-    def release(self, job_id: UUID, worker_id: str) -> bool:
+    def release(self, job_id: UUID, worker_id: str, retry_after_seconds: float | None = None) -> bool:
+        now = self._now()
+        retry = {
+            "store_retry": 0 if retry_after_seconds is None else 1,
+            "not_before": None
+            if retry_after_seconds is None
+            else self._encode_time(now + timedelta(seconds=retry_after_seconds)),
+        }
+
         def write(cur: DbCursor, params: dict[str, Any]) -> None:
             if params["cancel_requested_at"] is not None:
-                self._end(cur, job_id, JobState.CANCELLED, None, self._now())
+                self._end(cur, job_id, JobState.CANCELLED, None, now)
             else:
-                self._exec(cur, q.RELEASE, params)
+                self._exec(cur, q.RELEASE, params | retry)
 
         return self._with_lease("release", job_id, worker_id, write)
 
@@ -281,6 +313,27 @@ class SqlJobsRepository(ABC):
         return row is not None and bool(row[0])
 
     # --- shared mechanics ---
+
+    @contextmanager
+    def _write(self) -> Iterator[DbCursor]:
+        with self._store_failures_translated(), self._write_transaction() as cur:
+            yield cur
+
+    @contextmanager
+    def _read(self) -> Iterator[DbCursor]:
+        with self._store_failures_translated(), self._read_transaction() as cur:
+            yield cur
+
+    @contextmanager
+    def _store_failures_translated(self) -> Iterator[None]:
+        """Driver exceptions of a passing kind leave the store as JobStoreUnavailableError (503 / retry)."""
+        try:
+            yield
+        except Exception as exc:
+            failure = self._store_failure(exc)
+            if failure is None:
+                raise
+            raise failure from exc
 
     def _exec(self, cur: DbCursor, statement: str, params: Params | None = None) -> int:
         cur.execute(self._sql(statement), params or {})
@@ -350,6 +403,9 @@ class SqlJobsRepository(ABC):
             heartbeat_at=t(row[15]),
             cancel_requested_at=t(row[16]),
             error_json=None if row[17] is None else self._decode_json(row[17]),
+            store_retries=int(row[18]),
+            retry_not_before=t(row[19]),
+            max_run_seconds=None if row[20] is None else float(row[20]),
         )
 
     def _optional_time(self, value: Any) -> datetime | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 JOB_COLUMNS = (
     "id, owner_user_id, state, request_json, request_hash, created_at, updated_at, started_at, "
     "finished_at, stage, processed, total, attempt, lease_owner, lease_expires_at, heartbeat_at, "
-    "cancel_requested_at, error_json"
+    "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds"
 )
 TOP_COLUMNS = (
     "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json"
@@ -20,8 +20,10 @@ LEASE_HELD = "state = 'running' AND lease_owner = :worker_id AND lease_expires_a
 
 COUNT_ACTIVE_FOR_OWNER = f"SELECT count(*) FROM backtest_jobs WHERE owner_user_id = :owner AND {ACTIVE}"
 INSERT_JOB = (
-    "INSERT INTO backtest_jobs (id, owner_user_id, state, request_json, request_hash, created_at, updated_at) "
-    f"VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now) RETURNING {JOB_COLUMNS}"
+    "INSERT INTO backtest_jobs "
+    "(id, owner_user_id, state, request_json, request_hash, created_at, updated_at, max_run_seconds) "
+    "VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now, :max_run_seconds) "
+    f"RETURNING {JOB_COLUMNS}"
 )
 SELECT_OWNED_JOB = f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
 SELECT_PAGE_FIRST = (
@@ -37,15 +39,17 @@ SET_CANCEL_REQUESTED = (
     "UPDATE backtest_jobs SET cancel_requested_at = :now, updated_at = :now "
     "WHERE id = :id AND state = 'running' AND cancel_requested_at IS NULL"
 )
-# `{lock}` is the dialect's row-lock clause (FOR UPDATE SKIP LOCKED on PostgreSQL).
+# `{lock}` is the dialect's row-lock clause (FOR UPDATE SKIP LOCKED on PostgreSQL). A job handed back
+# after a store failure waits out its backoff (`retry_not_before`).
 SELECT_CLAIMABLE = (
     f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} "
-    "AND (state = 'queued' OR lease_expires_at <= :now) ORDER BY created_at, id LIMIT 1 {lock}"
+    "AND (state = 'queued' OR lease_expires_at <= :now) "
+    "AND (retry_not_before IS NULL OR retry_not_before <= :now) ORDER BY created_at, id LIMIT 1 {lock}"
 )
 CLAIM = (
     "UPDATE backtest_jobs SET state = 'running', attempt = attempt + 1, lease_owner = :worker_id, "
     "lease_expires_at = :expires, heartbeat_at = :now, started_at = COALESCE(started_at, :now), "
-    f"updated_at = :now WHERE id = :id RETURNING {JOB_COLUMNS}"
+    f"retry_not_before = NULL, updated_at = :now WHERE id = :id RETURNING {JOB_COLUMNS}"
 )
 # `{guard}` narrows the end transition further (e.g. to the lease holder).
 END_JOB = (
@@ -61,9 +65,11 @@ UPDATE_PROGRESS = (
     f"WHERE id = :id AND {LEASE_HELD}"
 )
 SELECT_HELD = "SELECT cancel_requested_at FROM backtest_jobs WHERE id = :id AND " + LEASE_HELD + " {lock}"
+# The hand-back spends no attempt; after a store failure it also counts a retry and sets the backoff.
 RELEASE = (
     "UPDATE backtest_jobs SET state = 'queued', attempt = attempt - 1, lease_owner = NULL, "
-    "lease_expires_at = NULL, updated_at = :now WHERE id = :id"
+    "lease_expires_at = NULL, store_retries = store_retries + :store_retry, retry_not_before = :not_before, "
+    "updated_at = :now WHERE id = :id"
 )
 UPSERT_CHECKPOINT = (
     "INSERT INTO backtest_job_checkpoints (job_id, checkpoint_json, updated_at) VALUES (:id, :checkpoint, :now) "

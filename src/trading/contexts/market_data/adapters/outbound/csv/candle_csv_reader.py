@@ -1,19 +1,25 @@
-"""Reads candle CSV files: generic `ts,open,high,low,close,volume` (header) and Binance klines
-(12 fields, no header or an `open_time,...` header).
+"""Reads candle CSV files: a header layout and Binance klines (12 fields, no header or `open_time,...`).
 
-The file is read by Arrow's CSV reader (all fields as text, then vectorised casts); only when
-something is wrong is the file scanned again in Python to name the physical line. Parsing problems
-(field count, non-numeric values, unreadable timestamps) are raised here; value rules
-(high/low/volume/alignment/duplicates) are checked by the importer via `ParsedCsv.line_of`.
+The header layout names `open, high, low, close, volume` in any case and order plus a time column:
+`ts` when present, else the first other column (pandas `DataFrame.to_csv()` writes the index first,
+named or blank); further columns (e.g. `Adj Close`) are ignored and reported. Fields are separated by
+`,` or `;`. Timestamps are epoch s/ms/us or ISO-8601; ISO without an offset is wall-clock time in
+the `tz` zone (UTC by default).
+
+The text is read by Arrow's CSV reader (all fields as text, then vectorised casts); only when
+something is wrong is the text scanned again in Python to name the physical line. Parsing problems
+(field count, non-numeric values, unreadable timestamps) are raised here; value rules (prices,
+intervals, alignment, duplicates) are checked by the importer via `CsvRows.error`.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Literal
 
@@ -23,119 +29,122 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from trading.contexts.market_data.adapters.outbound.arrow_columns import to_numpy
+from trading.contexts.market_data.adapters.outbound.csv.csv_text import CsvText, csv_line_error, read_csv_text
 from trading.contexts.market_data.domain.ohlcv import Ohlcv, make_ohlcv
-from trading.shared.errors import DomainError, ErrorDetail
+from trading.shared.errors import DomainError
 
 CsvFormat = Literal["auto", "generic", "binance"]
 CSV_FORMATS: tuple[CsvFormat, ...] = ("auto", "generic", "binance")
-GENERIC_HEADER = ("ts", "open", "high", "low", "close", "volume")
+OHLCV_NAMES = ("open", "high", "low", "close", "volume")
+TIME_COLUMN = "ts"
 BINANCE_FIELDS = 12
 BINANCE_HEADER_START = "open_time"
 
 _INTEGER = re.compile(r"^\s*\d{1,18}\s*$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_EPOCH = datetime(1970, 1, 1)
+_HOUR_US = 3_600_000_000
 # Epoch integers are told apart by magnitude: below 1e11 seconds, below 1e14 milliseconds, else micro.
 _UNIT_BOUNDS = ((10**11, "epoch s", 1_000_000), (10**14, "epoch ms", 1_000), (None, "epoch us", 1))
 
 
 @dataclass(frozen=True)
 class CsvRows:
-    """Maps a data row index to its physical line; rescans the file, so it is only used for errors."""
+    """Maps a data row index to its physical line; rescans the text, so it is only used for errors."""
 
-    path: Path
+    text: CsvText
     header_rows: int
 
     def line_of(self, row: int) -> int:
-        return _row_lines(self.path)[row + self.header_rows]
+        return _row_lines(self.text)[row + self.header_rows]
 
     def error(self, row: int, code: str, message: str) -> DomainError:
-        return csv_row_error(self.path, self.line_of(row), code, message)
+        return csv_line_error(self.text.path, self.line_of(row), code, message)
 
 
 @dataclass(frozen=True)
 class ParsedCsv:
+    """`bars.ts` is UTC ms; `wall_ms` is each row's clock time as written (the local date of a daily
+    bar). `naive` tells whether any timestamp was read in the `tz` zone."""
+
     format: Literal["generic", "binance"]
     bars: Ohlcv
+    wall_ms: np.ndarray
     rows: CsvRows
+    naive: bool
+    ignored_columns: tuple[str, ...]
 
 
-def csv_row_error(path: Path, line: int, code: str, message: str) -> DomainError:
-    """The import error: names the file, the 1-based line and the reason."""
-    return DomainError(
-        "invalid_csv",
-        f"{path.name} line {line}: {message}",
-        details=[ErrorDetail(path=f"line {line}", code=code, message=message)],
-        extra={"line": line, "reason": code},
-    )
-
-
-def read_candle_csv(path: Path, fmt: CsvFormat = "auto") -> ParsedCsv:
-    first_row, first_line = _first_row(path)
-    detected = _detect_format(path, first_row, first_line) if fmt == "auto" else fmt
+def read_candle_csv(path: Path, fmt: CsvFormat = "auto", tz: tzinfo = UTC) -> ParsedCsv:
+    text = read_csv_text(path)
+    first_row, first_line = _first_row(text)
+    detected = _detect_format(text, first_row, first_line) if fmt == "auto" else fmt
+    ignored: tuple[str, ...] = ()
     if detected == "generic":
-        columns = _generic_columns(path, first_row, first_line)
-        header_rows, n_fields = 1, len(GENERIC_HEADER)
+        columns, ignored = _header_columns(text, first_row, first_line)
+        header_rows, n_fields = 1, len(first_row)
     else:
-        columns = list(range(len(GENERIC_HEADER)))
+        columns = list(range(1 + len(OHLCV_NAMES)))
         header_rows, n_fields = int(_is_binance_header(first_row)), BINANCE_FIELDS
-    table = _read_text_table(path, n_fields)
+    table = _read_text_table(text, n_fields)
     if table.num_rows <= header_rows:
         raise DomainError("invalid_csv", f"{path.name}: the file has a header but no data rows")
-    text = [pc.call_function("utf8_trim_whitespace", [table.column(c).slice(header_rows)]) for c in columns]
-    rows = CsvRows(path, header_rows)
-    ts = _timestamps_ms(rows, text[0])
-    prices = [_floats(rows, name, column) for name, column in zip(GENERIC_HEADER[1:], text[1:], strict=True)]
-    return ParsedCsv(detected, make_ohlcv(ts, *prices), rows)
+    fields = [pc.call_function("utf8_trim_whitespace", [table.column(c).slice(header_rows)]) for c in columns]
+    rows = CsvRows(text, header_rows)
+    wall_us, utc_us, naive = _timestamps_us(rows, fields[0], tz)
+    prices = [_floats(rows, name, column) for name, column in zip(OHLCV_NAMES, fields[1:], strict=True)]
+    bars = make_ohlcv(_exact_ms(rows, utc_us), *prices)
+    return ParsedCsv(detected, bars, wall_us // 1_000, rows, naive, ignored)
 
 
-def _rows_with_lines(path: Path) -> Iterator[tuple[int, list[str]]]:
+def _rows_with_lines(text: CsvText) -> Iterator[tuple[int, list[str]]]:
     """Non-empty rows with the physical line each starts on (empty lines are skipped, as Arrow does)."""
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        line = 1
-        for row in reader:
-            if row:
-                yield line, row
-            line = reader.line_num + 1
+    reader = csv.reader(io.StringIO(text.data.decode("utf-8"), newline=""), delimiter=text.delimiter)
+    line = 1
+    for row in reader:
+        if row:
+            yield line, row
+        line = reader.line_num + 1
 
 
-def _first_row(path: Path) -> tuple[list[str], int]:
-    for line, row in _rows_with_lines(path):
+def _first_row(text: CsvText) -> tuple[list[str], int]:
+    for line, row in _rows_with_lines(text):
         return row, line
-    raise DomainError("invalid_csv", f"{path.name}: the file has no rows")
+    raise DomainError("invalid_csv", f"{text.path.name}: the file has no rows")
 
 
-def _row_lines(path: Path) -> list[int]:
-    return [line for line, _ in _rows_with_lines(path)]
+def _row_lines(text: CsvText) -> list[int]:
+    return [line for line, _ in _rows_with_lines(text)]
 
 
-def _read_text_table(path: Path, n_fields: int) -> pa.Table:
+def _read_text_table(text: CsvText, n_fields: int) -> pa.Table:
     """Every field as text; on a malformed file, name the first row with the wrong number of fields."""
     names = [f"f{i}" for i in range(n_fields)]
     try:
         return pa_csv.read_csv(
-            path,
+            pa.BufferReader(text.data),
             read_options=pa_csv.ReadOptions(column_names=names),
+            parse_options=pa_csv.ParseOptions(delimiter=text.delimiter),
             convert_options=pa_csv.ConvertOptions(column_types=dict.fromkeys(names, pa.string())),
         )
     except pa.ArrowInvalid as exc:
-        for line, row in _rows_with_lines(path):
+        for line, row in _rows_with_lines(text):
             if len(row) != n_fields:
                 message = f"expected {n_fields} fields, got {len(row)}"
-                raise csv_row_error(path, line, "wrong_field_count", message) from None
-        raise DomainError("invalid_csv", f"{path.name}: {exc}") from None
+                raise csv_line_error(text.path, line, "wrong_field_count", message) from None
+        raise DomainError("invalid_csv", f"{text.path.name}: {exc}") from None
 
 
-def _detect_format(path: Path, first_row: list[str], line: int) -> Literal["generic", "binance"]:
-    if {f.strip().lower() for f in first_row} == set(GENERIC_HEADER):
-        return "generic"
+def _detect_format(text: CsvText, first_row: list[str], line: int) -> Literal["generic", "binance"]:
     if len(first_row) == BINANCE_FIELDS and (_INTEGER.match(first_row[0]) or _is_binance_header(first_row)):
         return "binance"
-    raise csv_row_error(
-        path,
+    if set(OHLCV_NAMES) <= {f.strip().lower() for f in first_row}:
+        return "generic"
+    raise csv_line_error(
+        text.path,
         line,
         "unrecognised_layout",
-        f"expected a header '{','.join(GENERIC_HEADER)}' or a {BINANCE_FIELDS}-field Binance kline row",
+        f"expected a header naming a time column and {', '.join(OHLCV_NAMES)} (e.g. pandas to_csv output), "
+        f"or a {BINANCE_FIELDS}-field Binance kline row",
     )
 
 
@@ -144,13 +153,22 @@ def _is_binance_header(row: list[str]) -> bool:
     return row[0].strip().lower() == BINANCE_HEADER_START
 
 
-def _generic_columns(path: Path, header: list[str], line: int) -> list[int]:
+def _header_columns(text: CsvText, header: list[str], line: int) -> tuple[list[int], tuple[str, ...]]:
+    """Indices of the time column and open..volume; the names of columns that are not used."""
     names = [f.strip().lower() for f in header]
-    if sorted(names) != sorted(GENERIC_HEADER):
-        raise csv_row_error(
-            path, line, "bad_header", f"header must name exactly {','.join(GENERIC_HEADER)}, got {','.join(header)}"
+    repeated = sorted({n for n in names if names.count(n) > 1 and n in (*OHLCV_NAMES, TIME_COLUMN)})
+    others = [i for i, name in enumerate(names) if name not in OHLCV_NAMES]
+    if repeated or not set(OHLCV_NAMES) <= set(names) or not others:
+        raise csv_line_error(
+            text.path,
+            line,
+            "bad_header",
+            f"header must name a time column (first column or 'ts') and {', '.join(OHLCV_NAMES)} once each, "
+            f"got {','.join(header)}",
         )
-    return [names.index(name) for name in GENERIC_HEADER]
+    time_index = names.index(TIME_COLUMN) if TIME_COLUMN in names else others[0]
+    ignored = tuple(header[i].strip() for i in others if i != time_index)
+    return [time_index, *(names.index(name) for name in OHLCV_NAMES)], ignored
 
 
 def _cast(column: pa.ChunkedArray, arrow_type: pa.DataType) -> pa.ChunkedArray | None:
@@ -181,12 +199,12 @@ def _floats(rows: CsvRows, name: str, column: pa.ChunkedArray) -> np.ndarray:
     return to_numpy(values, np.dtype(np.float64))
 
 
-def _timestamps_ms(rows: CsvRows, column: pa.ChunkedArray) -> np.ndarray:
-    """Epoch s/ms/us or ISO-8601 with offset, as the first row shows; every row must agree. Result in ms."""
+def _timestamps_us(rows: CsvRows, column: pa.ChunkedArray, tz: tzinfo) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(wall-clock us, UTC us, any naive) per row. Epoch s/ms/us or ISO-8601 as the first row shows;
+    every row must agree."""
     first = column[0].as_py()
     if not _INTEGER.match(first):
-        micros = [_iso_micros(rows, value, row) for row, value in enumerate(column.to_pylist())]
-        return _exact_ms(rows, np.array(micros, dtype=np.int64))
+        return _iso_us(rows, column.to_pylist(), tz)
     _, unit_name, micros_per_unit = _UNIT_BOUNDS[_unit_index(np.array([int(first)]))[0]]
     integers = _cast(column, pa.int64())
     if integers is None:
@@ -197,7 +215,8 @@ def _timestamps_ms(rows: CsvRows, column: pa.ChunkedArray) -> np.ndarray:
     if mismatched.size:
         row = int(mismatched[0])
         raise _not_in_unit(rows, column[row].as_py(), row, unit_name)
-    return _exact_ms(rows, raw * micros_per_unit)
+    micros = raw * micros_per_unit
+    return micros, micros, False
 
 
 def _unit_index(raw: np.ndarray) -> np.ndarray:
@@ -210,18 +229,42 @@ def _not_in_unit(rows: CsvRows, value: str, row: int, unit_name: str) -> DomainE
 
 
 def _exact_ms(rows: CsvRows, micros: np.ndarray) -> np.ndarray:
-    """Microseconds to ms; a sub-millisecond part can never be a minute boundary, so it fails here."""
+    """Microseconds to ms; a sub-millisecond part can never be a bar boundary, so it fails here."""
     inexact = np.flatnonzero(micros % 1_000)
     if inexact.size:
         raise rows.error(int(inexact[0]), "ts_not_minute_aligned", "timestamp is not on a whole UTC minute")
     return micros // 1_000
 
 
-def _iso_micros(rows: CsvRows, value: str, row: int) -> int:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise rows.error(row, "bad_timestamp", f"ts {value!r} is not epoch s/ms/us or ISO-8601") from None
-    if moment.tzinfo is None:
-        raise rows.error(row, "bad_timestamp", f"ts {value!r} has no UTC offset (add Z or +00:00)")
-    return (moment - _EPOCH) // timedelta(microseconds=1)
+def _iso_us(rows: CsvRows, values: list[str], tz: tzinfo) -> tuple[np.ndarray, np.ndarray, bool]:
+    wall = np.empty(len(values), dtype=np.int64)
+    offset = np.zeros(len(values), dtype=np.int64)
+    naive = np.zeros(len(values), dtype=bool)
+    for row, value in enumerate(values):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise rows.error(row, "bad_timestamp", f"ts {value!r} is not epoch s/ms/us or ISO-8601") from None
+        shift = moment.utcoffset()
+        naive[row] = shift is None
+        offset[row] = 0 if shift is None else shift // timedelta(microseconds=1)
+        wall[row] = (moment.replace(tzinfo=None) - _EPOCH) // timedelta(microseconds=1)
+    if naive.any():
+        offset[naive] = _zone_offsets_us(wall[naive], tz)
+    return wall, wall - offset, bool(naive.any())
+
+
+def _zone_offsets_us(wall_us: np.ndarray, tz: tzinfo) -> np.ndarray:
+    """UTC offset of `tz` at each wall-clock time, looked up once per distinct hour (zones change on
+    whole hours); an ambiguous or skipped hour at a DST change takes the earlier offset (fold=0)."""
+    if tz is UTC:
+        return np.zeros_like(wall_us)
+    hours, inverse = np.unique(wall_us // _HOUR_US, return_inverse=True)
+    offsets = np.array(
+        [
+            (_EPOCH + timedelta(hours=int(h))).replace(tzinfo=tz).utcoffset() // timedelta(microseconds=1)  # type: ignore[operator]
+            for h in hours
+        ],
+        dtype=np.int64,
+    )
+    return offsets[inverse]

@@ -12,14 +12,28 @@ from pathlib import Path
 from typing import Any, cast
 from uuid import UUID
 
+import psycopg
 from psycopg import sql
 from psycopg_pool import ConnectionPool
+
+from trading.contexts.backtest.domain.entities.backtest_job_errors import (
+    JobStoreUnavailableError,
+    job_store_full_error,
+    job_store_unavailable_error,
+)
 
 from ..sql_jobs_repository import Clock, DbCursor, SqlJobsRepository, utc_now
 
 # Advisory-lock namespaces (first key of the two-key form), so our locks never meet another app's.
 QUOTA_LOCK_NAMESPACE = 0x4A0B
 MIGRATION_LOCK_NAMESPACE = 0x4A0C
+
+DISK_FULL_SQLSTATE = "53100"
+# SQLSTATE classes that say "try again later", never "your request is wrong": connection exception,
+# transaction rollback (serialization failure, deadlock), insufficient resources, operator intervention
+# (admin shutdown, pg_terminate_backend), system error (I/O); plus lock_not_available (lock timeout).
+_PASSING_SQLSTATE_CLASSES = ("08", "40", "53", "57", "58")
+_LOCK_NOT_AVAILABLE = "55P03"
 
 _NAMED_PARAM = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 
@@ -39,12 +53,15 @@ class PostgresBacktestJobsRepository(SqlJobsRepository):
         self._pool.close()
 
     @contextmanager
-    def _write(self) -> Iterator[DbCursor]:
+    def _write_transaction(self) -> Iterator[DbCursor]:
         # The pool's context commits on a clean exit and rolls back on an exception.
         with self._pool.connection() as connection, connection.cursor() as cursor:
             yield cast(DbCursor, cursor)
 
-    _read = _write
+    _read_transaction = _write_transaction
+
+    def _store_failure(self, exc: Exception) -> JobStoreUnavailableError | None:
+        return postgres_store_failure(exc)
 
     def _sql(self, statement: str) -> str:
         return _to_pyformat(statement)
@@ -82,3 +99,18 @@ class PostgresBacktestJobsRepository(SqlJobsRepository):
 def _to_pyformat(statement: str) -> str:
     """`:name` -> `%(name)s`, leaving `::type` casts alone."""
     return _NAMED_PARAM.sub(r"%(\1)s", statement)
+
+
+def postgres_store_failure(exc: Exception) -> JobStoreUnavailableError | None:
+    """A lost or refused connection, a lock timeout, a full disk: passing; anything else is not."""
+    if not isinstance(exc, psycopg.Error):
+        return None
+    sqlstate = exc.sqlstate or ""
+    if sqlstate == DISK_FULL_SQLSTATE:
+        return job_store_full_error(exc)
+    if sqlstate.startswith(_PASSING_SQLSTATE_CLASSES) or sqlstate == _LOCK_NOT_AVAILABLE:
+        return job_store_unavailable_error(exc)
+    # No SQLSTATE: the connection broke or could not be had from the pool (PoolTimeout is one).
+    if not sqlstate and isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return job_store_unavailable_error(exc)
+    return None

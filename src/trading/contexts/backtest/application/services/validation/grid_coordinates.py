@@ -1,0 +1,189 @@
+"""Where a variant sits in its search's grid: the value index on every axis.
+
+A search enumerates its variants as one mixed-radix number: per indicator (id order) its compute axes
+then its signal axes, then `sl_pct`, then `tp_pct`, the last axis fastest. The only hole is a signal
+combination the signal rule skips (a threshold band with long == short), which has no bank row. This
+module converts both ways between (base id, risk index) and per-axis value indices, so neighbours and
+heatmap cells are found by index arithmetic on the prepared search, never by rebuilding requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from trading.contexts.backtest.application.dto.run_backtest import RiskGridRequest, VariantPayload
+from trading.contexts.backtest.application.services.grid_builder_v1 import risk_axis_values
+from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch
+from trading.contexts.indicators.domain.grid import IndicatorGrid
+from trading.contexts.indicators.domain.param_spec import ParamValue
+from trading.shared.errors import DomainError, ErrorDetail
+
+AxisValue = ParamValue | None
+RISK_AXES = ("sl_pct", "tp_pct")
+
+
+def axis_name(indicator_id: str, section: str, name: str) -> str:
+    """`ma.sma.window` for inputs and params, `momentum.rsi.signals.long_threshold` for signal params."""
+    return f"{indicator_id}.signals.{name}" if section == "signals" else f"{indicator_id}.{name}"
+
+
+@dataclass(frozen=True)
+class SearchAxis:
+    """One axis of the grid: `owner` is the indicator id (or `risk`), `section` inputs/params/signals/risk."""
+
+    name: str
+    owner: str
+    section: str
+    param: str
+    values: tuple[AxisValue, ...]
+    _position: dict[AxisValue, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._position.update({value: i for i, value in enumerate(self.values)})
+
+    def index_of(self, value: AxisValue) -> int | None:
+        return self._position.get(value)
+
+    def step_order(self) -> np.ndarray:
+        """Value indices in ascending value order; text values and 'disabled' (None) have no steps."""
+        numeric = {i: float(v) for i, v in enumerate(self.values) if isinstance(v, int | float)}
+        return np.array(sorted(numeric, key=numeric.__getitem__), dtype=np.int64)
+
+
+def _decompose(codes: np.ndarray, radices: Sequence[int]) -> np.ndarray:
+    digits = np.empty((codes.shape[0], len(radices)), dtype=np.int64)
+    rest = codes.astype(np.int64, copy=True)
+    for column in range(len(radices) - 1, -1, -1):
+        digits[:, column] = rest % radices[column]
+        rest //= radices[column]
+    return digits
+
+
+def _compose(digits: np.ndarray, radices: Sequence[int]) -> np.ndarray:
+    codes = np.zeros(digits.shape[0], dtype=np.int64)
+    for column, radix in enumerate(radices):
+        codes = codes * radix + digits[:, column]
+    return codes
+
+
+@dataclass(frozen=True)
+class _BankLayout:
+    """One indicator's axes inside the global list and its row <-> full-product code tables."""
+
+    first_axis: int
+    radices: tuple[int, ...]
+    row_to_code: np.ndarray
+    code_to_row: np.ndarray  # -1 where the signal rule skipped the combination
+
+
+def _bank_layout(
+    grid: IndicatorGrid, signal_params: Sequence[dict[str, ParamValue]], first_axis: int, axes: list[SearchAxis]
+) -> _BankLayout:
+    start = first_axis + len(grid.axes)
+    signal_axes = axes[start : start + len(grid.signal_axes)]
+    signal_radices = [len(axis.values) for axis in grid.signal_axes]
+    valid_codes = _compose(
+        np.array([[a.index_of(p[a.param]) for a in signal_axes] for p in signal_params], dtype=np.int64).reshape(
+            len(signal_params), len(signal_axes)
+        ),
+        signal_radices,
+    )
+    n_signal_full = int(np.prod(signal_radices)) if signal_radices else 1
+    compute = np.arange(grid.n_variants, dtype=np.int64)
+    row_to_code = (compute[:, None] * n_signal_full + valid_codes[None, :]).ravel()
+    code_to_row = np.full(grid.n_variants * n_signal_full, -1, dtype=np.int64)
+    code_to_row[row_to_code] = np.arange(row_to_code.shape[0], dtype=np.int64)
+    radices = tuple(len(axis.values) for axis in (*grid.axes, *grid.signal_axes))
+    return _BankLayout(first_axis, radices, row_to_code, code_to_row)
+
+
+def search_axes(grids: Sequence[IndicatorGrid], risk: RiskGridRequest) -> list[SearchAxis]:
+    """Every axis of a search in enumeration order (the module docstring's mixed-radix order)."""
+    axes: list[SearchAxis] = []
+    for grid in grids:
+        inputs = {spec.name for spec in grid.definition.inputs}
+        sections = [("inputs" if a.name in inputs else "params", a) for a in grid.axes]
+        for section, axis in sections + [("signals", a) for a in grid.signal_axes]:
+            name = axis_name(grid.indicator_id, section, axis.name)
+            axes.append(SearchAxis(name, grid.indicator_id, section, axis.name, tuple(axis.values)))
+    for name in RISK_AXES:
+        axes.append(SearchAxis(name, "risk", "risk", name, tuple(risk_axis_values(getattr(risk, name), name))))
+    return axes
+
+
+def axis_position(axes: Sequence[SearchAxis], name: str, path: str) -> int:
+    """Index of the named axis; a `validation_error` at `path` listing the known names otherwise."""
+    for position, axis in enumerate(axes):
+        if axis.name == name:
+            return position
+    known = ", ".join(axis.name for axis in axes)
+    raise DomainError(
+        "validation_error",
+        f"unknown grid axis {name!r}",
+        details=[ErrorDetail(path, "unknown_axis", f"{name!r} is not an axis of this grid; axes: {known}")],
+    )
+
+
+class GridCoordinates:
+    """Per-axis value indices of a prepared search's variants (see the module docstring)."""
+
+    def __init__(self, prepared: PreparedSearch) -> None:
+        plan = prepared.plan
+        self._space = prepared.core.space
+        self.axes = search_axes(plan.grids, plan.request.risk)
+        self._banks: list[_BankLayout] = []
+        first = 0
+        for grid, bank in zip(plan.grids, prepared.identities.banks, strict=True):
+            self._banks.append(_bank_layout(grid, bank.signal_params, first, self.axes))
+            first += len(grid.axes) + len(grid.signal_axes)
+        self._n_tp = len(self.axes[-1].values)
+
+    def axis_position(self, name: str, path: str) -> int:
+        return axis_position(self.axes, name, path)
+
+    def digits(self, base_ids: np.ndarray, risk_idx: np.ndarray) -> np.ndarray:
+        """int64[n, axes]: the value index on every axis of each (base id, risk index)."""
+        out = np.empty((base_ids.shape[0], len(self.axes)), dtype=np.int64)
+        picks = self._space.picks(np.asarray(base_ids, dtype=np.int64))
+        for column, bank in enumerate(self._banks):
+            codes = bank.row_to_code[picks[:, column]]
+            out[:, bank.first_axis : bank.first_axis + len(bank.radices)] = _decompose(codes, bank.radices)
+        risk_idx = np.asarray(risk_idx, dtype=np.int64)
+        out[:, -2] = risk_idx // self._n_tp
+        out[:, -1] = risk_idx % self._n_tp
+        return out
+
+    def locate(self, digits: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(base ids, risk indices, exists): `exists` is False where a digit is out of range or the
+        signal combination has no row; ids there are 0."""
+        sizes = np.array([len(axis.values) for axis in self.axes], dtype=np.int64)
+        exists = np.all((digits >= 0) & (digits < sizes[None, :]), axis=1)
+        safe = np.where(exists[:, None], digits, 0)
+        rows = np.empty((digits.shape[0], len(self._banks)), dtype=np.int64)
+        for column, bank in enumerate(self._banks):
+            codes = _compose(safe[:, bank.first_axis : bank.first_axis + len(bank.radices)], bank.radices)
+            rows[:, column] = bank.code_to_row[codes]
+        exists &= np.all(rows >= 0, axis=1)
+        rows = np.where(exists[:, None], rows, 0)
+        base_ids = _compose(rows, [int(r) for r in self._space.radices])
+        risk_idx = safe[:, -2] * self._n_tp + safe[:, -1]
+        return base_ids, risk_idx, exists
+
+    def payload_digits(self, payload: VariantPayload) -> list[int | None]:
+        """The value index of a variant payload on every axis (None where its value is not on the axis)."""
+        selections = {s.indicator_id: s for s in payload.indicator_selections}
+        indices: list[int | None] = []
+        for axis in self.axes:
+            value: AxisValue
+            if axis.section == "risk":
+                value = getattr(payload.risk_params, axis.param)
+            elif axis.section == "signals":
+                value = payload.signal_params.get(axis.owner, {}).get(axis.param)
+            else:
+                selection = selections.get(axis.owner)
+                value = None if selection is None else getattr(selection, axis.section).get(axis.param)
+            indices.append(axis.index_of(value))
+        return indices
