@@ -17,6 +17,7 @@ from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
 from apps.api.routes import backtest_jobs, backtests, candles, catalog
 from apps.api.settings import ApiSettings, settings_from_env
+from apps.api.trusted_hosts import TrustedHostMiddleware
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
@@ -97,6 +98,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     app.state.planning_pool = PlanningPool(settings.backtest_config.sync.admission.max_planning_threads)
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.backtest_config.guards.max_request_body_bytes)
+    if settings.trusted_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     _serve_offline_docs(app)
     for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)

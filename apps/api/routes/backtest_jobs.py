@@ -22,7 +22,7 @@ from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
-from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
 from trading.shared.errors import DomainError, ErrorDetail
 
@@ -81,17 +81,18 @@ async def create_job(
     checked first so an over-quota user costs no preflight; 503 `job_store_full` /
     `job_store_unavailable` (with Retry-After) when the job store cannot take it. Runs on the
     planning pool."""
-    return await planning.run(_submit, body, user, ctx, cases, jobs, max_run_seconds)
+    return await planning.run(submit_job, body, user, ctx, cases, jobs, max_run_seconds)
 
 
-def _submit(
+def submit_job(
     body: RunBacktestRequest,
     user: str,
     ctx: BacktestContext,
     cases: BacktestUseCases,
     jobs: BacktestJobsRepository,
-    max_run_seconds: float | None,
+    max_run_seconds: float | None = None,
 ) -> JobCreatedResponse:
+    """The submit itself, synchronous (the route runs it on the planning pool; the CLI calls it directly)."""
     limit = ctx.config.jobs.max_active_jobs_per_user
     if jobs.count_active_jobs(user) >= limit:
         raise active_jobs_limit_error(user, limit)
@@ -108,8 +109,9 @@ def list_jobs(
     jobs: JobsRepository,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state")] = None,
 ) -> JobListResponse:
-    return job_list_response(jobs.list_jobs(user, limit, cursor))
+    return job_list_response(jobs.list_jobs(user, limit, cursor, state))
 
 
 @router.get("/{job_id}", response_model=JobResponse)

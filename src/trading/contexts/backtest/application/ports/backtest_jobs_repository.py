@@ -47,8 +47,11 @@ class BacktestJobsRepository(Protocol):
 
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
 
-    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
-        """Newest first with an opaque keyset cursor; stable across pages even for equal created_at."""
+    def list_jobs(
+        self, owner_user_id: str, limit: int, cursor: str | None = None, state: JobState | None = None
+    ) -> BacktestJobPage:
+        """Newest first with an opaque keyset cursor; stable across pages even for equal created_at;
+        `state` keeps only jobs in that state."""
         ...
 
     def request_cancel(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:

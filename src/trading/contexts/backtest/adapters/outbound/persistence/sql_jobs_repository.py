@@ -166,10 +166,12 @@ class SqlJobsRepository(ABC):
             row = cur.fetchone()
         return None if row is None else self._job(row)
 
-    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
+    def list_jobs(
+        self, owner_user_id: str, limit: int, cursor: str | None = None, state: JobState | None = None
+    ) -> BacktestJobPage:
         if limit < 1:
             raise ValueError("limit must be positive")
-        params: dict[str, Any] = {"owner": owner_user_id, "limit": limit + 1}
+        params: dict[str, Any] = {"owner": owner_user_id, "limit": limit + 1, "state": state and state.value}
         statement = q.SELECT_PAGE_FIRST
         if cursor is not None:
             after_at, after_id = decode_cursor(cursor)

@@ -26,12 +26,14 @@ INSERT_JOB = (
     f"RETURNING {JOB_COLUMNS}"
 )
 SELECT_OWNED_JOB = f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
+# `:state` NULL lists every state; the cast gives PostgreSQL the parameter's type.
+_STATE_FILTER = "AND (CAST(:state AS TEXT) IS NULL OR state = CAST(:state AS TEXT)) "
 SELECT_PAGE_FIRST = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner {_STATE_FILTER}"
     "ORDER BY created_at DESC, id DESC LIMIT :limit"
 )
 SELECT_PAGE_AFTER = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner {_STATE_FILTER}"
     "AND (created_at < :after_at OR (created_at = :after_at AND id < :after_id)) "
     "ORDER BY created_at DESC, id DESC LIMIT :limit"
 )
