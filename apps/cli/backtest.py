@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Protocol
 
@@ -17,6 +18,7 @@ from rich.table import Table
 from apps.cli.errors import guarded
 from apps.cli.request_file import load_request, write_request
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
@@ -25,6 +27,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     ProgressEvent,
@@ -38,6 +41,13 @@ from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
+
+
+class ExecutorChoice(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 console = Console()
 
 PROGRESS_STEPS = 1_000
@@ -72,14 +82,16 @@ def with_execution_modes(
     return request.model_copy(update={"execution": request.execution.model_copy(update=overrides)})
 
 
-def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
+def run_with_progress(
+    request: RunBacktestRequest, ctx: BacktestContext, executor: SearchExecutor | None = None
+) -> RunBacktestResponse:
     with search_progress() as progress:
         task = progress.add_task(stage_words("setup"), total=PROGRESS_STEPS)
 
         def on_progress(event: ProgressEvent) -> None:
             show_progress(progress, task, event.stage, event.processed, event.total)
 
-        return run_backtest(request, ctx, progress=on_progress)
+        return run_backtest(request, ctx, progress=on_progress, executor=executor)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -249,13 +261,22 @@ def run_command(
         StopModeName | None, typer.Option(help="Override execution.stop_mode: close | intrabar.")
     ] = None,
     fill: Annotated[FillModeName | None, typer.Option(help="Override execution.fill: close | next_open.")] = None,
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="Where the shards run: in this process, or on a Ray cluster.")
+    ] = ExecutorChoice.local,
+    cluster: Annotated[
+        str | None, typer.Option(help="Ray head HOST:PORT (default TRADING_CLUSTER_ADDRESS, then config).")
+    ] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
         request = with_execution_modes(load_request(request_file), stop_mode, fill)
-        response = run_with_progress(request, ctx)
+        search_executor = None
+        if executor is ExecutorChoice.ray:
+            search_executor = open_executor("ray", cluster, ctx.config.distributed)
+        response = run_with_progress(request, ctx, search_executor)
         summarize(response, show)
         if csv_out:
             export_csv(response, csv_out)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -64,7 +64,7 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429, 503))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429, 503))
 async def create_job(
     body: RunBacktestRequest,
     user: CurrentUser,
@@ -76,12 +76,16 @@ async def create_job(
         float | None,
         Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
     ] = None,
+    executor: Annotated[
+        Literal["local", "ray"], Query(description="`ray`: run by a `trading worker --executor ray` on a cluster")
+    ] = "local",
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
     checked first so an over-quota user costs no preflight; 503 `job_store_full` /
-    `job_store_unavailable` (with Retry-After) when the job store cannot take it. Runs on the
+    `job_store_unavailable` (with Retry-After) when the job store cannot take it; 422
+    `executor_disabled` for `executor=ray` while `distributed.enabled` is false. Runs on the
     planning pool."""
-    return await planning.run(submit_job, body, user, ctx, cases, jobs, max_run_seconds)
+    return await planning.run(submit_job, body, user, ctx, cases, jobs, max_run_seconds, executor)
 
 
 def submit_job(
@@ -91,15 +95,18 @@ def submit_job(
     cases: BacktestUseCases,
     jobs: BacktestJobsRepository,
     max_run_seconds: float | None = None,
+    executor: Literal["local", "ray"] = "local",
 ) -> JobCreatedResponse:
     """The submit itself, synchronous (the route runs it on the planning pool; the CLI calls it directly)."""
+    if executor == "ray" and not ctx.config.distributed.enabled:
+        raise DomainError("executor_disabled", "the Ray executor is disabled by config (distributed.enabled=false)")
     limit = ctx.config.jobs.max_active_jobs_per_user
     if jobs.count_active_jobs(user) >= limit:
         raise active_jobs_limit_error(user, limit)
     with body_field_errors():
         require_sync_validation(body)
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(user, body.model_dump(mode="json"), limit, max_run_seconds)
+    job = jobs.create_job(user, body.model_dump(mode="json"), limit, max_run_seconds, executor)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 

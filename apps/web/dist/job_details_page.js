@@ -43,7 +43,7 @@ function jobStatus(job, ranking) {
       "div",
       { class: "job-state-line" },
       stateBadge(job.state),
-      el("span", { class: "job-stage" }, job.stage ? `stage: ${job.stage}` : ""),
+      el("span", { class: "job-stage" }, job.stageWords),
       cancelling ? el("span", { class: "muted" }, "cancel requested…") : null,
     ),
     progressBar(job),

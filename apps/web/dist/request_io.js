@@ -20,8 +20,16 @@ function compact(value, keepNull = false) {
   return out;
 }
 
+// The file reads top-down like the form (stored jobs come back with sorted keys).
+const KEY_ORDER = ["instrument_id", "timeframe", "time_range", "warmup_bars", "indicators", "risk", "execution", "ranking"];
+
+function ordered(request) {
+  const keys = [...KEY_ORDER.filter((key) => key in request), ...Object.keys(request).filter((key) => !KEY_ORDER.includes(key))];
+  return Object.fromEntries(keys.map((key) => [key, request[key]]));
+}
+
 export function requestToText(request, format) {
-  const document = compact(request);
+  const document = ordered(compact(request));
   return format === "json" ? `${JSON.stringify(document, null, 2)}\n` : dump(document, { lineWidth: 120, noRefs: true });
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -147,7 +147,10 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         effective.time_range.end_ms,
         warmup,
     )
-    execution = resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id)
+    execution = replace(
+        resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
+        annualization_days=timeline.annualization_days,
+    )
     memory = estimate_search_memory(grids, _shape(timeline, sizes))
     return SearchPlan(
         request=effective,
