@@ -16,9 +16,9 @@ from pydantic import (
 )
 
 from trading.contexts.backtest.application.dto.validation import (
-    HoldoutSummary,
-    HoldoutValidation,
     NeighbourhoodStability,
+    ValidationRequest,
+    ValidationResult,
 )
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
@@ -179,7 +179,7 @@ class RunBacktestRequest(_Model):
     preselect: int | None = Field(default=None, ge=1)
     top_trades_n: int | None = Field(default=None, ge=1)
     variant: VariantPayload | None = None
-    validation: HoldoutValidation | None = None
+    validation: ValidationRequest | None = None
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -249,7 +249,7 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
-    validation: HoldoutSummary | None = None
+    validation: ValidationResult | None = None
     data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 
