@@ -23,7 +23,8 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 
-uv sync --frozen --quiet
+# The `ray` extra too: the distributed tests run on a local 2-worker Ray cluster they start themselves.
+uv sync --frozen --quiet --extra ray
 uv run ruff check .
 uv run pyright
 uv run python -m tools.docs.generate_docs_index --check

@@ -15,6 +15,7 @@ from apps.api.dto.catalog import IndicatorListing
 from apps.api.errors import install_error_handlers
 from apps.api.routes import backtest_jobs, backtests, candles, catalog
 from apps.api.settings import ApiSettings, settings_from_env
+from apps.api.trusted_hosts import TrustedHostMiddleware
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
@@ -92,6 +93,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     ]
     app.state.jobs_repository = jobs_store
     install_error_handlers(app)
+    if settings.trusted_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=settings.trusted_hosts)
     _serve_offline_docs(app)
     for module in (backtests, backtest_jobs, catalog, candles):
         app.include_router(module.router)

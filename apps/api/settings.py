@@ -41,6 +41,8 @@ class ApiSettings:
     indicator_defaults: IndicatorDefaults
     auth: AuthSettings
     migrate_on_startup: bool
+    # Host header values the server answers to; None = any (`trading serve` sets them, see its --host).
+    trusted_hosts: tuple[str, ...] | None = None
 
 
 class _AuthFile(BaseModel):

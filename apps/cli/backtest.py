@@ -4,41 +4,73 @@ CSV/JSON export, and the full report of any rank."""
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 import numpy as np
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from apps.cli.errors import guarded
 from apps.cli.request_file import load_request, write_request
 from apps.cli.validation_output import print_validation
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
+    VariantPayload,
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     ProgressEvent,
     build_variant_report,
 )
 from trading.contexts.backtest.application.use_cases.run_walk_forward import run_search
+from trading.contexts.backtest.domain.services.search_progress import overall_fraction, stage_words
 from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
 from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
 
 app = typer.Typer(no_args_is_help=True, help="Run staged grid searches.")
+
+
+class ExecutorChoice(StrEnum):
+    local = "local"
+    ray = "ray"
+
+
 console = Console()
 
-STAGE_LABELS = {"setup": "indicators + signals", "stage_a": "Stage A (base variants)", "stage_b": "Stage B (risk grid)"}
+PROGRESS_STEPS = 1_000
+
+
+def search_progress() -> Progress:
+    """One bar for the whole search (stage in words, elapsed, ETA); `jobs watch` shows the same."""
+    return Progress(
+        TextColumn("[bold]{task.description:<34}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>5.1f}%"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def show_progress(progress: Progress, task: TaskID, stage: str | None, processed: int, total: int) -> None:
+    fraction = overall_fraction(stage, processed, total)
+    progress.update(task, description=stage_words(stage), completed=fraction * PROGRESS_STEPS)
 
 
 def with_execution_modes(
@@ -51,30 +83,31 @@ def with_execution_modes(
     return request.model_copy(update={"execution": request.execution.model_copy(update=overrides)})
 
 
-def run_with_progress(request: RunBacktestRequest, ctx: BacktestContext) -> RunBacktestResponse:
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        tasks: dict[str, Any] = {}
+def run_with_progress(
+    request: RunBacktestRequest, ctx: BacktestContext, executor: SearchExecutor | None = None
+) -> RunBacktestResponse:
+    with search_progress() as progress:
+        task = progress.add_task(stage_words("setup"), total=PROGRESS_STEPS)
 
         def on_progress(event: ProgressEvent) -> None:
-            if event.stage not in tasks:
-                tasks[event.stage] = progress.add_task(STAGE_LABELS.get(event.stage, event.stage), total=event.total)
-            progress.update(tasks[event.stage], completed=event.processed, total=event.total)
+            show_progress(progress, task, event.stage, event.processed, event.total)
 
-        return run_search(request, ctx, progress=on_progress)
+        return run_search(request, ctx, progress=on_progress, executor=executor)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f}"
 
 
-def _params_text(variant: RankedVariant) -> str:
+class RankedRow(Protocol):
+    """A ranked variant as the sync response and a job's top table both carry it."""
+
+    rank: int
+    ranking_metrics: dict[str, float | None]
+    payload: VariantPayload
+
+
+def _params_text(variant: RankedRow) -> str:
     """Compact: `sma(150) rsi(21; 60,40) sl 2 tp off`; the source is shown only when not close."""
     payload = variant.payload
     parts = []
@@ -97,14 +130,18 @@ def _short(value: object) -> str:
 
 def top_table(response: RunBacktestResponse, limit: int) -> Table:
     ranking = response.ranking
-    title = f"Top {min(limit, len(response.variants))} by {ranking.primary_metric}"
-    if ranking.secondary_metric:
-        title += f", then {ranking.secondary_metric}"
+    return ranked_rows_table(response.variants, ranking.primary_metric, ranking.secondary_metric, limit)
+
+
+def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | None, limit: int) -> Table:
+    title = f"Top {min(limit, len(rows))} by {primary}"
+    if secondary:
+        title += f", then {secondary}"
     table = Table(title=title)
     for column in ("#", "return %", "max DD %", "ret/DD", "PF"):
         table.add_column(column, justify="right")
     table.add_column("variant", no_wrap=True)
-    for variant in response.variants[:limit]:
+    for variant in rows[:limit]:
         m = variant.ranking_metrics
         table.add_row(
             str(variant.rank),
@@ -225,13 +262,22 @@ def run_command(
         StopModeName | None, typer.Option(help="Override execution.stop_mode: close | intrabar.")
     ] = None,
     fill: Annotated[FillModeName | None, typer.Option(help="Override execution.fill: close | next_open.")] = None,
+    executor: Annotated[
+        ExecutorChoice, typer.Option(help="Where the shards run: in this process, or on a Ray cluster.")
+    ] = ExecutorChoice.local,
+    cluster: Annotated[
+        str | None, typer.Option(help="Ray head HOST:PORT (default TRADING_CLUSTER_ADDRESS, then config).")
+    ] = None,
 ) -> None:
     """Run REQUEST_FILE synchronously and print the ranked top."""
 
     def run() -> None:
         ctx = BacktestContext(str(data_dir or default_data_dir()), default_backtest_config())
         request = with_execution_modes(load_request(request_file), stop_mode, fill)
-        response = run_with_progress(request, ctx)
+        search_executor = None
+        if executor is ExecutorChoice.ray:
+            search_executor = open_executor("ray", cluster, ctx.config.distributed)
+        response = run_with_progress(request, ctx, search_executor)
         summarize(response, show)
         if csv_out:
             export_csv(response, csv_out)

@@ -11,6 +11,7 @@ from apps.worker.stop_signals import StopRequest, stop_on_signals
 from apps.worker.warm_up import warm_up_kernels
 from apps.worker.worker_loop import default_worker_id, run_worker
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.adapters.outbound.persistence.factory import (
     default_jobs_database_url,
     open_jobs_repository,
@@ -29,6 +30,12 @@ def worker(
     ),
     worker_id: str | None = typer.Option(None, "--worker-id", help="Lease owner name; default host:pid:random."),
     once: bool = typer.Option(False, "--once", help="Exit when no job is claimable instead of polling."),
+    executor: str = typer.Option(
+        "local", "--executor", help="local: run jobs here; ray: claim `executor=ray` jobs and drive a cluster."
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", help="Ray head HOST:PORT (default TRADING_CLUSTER_ADDRESS, then config)."
+    ),
 ) -> None:
     """Claim and run backtest jobs; SIGTERM/SIGINT checkpoint the current job and release it."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -37,6 +44,9 @@ def worker(
         typer.echo("jobs are disabled by config (backtest.jobs.enabled=false); nothing to do")
         return
     logging.getLogger("apps.worker").info("kernels ready in %.1f s", warm_up_kernels(config))
+    if executor not in ("local", "ray"):
+        raise typer.BadParameter("--executor must be local or ray")
+    search_executor = None if executor == "local" else open_executor("ray", cluster, config.distributed)
     repo = open_jobs_repository(db or default_jobs_database_url())
     stop = StopRequest()
     stop_on_signals(stop)
@@ -44,7 +54,12 @@ def worker(
         if os.environ.get(ENV_VAR, DEFAULT_ENV) != "prod":  # as the API: prod runs `trading db migrate`
             repo.migrate()
         outcomes = run_worker(
-            repo, BacktestContext(str(default_data_dir()), config), worker_id or default_worker_id(), stop, drain=once
+            repo,
+            BacktestContext(str(default_data_dir()), config),
+            worker_id or default_worker_id(),
+            stop,
+            drain=once,
+            executor=search_executor,
         )
     finally:
         repo.close()

@@ -16,6 +16,7 @@ from uuid import uuid4
 
 from apps.worker.stop_signals import StopRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.application.use_cases.run_backtest_job_runner_v1 import (
     JobOutcome,
@@ -36,17 +37,20 @@ def run_worker(
     worker_id: str,
     stop: StopRequest,
     drain: bool = False,
+    executor: SearchExecutor | None = None,
 ) -> Counter[JobOutcome]:
     """Loop until `stop` is set (or, with `drain`, until no job is claimable); outcomes per kind.
 
     A set `stop` also ends the current job at its next chunk boundary: it is checkpointed and its
-    lease released, so another worker resumes it.
+    lease released, so another worker resumes it. With a Ray `executor` the worker claims only jobs
+    created for it (`executor=ray`) and drives their shards on the cluster.
     """
+    executor_name = "local" if executor is None else executor.name
     jobs = ctx.config.jobs
     outcomes: Counter[JobOutcome] = Counter()
     while not stop.is_set():
         try:
-            job = repo.claim_next(worker_id, jobs.lease_seconds, jobs.max_attempts)
+            job = repo.claim_next(worker_id, jobs.lease_seconds, jobs.max_attempts, executor_name)
         except Exception:
             logger.exception("worker %s: claim failed; retrying in %.1f s", worker_id, jobs.claim_poll_seconds)
             stop.wait(jobs.claim_poll_seconds)
@@ -59,7 +63,7 @@ def run_worker(
         logger.info("job %s start: worker=%s attempt=%d owner=%s", job.id, worker_id, job.attempt, job.owner_user_id)
         started = time.perf_counter()
         try:
-            outcome = run_backtest_job(job, repo, ctx, worker_id, stop)
+            outcome = run_backtest_job(job, repo, ctx, worker_id, stop, executor)
         except Exception:
             logger.exception("job %s: storage error; the job will be reclaimed after its lease expires", job.id)
             continue

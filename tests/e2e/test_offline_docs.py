@@ -23,7 +23,8 @@ def test_api_docs_render_with_the_network_off(live_app: LiveApp, browser_page: B
 
     page.route("**/*", only_loopback)
     page.goto(f"{live_app.base_url}/docs")
-    expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/candles")).to_be_visible()
+    # the 1.7 MB bundle takes a while to parse on a loaded machine
+    expect(page.locator(".swagger-ui .opblock-summary-path", has_text="/api/candles")).to_be_visible(timeout=30_000)
     expect(page.locator(".swagger-ui .opblock").first).to_be_visible()
     save_screenshots(page, "api-docs-offline")
     assert blocked == [] and browser_page.errors == []

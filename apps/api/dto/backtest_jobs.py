@@ -15,6 +15,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 )
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
+from trading.contexts.backtest.domain.services.search_progress import FINISHED_WORDS, overall_fraction, stage_words
 
 
 class JobCreatedResponse(BaseModel):
@@ -30,7 +31,8 @@ class JobRequestSummary(BaseModel):
 
 
 class JobResponse(BaseModel):
-    """`run_context` plus a top row's `payload` is exactly a variant-report request."""
+    """`run_context` plus a top row's `payload` is exactly a variant-report request; `request` is the
+    full request as submitted (grid, risk, execution, ranking, ...), so a job can be shown and cloned."""
 
     job_id: UUID
     state: JobState
@@ -46,6 +48,9 @@ class JobResponse(BaseModel):
     error: dict[str, Any] | None
     run_context: RunContext
     request_summary: JobRequestSummary
+    request: dict[str, Any]
+    overall_progress: float
+    stage_words: str
 
 
 class JobListResponse(BaseModel):
@@ -97,6 +102,9 @@ def job_response(job: BacktestJob) -> JobResponse:
             top_k=request.get("top_k"),
             preselect=request.get("preselect"),
         ),
+        request=request,
+        overall_progress=1.0 if job.state == "succeeded" else overall_fraction(job.stage, job.processed, job.total),
+        stage_words=FINISHED_WORDS if job.is_terminal else stage_words(job.stage),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -20,7 +20,7 @@ from apps.api.dto.backtest_jobs import (
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
-from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob
+from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
@@ -61,7 +61,7 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 429, 503))
+@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429, 503))
 def create_job(
     body: RunBacktestRequest,
     user: CurrentUser,
@@ -72,13 +72,21 @@ def create_job(
         float | None,
         Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
     ] = None,
+    executor: Annotated[
+        Literal["local", "ray"], Query(description="`ray`: run by a `trading worker --executor ray` on a cluster")
+    ] = "local",
 ) -> JobCreatedResponse:
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota;
-    503 `job_store_full` / `job_store_unavailable` (with Retry-After) when the job store cannot take it."""
+    503 `job_store_full` / `job_store_unavailable` (with Retry-After) when the job store cannot take it;
+    422 `executor_disabled` for `executor=ray` while `distributed.enabled` is false."""
+    if executor == "ray" and not ctx.config.distributed.enabled:
+        raise DomainError("executor_disabled", "the Ray executor is disabled by config (distributed.enabled=false)")
     with body_field_errors():
         require_sync_validation(body)
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, max_run_seconds)
+    job = jobs.create_job(
+        user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, max_run_seconds, executor
+    )
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 
@@ -88,8 +96,9 @@ def list_jobs(
     jobs: JobsRepository,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 20,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state")] = None,
 ) -> JobListResponse:
-    return job_list_response(jobs.list_jobs(user, limit, cursor))
+    return job_list_response(jobs.list_jobs(user, limit, cursor, state))
 
 
 @router.get("/{job_id}", response_model=JobResponse)

@@ -1,7 +1,7 @@
 // The only way pages call the JSON API: same origin, JSON in and out, and failures as ApiError that
 // carries the server's stable {error: {code, message, details}} payload.
 
-const TOKEN_STORAGE_KEY = "trading.apiToken";
+export const TOKEN_STORAGE_KEY = "trading.apiToken";
 
 export class ApiError extends Error {
   constructor(status, code, message, details = []) {

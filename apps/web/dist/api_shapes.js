@@ -66,6 +66,9 @@ export function readJob(data) {
     error: data.error,
     runContext: data.run_context,
     summary: data.request_summary || {},
+    request: data.request || null,
+    overall: data.overall_progress ?? 0,
+    stageWords: data.stage_words || data.stage || "",
   };
 }
 

@@ -2,13 +2,15 @@
 // until asked), lazy per-row reports, and "Submit as job" for searches too big to wait for.
 
 import { ApiError, getJson, isAbort, postJson } from "./api_client.js";
+import { createCompareView } from "./compare_view.js";
 import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
 import { clearFieldErrors, hideBanner, revealFirstError, showApiError, showBanner } from "./field_errors.js";
 import { describeRanking, formatCount } from "./format.js";
 import { renderPreflight, renderPreflightMessage } from "./preflight_panel.js";
 import { RankedTable } from "./ranked_table.js";
 import { SearchForm, runContextOf } from "./search_form.js";
-import { createReportOpener } from "./variant_report.js";
+import { installRequestFiles, restoreSearch, saveLastResult } from "./search_persistence.js";
+import { VariantReportCache, createReportOpener } from "./variant_report.js";
 
 const PREFLIGHT_DELAY_MS = 350;
 
@@ -22,6 +24,7 @@ const page = {
   results: document.getElementById("results"),
   resultsSummary: document.getElementById("results-summary"),
   report: document.getElementById("report"),
+  compare: document.getElementById("compare"),
   bannerOwner: null, // which action's error the banner shows: "preflight" | "run" | "job"
   runState: null, // {request, response} of the search shown in the table
 };
@@ -72,6 +75,14 @@ function startClock() {
   return () => clearInterval(timer);
 }
 
+function showResult(table, request, response) {
+  page.runState = { request, response };
+  table.setRows(response.variants, response.ranking);
+  page.resultsSummary.textContent = summaryText(response);
+  page.results.hidden = false;
+  page.status.textContent = `${response.variants.length} variants`;
+}
+
 function createSearchRunner(searchForm, table) {
   let controller = null;
   const setRunning = (running) => {
@@ -90,11 +101,8 @@ function createSearchRunner(searchForm, table) {
       const response = await postJson("/api/backtests", request, { signal: controller.signal });
       clearFieldErrors(page.form);
       hideBanner();
-      page.runState = { request, response };
-      table.setRows(response.variants, response.ranking);
-      page.resultsSummary.textContent = summaryText(response);
-      page.results.hidden = false;
-      page.status.textContent = `${response.variants.length} variants`;
+      showResult(table, request, response);
+      saveLastResult(request, response);
     } catch (err) {
       page.status.textContent = isAbort(err) ? "Stopped." : `Failed: ${err.message}`;
       if (!isAbort(err)) {
@@ -138,12 +146,16 @@ async function main() {
     return;
   }
   const searchForm = new SearchForm(page.form, metadata);
+  const cache = new VariantReportCache();
+  const getRunContext = () => runContextOf(page.runState.request);
   const openReport = createReportOpener({
     panel: page.report,
-    getRunContext: () => runContextOf(page.runState.request),
+    getRunContext,
     getTopTradesN: () => page.runState.request.top_trades_n ?? null,
+    cache,
   });
-  const table = new RankedTable(document.getElementById("results-table"), openReport);
+  const onSelect = createCompareView({ panel: page.compare, button: document.getElementById("compare-rows"), cache, getRunContext });
+  const table = new RankedTable(document.getElementById("results-table"), openReport, onSelect);
   const runSearch = createSearchRunner(searchForm, table);
   const schedulePreflight = livePreflight(searchForm);
 
@@ -164,6 +176,8 @@ async function main() {
     page.jobButton.disabled = true;
     page.jobButton.title = "Async jobs are disabled on this server";
   }
+  installRequestFiles(searchForm, () => page.runState);
+  await restoreSearch(searchForm, (request, response) => showResult(table, request, response));
   schedulePreflight();
 }
 

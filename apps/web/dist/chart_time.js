@@ -51,18 +51,19 @@ export function drawdownPct(values) {
   });
 }
 
-const isoMs = (iso) => new Date(iso).getTime();
-
-// One marker per entry and per exit, on the candle whose bar filled it, sorted by time as the library
-// requires. `fillTime` keeps the trade's own time so hover text and tests can check it.
-export function tradeMarkers(trades, candleOpenMs, barMs) {
+// One marker per entry and per exit, on the candle holding the trade's `entry_bar` / `exit_bar` (the
+// bar it filled in; candle c holds target bars [c * barsPerCandle, (c + 1) * barsPerCandle), which
+// holds for session markets with gaps too), sorted by time as the library requires. `fillTime` keeps
+// the trade's own time for the hover text and tests.
+export function tradeMarkers(trades, candleOpenMs, barsPerCandle) {
   const markers = [];
   trades.forEach((trade, index) => {
     const long = trade.side === "long";
     for (const kind of ["entry", "exit"]) {
       const fillTime = trade[`${kind}_time`];
-      const time = candleTimeOfClose(candleOpenMs, barMs, isoMs(fillTime));
-      if (time === null) continue;
+      const candle = Math.floor(trade[`${kind}_bar`] / barsPerCandle);
+      if (candle >= candleOpenMs.length) continue;
+      const time = toSeconds(candleOpenMs[candle]);
       const entry = kind === "entry";
       markers.push({
         time,

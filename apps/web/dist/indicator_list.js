@@ -40,6 +40,13 @@ export class IndicatorList {
     this.render();
   }
 
+  // Replaces every card: [{id, axes: {inputs, params, signals}}] (unknown ids are dropped).
+  replace(entries) {
+    this.entries = entries.filter((entry) => this.byId.has(entry.id));
+    this.cards = [];
+    this.render();
+  }
+
   remove(index) {
     this.capture();
     this.entries.splice(index, 1);

@@ -7,6 +7,7 @@ import { el, setChildren } from "./dom.js";
 import { describeRanking, formatDateTime } from "./format.js";
 import { POLL_MS, progressBar, progressText, renderLoadError, stateBadge } from "./job_widgets.js";
 import { RankedTable } from "./ranked_table.js";
+import { downloadText, requestToText } from "./request_io.js";
 import { createReportOpener } from "./variant_report.js";
 
 const TOP_LIMIT = 100;
@@ -42,7 +43,7 @@ function jobStatus(job, ranking) {
       "div",
       { class: "job-state-line" },
       stateBadge(job.state),
-      el("span", { class: "job-stage" }, job.stage ? `stage: ${job.stage}` : ""),
+      el("span", { class: "job-stage" }, job.stageWords),
       cancelling ? el("span", { class: "muted" }, "cancel requested…") : null,
     ),
     progressBar(job),
@@ -50,6 +51,25 @@ function jobStatus(job, ranking) {
     job.error ? el("p", { class: "error-text" }, describeJobError(job.error)) : null,
     el("dl", { class: "facts" }, facts.map(([label, value]) => [el("dt", {}, label), el("dd", {}, value)])),
   ];
+}
+
+// The full request as stored (grid, risk, execution, ranking, ...): shown, cloned into the search
+// form, or saved as the file `trading backtest run` / `trading jobs submit` read.
+function renderRequest(container, job) {
+  if (!job.request || container.dataset.jobId === job.id) return;
+  container.dataset.jobId = job.id;
+  const text = requestToText(job.request, "yaml");
+  setChildren(
+    container,
+    el("div", { class: "card-head" },
+      el("h2", {}, "Request"),
+      el("div", { class: "inline-controls" },
+        el("a", { class: "button secondary small", id: "clone-job", href: `/backtests?clone=${encodeURIComponent(job.id)}` }, "Clone"),
+        el("button", { type: "button", class: "secondary small", id: "export-job-request",
+          onclick: () => downloadText(`job-${String(job.id).slice(0, 8)}.yaml`, text, "application/yaml") }, "Export YAML"))),
+    el("pre", { class: "request-yaml", "data-testid": "job-request" }, text),
+  );
+  container.hidden = false;
 }
 
 export function startDetailsPage() {
@@ -60,6 +80,7 @@ export function startDetailsPage() {
   const cancelButton = document.getElementById("cancel-job");
   const topSection = document.getElementById("job-top");
   const topSummary = document.getElementById("job-top-summary");
+  const requestPanel = document.getElementById("job-request");
   let job = null;
   let defaults = null;
 
@@ -88,6 +109,7 @@ export function startDetailsPage() {
     const terminal = TERMINAL_STATES.has(job.state);
     const ranking = effectiveRanking(job, defaults);
     setChildren(status, jobStatus(job, ranking));
+    renderRequest(requestPanel, job);
     cancelButton.hidden = terminal;
     cancelButton.disabled = Boolean(job.cancelRequestedAt);
     try {

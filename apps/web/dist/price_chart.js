@@ -110,7 +110,7 @@ export function renderPriceChart(container, candlesBody, report) {
     color: LINE_COLORS[i % LINE_COLORS.length], title: line.label,
     priceFormat: { type: "price", precision: decimals, minMove: 10 ** -decimals },
   }));
-  const markers = tradeMarkers(report.trades || [], candleOpenMs, barMs);
+  const markers = tradeMarkers(report.trades || [], candleOpenMs, candlesBody.bars_per_candle);
   createSeriesMarkers(candles, markers);
   box.dataset.markers = JSON.stringify(markers.map(({ time, trade, kind, fillTime }) => ({ time, trade, kind, fillTime })));
 

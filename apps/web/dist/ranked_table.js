@@ -21,10 +21,13 @@ function compareNullable(a, b, direction) {
 }
 
 export class RankedTable {
-  // `onLoadReport(row, button)` is called when a row's report button is clicked.
-  constructor(container, onLoadReport) {
+  // `onLoadReport(row, button)` is called when a row's report button is clicked; `onSelect(rows)` when
+  // the rows ticked for comparison change.
+  constructor(container, onLoadReport, onSelect = () => {}) {
     this.container = container;
     this.onLoadReport = onLoadReport;
+    this.onSelect = onSelect;
+    this.selected = new Set();
     this.rows = [];
     this.ranking = { primary_metric: "total_return_pct", secondary_metric: null };
     this.sort = null;
@@ -39,7 +42,10 @@ export class RankedTable {
     if (ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking)) this.sort = null;
     if (ranking) this.ranking = ranking;
     this.rows = rows || [];
+    const keys = new Set(this.rows.map((row) => row.variant_key));
+    this.selected = new Set([...this.selected].filter((key) => keys.has(key)));
     this.render();
+    this.onSelect(this.selectedRows());
   }
 
   toggleSort(column) {
@@ -70,6 +76,20 @@ export class RankedTable {
     return el("button", { type: "button", class: "secondary small load-report", onclick }, "Load report");
   }
 
+  selectedRows() {
+    return this.rows.filter((row) => this.selected.has(row.variant_key));
+  }
+
+  selectBox(row) {
+    const onchange = (event) => {
+      if (event.currentTarget.checked) this.selected.add(row.variant_key);
+      else this.selected.delete(row.variant_key);
+      this.onSelect(this.selectedRows());
+    };
+    return el("label", { class: "compare-pick" },
+      el("input", { type: "checkbox", class: "compare-check", checked: this.selected.has(row.variant_key), onchange }), " compare");
+  }
+
   render() {
     if (!this.rows.length) {
       setChildren(this.container, el("p", { class: "muted" }, "No variants yet."));
@@ -93,7 +113,7 @@ export class RankedTable {
         "tr",
         { dataset: { variantKey: row.variant_key, rank: row.rank } },
         el("td", { class: "num rank" }, row.rank),
-        el("td", {}, this.reportButton(row)),
+        el("td", {}, this.reportButton(row), this.selectBox(row)),
         metrics.map((name) =>
           el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name])),
         ),

@@ -26,13 +26,20 @@ const RISK_AXES = [
   ["tp_pct", "Take-profit %", { mode: "explicit", values: [null, 5, 10] }],
 ];
 
-// datetime-local controls hold UTC wall time here (the page labels them UTC).
-function toLocalInput(ms) {
-  return new Date(ms).toISOString().slice(0, 16);
+// Date fields are plain text in UTC, "YYYY-MM-DD HH:MM" on a 24-hour clock: a browser date-time
+// control would show local conventions ("12:00 AM") under a UTC label.
+export function toUtcInput(ms) {
+  return new Date(ms).toISOString().slice(0, 16).replace("T", " ");
 }
 
-function fromLocalInput(text) {
-  return text ? `${text}:00Z` : "";
+export function fromUtcInput(text) {
+  const trimmed = text.trim();
+  // Anything else goes to the server as typed, so its error lands next to the field.
+  return /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}$/.test(trimmed) ? `${trimmed.replace(" ", "T")}:00Z` : trimmed;
+}
+
+function inputValue(value) {
+  return value === null || value === undefined ? "" : String(value);
 }
 
 function optionalNumber(input) {
@@ -79,11 +86,7 @@ export class SearchForm {
       catalogue: indicators,
     });
     if (indicators.length) this.indicators.add((indicators.find((i) => /(^|\.)sma$/.test(i.id)) || indicators[0]).id);
-    this.riskEditors = RISK_AXES.map(([name, label, initial]) => {
-      const editor = createAxisEditor({ path: `risk.${name}`, name: label, kind: "risk", initial, allowOff: true });
-      return [name, editor];
-    });
-    setChildren(form.querySelector("#risk-axes"), this.riskEditors.map(([, editor]) => editor.element));
+    this.setRisk(Object.fromEntries(RISK_AXES.map(([name, , initial]) => [name, initial])));
     this.fillExecution(form.querySelector("#execution-fields"));
     this.fillAdvanced();
   }
@@ -110,10 +113,18 @@ export class SearchForm {
     const endMs = Math.floor((instrument.lastMs + 60_000) / HOUR_MS) * HOUR_MS;
     const firstHour = Math.ceil((instrument.firstMs ?? endMs) / HOUR_MS) * HOUR_MS;
     const startMs = Math.max(firstHour, endMs - DEFAULT_RANGE_DAYS * 24 * HOUR_MS);
-    start.value = toLocalInput(startMs);
-    end.value = toLocalInput(endMs);
+    start.value = toUtcInput(startMs);
+    end.value = toUtcInput(endMs);
     const bars = instrument.bars !== null ? `, ${instrument.bars.toLocaleString("en-US")} ${instrument.base} bars` : "";
     coverage.textContent = `Stored: ${formatDateTime(instrument.firstMs)} – ${formatDateTime(instrument.lastMs)}${bars}`;
+  }
+
+  setRisk(risk) {
+    this.riskEditors = RISK_AXES.map(([name, label]) => {
+      const editor = createAxisEditor({ path: `risk.${name}`, name: label, kind: "risk", initial: risk[name] ?? null, allowOff: true });
+      return [name, editor];
+    });
+    setChildren(this.form.querySelector("#risk-axes"), this.riskEditors.map(([, editor]) => editor.element));
   }
 
   fillExecution(container) {
@@ -187,13 +198,38 @@ export class SearchForm {
     return Object.fromEntries(this.riskEditors.map(([name, editor]) => [name, editor.read() ?? null]));
   }
 
+  // Puts a request (imported file, cloned job, last result) into the controls; request() reads it back.
+  fill(request) {
+    const { instrument, timeframe, start, end, primary, secondary } = this.controls;
+    if (this.instruments.has(request.instrument_id)) {
+      instrument.value = request.instrument_id;
+      this.applyInstrumentRange();
+      this.applyMarketFee();
+    }
+    timeframe.value = request.timeframe;
+    start.value = toUtcInput(Date.parse(request.time_range.start));
+    end.value = toUtcInput(Date.parse(request.time_range.end));
+    this.indicators.replace((request.indicators || []).map((indicator) => ({
+      id: indicator.indicator_id,
+      axes: { inputs: indicator.inputs || {}, params: indicator.params || {}, signals: indicator.signals || {} },
+    })));
+    this.setRisk(request.risk || {});
+    for (const [name, control] of Object.entries(this.executionControls)) control.value = inputValue((request.execution || {})[name]);
+    const ranking = request.ranking || {};
+    primary.value = ranking.primary_metric || this.defaults.primaryMetric;
+    secondary.value = ranking.secondary_metric || "";
+    const optional = { warmup_bars: "warmup", top_k: "topK", preselect: "preselect", top_trades_n: "topTradesN" };
+    for (const [field, control] of Object.entries(optional)) this.controls[control].value = inputValue(request[field]);
+    this.form.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
   // The body for /api/backtests, /preflight and /jobs. Empty optional fields are left to the server.
   request() {
     const { instrument, timeframe, start, end, topK, preselect, warmup, topTradesN } = this.controls;
     const body = {
       instrument_id: instrument.value,
       timeframe: timeframe.value,
-      time_range: { start: fromLocalInput(start.value), end: fromLocalInput(end.value) },
+      time_range: { start: fromUtcInput(start.value), end: fromUtcInput(end.value) },
       indicators: this.indicators.read(),
       risk: this.risk(),
       execution: this.execution(),

@@ -5,6 +5,7 @@ import { getJson, postJson } from "./api_client.js";
 import { el, setChildren } from "./dom.js";
 import { formatDateTime, formatNumber, shortKey } from "./format.js";
 import { renderPriceChart } from "./price_chart.js";
+import { downloadText, requestToText, variantRequest } from "./request_io.js";
 import { describeVariant } from "./variant_text.js";
 
 const REPORT_URL = "/api/backtests/variant-report";
@@ -14,7 +15,7 @@ const TRADE_COLUMN_ORDER = [
   "gross_pnl", "net_pnl", "return_pct", "exit_reason",
 ];
 
-class VariantReportCache {
+export class VariantReportCache {
   constructor(fetchReport = (body) => postJson(REPORT_URL, body)) {
     this.fetchReport = fetchReport;
     this.reports = new Map();
@@ -56,7 +57,7 @@ export function loadCandles(runContext) {
   return request;
 }
 
-function reportRequest(runContext, payload, topTradesN) {
+export function reportRequest(runContext, payload, topTradesN) {
   const body = { run_context: runContext, variant: payload, include_trades: true };
   if (topTradesN) body.top_trades_n = topTradesN;
   return body;
@@ -105,13 +106,20 @@ function tradesTable(trades) {
   );
 }
 
-function renderVariantReport(container, report, title, candles, payload) {
+function exportButton(runContext, payload, fileName) {
+  const onclick = () => downloadText(fileName, requestToText(variantRequest(runContext, payload), "yaml"), "application/yaml");
+  return el("button", { type: "button", class: "secondary small export-variant", title: "A single-variant request file: trading backtest report FILE", onclick }, "Export variant");
+}
+
+function renderVariantReport(container, report, title, candles, payload, runContext, fileName) {
   const chart = el("div", { class: "chart-box" });
   const total = report.trades_total ?? (report.trades || []).length;
   const shown = (report.trades || []).length;
   setChildren(
     container,
-    el("div", { class: "card-head" }, el("h2", {}, title), el("code", { class: "muted", title: report.variant_key }, shortKey(report.variant_key))),
+    el("div", { class: "card-head" }, el("h2", {}, title),
+      el("div", { class: "inline-controls" }, exportButton(runContext, payload, fileName),
+        el("code", { class: "muted", title: report.variant_key }, shortKey(report.variant_key)))),
     el("p", { class: "variant-params" }, describeVariant(payload).join(" · ")),
     el("div", { class: "report-chart" }, chart),
     el("div", { class: "report-grid" },
@@ -144,7 +152,7 @@ export function createReportOpener({ panel, getRunContext, getTopTradesN = () =>
         cache.load(row.variant_key, reportRequest(runContext, row.payload, getTopTradesN())),
         loadCandles(runContext),
       ]);
-      renderVariantReport(panel, report, title, candles, row.payload);
+      renderVariantReport(panel, report, title, candles, row.payload, runContext, `variant-rank-${row.rank}.yaml`);
       button.classList.add("loaded");
       panel.scrollIntoView({ block: "start" });
     } catch (err) {

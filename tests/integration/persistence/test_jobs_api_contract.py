@@ -100,6 +100,19 @@ def test_last_full_page_has_no_next_cursor(store: Store) -> None:
     assert (len(page.jobs), page.next_cursor) == (4, None)
 
 
+def test_list_filters_by_state_across_pages(store: Store) -> None:
+    jobs = [store.repo.create_job("alice", REQUEST, max_active_jobs=100) for _ in range(5)]
+    for job in jobs[1::2]:
+        store.repo.request_cancel(job.id, "alice")
+    first = store.repo.list_jobs("alice", limit=1, state=JobState.CANCELLED)
+    second = store.repo.list_jobs("alice", limit=1, cursor=first.next_cursor, state=JobState.CANCELLED)
+    cancelled = sorted((jobs[1], jobs[3]), key=lambda j: j.id.int, reverse=True)  # equal created_at: id order
+    assert [j.id for j in first.jobs + second.jobs] == [j.id for j in cancelled]
+    assert second.next_cursor is None
+    queued = store.repo.list_jobs("alice", limit=10, state=JobState.QUEUED).jobs
+    assert {j.id for j in queued} == {jobs[0].id, jobs[2].id, jobs[4].id}
+
+
 def test_a_forged_cursor_is_a_422(store: Store) -> None:
     with pytest.raises(DomainError) as refused:
         store.repo.list_jobs("alice", limit=4, cursor="not-a-cursor")

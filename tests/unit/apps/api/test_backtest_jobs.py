@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from apps.api.dto.backtest_jobs import JobTopRowResponse
 from tests.unit.apps.api.api_support import FakeUseCases, bearer, config_for_tests, grid_request, sample_payload
 from tests.unit.apps.api.conftest import ClientFactory
+from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.domain.entities.backtest_job import JobState
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
@@ -56,6 +57,9 @@ def test_submit_validates_with_preflight_then_enqueues(client: TestClient, fakes
     }
     stored = _store(client).get_job(uuid.UUID(job_id), "local")
     assert stored is not None and stored.request_json["indicators"][0]["params"]["window"]["values"] == [5, 10]
+    # the full request comes back, so the job page can show and clone it
+    assert job["request"] == stored.request_json
+    assert RunBacktestRequest.model_validate(job["request"]) == RunBacktestRequest.model_validate(grid_request())
 
 
 def test_invalid_request_is_422_and_nothing_is_enqueued(client: TestClient, fakes: FakeUseCases) -> None:

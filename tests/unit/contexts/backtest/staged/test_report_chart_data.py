@@ -40,9 +40,10 @@ VARIANT = {
 }
 
 
-def _report(ctx: BacktestContext) -> VariantReportResponse:
+def _report(ctx: BacktestContext, **execution: str) -> VariantReportResponse:
+    variant = {**VARIANT, "execution_params": {**VARIANT["execution_params"], **execution}}
     return build_variant_report(
-        VariantReportRequest.model_validate({"run_context": RUN_CONTEXT, "variant": VARIANT}), ctx
+        VariantReportRequest.model_validate({"run_context": RUN_CONTEXT, "variant": variant}), ctx
     )
 
 
@@ -54,6 +55,18 @@ def test_trade_and_equity_times_are_the_close_of_their_bar(backtest_ctx: Backtes
         entry_open_ms = target_start_ms + trade["entry_bar"] * FIVE_MINUTES_MS
         assert np.datetime64(trade["entry_time"].rstrip("Z"), "ms").astype(np.int64) == entry_open_ms + FIVE_MINUTES_MS
     assert report.equity["ts_ms"][0] == target_start_ms + FIVE_MINUTES_MS
+
+
+def test_next_open_fills_are_stamped_at_their_bars_open(backtest_ctx: BacktestContext) -> None:
+    report = _report(backtest_ctx, fill="next_open")
+    target_start_ms = int(np.datetime64("2024-01-01T06:00:00", "ms").astype(np.int64))
+    assert report.trades
+    for trade in report.trades:
+        entry_ms = int(np.datetime64(trade["entry_time"].rstrip("Z"), "ms").astype(np.int64))
+        assert entry_ms == target_start_ms + trade["entry_bar"] * FIVE_MINUTES_MS
+        exit_ms = int(np.datetime64(trade["exit_time"].rstrip("Z"), "ms").astype(np.int64))
+        in_bar = FIVE_MINUTES_MS if trade["exit_reason"] == "end_of_data" else 0
+        assert exit_ms == target_start_ms + trade["exit_bar"] * FIVE_MINUTES_MS + in_bar
 
 
 def test_indicator_lines_sit_on_the_price_axis_or_in_a_pane(backtest_ctx: BacktestContext) -> None:

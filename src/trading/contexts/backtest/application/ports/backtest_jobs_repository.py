@@ -36,14 +36,19 @@ class BacktestJobsRepository(Protocol):
         request_json: dict[str, Any],
         max_active_jobs: int,
         max_run_seconds: float | None = None,
+        executor: str = "local",
     ) -> BacktestJob:
-        """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary."""
+        """Enqueue; raises DomainError `active_jobs_limit` (429) atomically at the quota boundary.
+        `executor` ('local' | 'ray') decides which workers may claim it."""
         ...
 
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
 
-    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
-        """Newest first with an opaque keyset cursor; stable across pages even for equal created_at."""
+    def list_jobs(
+        self, owner_user_id: str, limit: int, cursor: str | None = None, state: JobState | None = None
+    ) -> BacktestJobPage:
+        """Newest first with an opaque keyset cursor; stable across pages even for equal created_at;
+        `state` keeps only jobs in that state."""
         ...
 
     def request_cancel(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
@@ -56,7 +61,9 @@ class BacktestJobsRepository(Protocol):
 
     # --- worker side ---
 
-    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+    def claim_next(
+        self, worker_id: str, lease_seconds: float, max_attempts: int, executor: str = "local"
+    ) -> BacktestJob | None:
         """Oldest claimable job (queued, or running with an expired lease), attempt + 1; jobs out of
         attempts are marked failed instead of claimed."""
         ...

@@ -23,6 +23,7 @@ import numpy as np
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
+from trading.contexts.backtest.application.services.sharded_search_driver import StageShards
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.domain.entities.backtest_job_errors import JobStoreUnavailableError
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
@@ -66,30 +67,43 @@ class JobCadence:
 @dataclass(frozen=True)
 class StageBCheckpoint:
     """Where Stage B resumes: the Stage A shortlist, the next variant index (a chunk boundary) and the
-    frontier at that boundary (bit-exact), so a resumed run ends with exactly the uninterrupted top."""
+    frontier at that boundary (bit-exact), so a resumed run ends with exactly the uninterrupted top.
+    A sharded run records its cut, the merged shard ids and the merged frontier in `shards` instead
+    (its cursor stays 0 and its frontier None, so a reader that ignores shards starts Stage B over
+    rather than merging shards twice)."""
 
     shortlist: np.ndarray
     next_index: int
     frontier: Frontier | None
+    shards: StageShards | None = None
 
     def to_json(self) -> dict[str, Any]:
         frontier = self.frontier
-        return {
+        data: dict[str, Any] = {
             "version": CHECKPOINT_VERSION,
             "shortlist": [int(i) for i in self.shortlist],
             "stage_b_next_index": self.next_index,
             "frontier_capacity": None if frontier is None else frontier.capacity,
             "frontier": None if frontier is None else frontier.to_state(),
         }
+        if self.shards is not None:
+            data["stage_b_shards"] = self.shards.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any], spec: RankingSpec) -> StageBCheckpoint | None:
         """None for a checkpoint of another format version: the job then starts over."""
         if data.get("version") != CHECKPOINT_VERSION:
             return None
+
+        def frontier_of(capacity: int, state: dict[str, list]) -> Frontier:
+            return Frontier.from_state(capacity, spec, state)
+
         state = data["frontier"]
-        frontier = None if state is None else Frontier.from_state(int(data["frontier_capacity"]), spec, state)
-        return cls(np.array(data["shortlist"], dtype=np.int64), int(data["stage_b_next_index"]), frontier)
+        frontier = None if state is None else frontier_of(int(data["frontier_capacity"]), state)
+        shards_state = data.get("stage_b_shards")
+        shards = None if shards_state is None else StageShards.from_json("stage_b", shards_state, frontier_of)
+        return cls(np.array(data["shortlist"], dtype=np.int64), int(data["stage_b_next_index"]), frontier, shards)
 
 
 class LeaseKeeper:
@@ -173,6 +187,7 @@ class JobStreamObserver:
         self._shortlist: np.ndarray | None = None
         self._top_rows_of: TopRowsOf | None = None
         self._frontier: Frontier | None = None
+        self._shards: StageShards | None = None
         self._next_index = 0
         self._snapshot_at = clock()
         self._snapshot_index = 0
@@ -204,12 +219,21 @@ class JobStreamObserver:
 
     def on_stage_b_chunk(self, frontier: Frontier, next_variant_index: int) -> None:
         self._frontier, self._next_index = frontier, next_variant_index
+        self._save_if_due(next_variant_index)
+
+    def on_stage_b_shards(self, shards: StageShards, variants_merged: int) -> None:
+        """A sharded Stage B merged one more shard: checkpoint the merged set when a snapshot is due."""
+        self._shards, self._frontier = shards, shards.frontier
+        self._save_if_due(variants_merged)
+
+    def _save_if_due(self, variants_done: int) -> None:
         due = (
             self._clock() - self._snapshot_at >= self._cadence.snapshot_seconds
-            or next_variant_index - self._snapshot_index >= self._cadence.snapshot_variants_step
+            or variants_done - self._snapshot_index >= self._cadence.snapshot_variants_step
         )
         if due:
             self.save_stage_b_state()
+            self._snapshot_index = variants_done
 
     # --- run phases ---
 
@@ -223,6 +247,7 @@ class JobStreamObserver:
         """Persist the shortlist (unless it came from a checkpoint) before Stage B starts scoring."""
         self._shortlist, self._top_rows_of = checkpoint.shortlist, top_rows_of
         self._frontier, self._next_index = checkpoint.frontier, checkpoint.next_index
+        self._shards = checkpoint.shards
         self._snapshot_index = checkpoint.next_index
         if not resumed:
             self._write(self._repo.save_checkpoint(self._job_id, self._worker_id, checkpoint.to_json()))
@@ -234,7 +259,10 @@ class JobStreamObserver:
         """Checkpoint at the last chunk boundary, and the top too if the frontier changed."""
         if self._lease.lost or self._shortlist is None:
             return
-        checkpoint = StageBCheckpoint(self._shortlist, self._next_index, self._frontier)
+        if self._shards is None:
+            checkpoint = StageBCheckpoint(self._shortlist, self._next_index, self._frontier)
+        else:
+            checkpoint = StageBCheckpoint(self._shortlist, 0, None, self._shards)
         self._write(self._repo.save_checkpoint(self._job_id, self._worker_id, checkpoint.to_json()))
         if self._frontier is not None:
             self.write_top_if_changed(self._frontier)

@@ -1,8 +1,9 @@
 """Variant report from the details path: metrics table rows, Markdown table, trade list and a
 plot-sized equity curve.
 
-Times are fill times: a bar's fills and its equity happen at its close, so trade times and equity
-timestamps are the bar's open time plus one bar (`bar_ms`); the bar indices are kept beside them.
+Times are fill times, kept beside the bar indices: equity is taken at each bar's close (bar open +
+`bar_ms`); a close fill happens at its bar's close, a next-open fill at its bar's open. A stop hit
+inside a bar (intrabar mode) and the forced close on the last bar are stamped at that bar's close.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from trading.contexts.backtest.application.services.report_table_formatter impor
     markdown_table,
     metric_rows,
 )
-from trading.contexts.backtest.domain.entities.trade_log import EXIT_REASON_NAMES, TradeLog
+from trading.contexts.backtest.domain.entities.trade_log import EXIT_REASON_NAMES, ExitReason, TradeLog
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.services.equity_downsampling import min_max_downsample_indices
 from trading.contexts.backtest.domain.services.report_metrics import compute_report_metrics
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 
 MAX_EQUITY_POINTS = 2_000
 
@@ -37,16 +39,30 @@ class VariantReport:
     equity: dict[str, list[Any]]
 
 
-def trade_rows(trades: TradeLog, ts_ms: np.ndarray, bar_ms: int, limit: int | None = None) -> list[dict[str, Any]]:
+def fill_offsets(trades: TradeLog, execution: ExecutionParams, bar_ms: int) -> tuple[int, np.ndarray]:
+    """Milliseconds from the open of `entry_bar` / `exit_bar` to the fill: one bar for close fills,
+    none for next-open fills (whose end-of-data and intrabar-stop exits still happen in the bar)."""
+    if execution.fill == "close":
+        return bar_ms, np.full(len(trades), bar_ms, dtype=np.int64)
+    in_bar = trades.exit_reason == ExitReason.END_OF_DATA
+    if execution.stop_mode != "close":
+        in_bar |= np.isin(trades.exit_reason, (ExitReason.STOP_LOSS, ExitReason.TAKE_PROFIT))
+    return 0, np.where(in_bar, bar_ms, 0)
+
+
+def trade_rows(
+    trades: TradeLog, ts_ms: np.ndarray, execution: ExecutionParams, bar_ms: int, limit: int | None = None
+) -> list[dict[str, Any]]:
     """Trades in time order as JSON-ready dicts; `limit` keeps the first `limit` of them. `entry_time` and
-    `exit_time` are the close of `entry_bar` / `exit_bar`, where the fill happens."""
+    `exit_time` are fill times (`fill_offsets`), `entry_bar` / `exit_bar` the bars they fall in."""
     count = len(trades) if limit is None else min(limit, len(trades))
+    entry_offset, exit_offsets = fill_offsets(trades, execution, bar_ms)
     return_pct = trades.return_pct
     fees = trades.fees
     return [
         {
-            "entry_time": iso_utc(int(ts_ms[trades.entry_bar[i]]) + bar_ms),
-            "exit_time": iso_utc(int(ts_ms[trades.exit_bar[i]]) + bar_ms),
+            "entry_time": iso_utc(int(ts_ms[trades.entry_bar[i]]) + entry_offset),
+            "exit_time": iso_utc(int(ts_ms[trades.exit_bar[i]] + exit_offsets[i])),
             "entry_bar": int(trades.entry_bar[i]),
             "exit_bar": int(trades.exit_bar[i]),
             "side": "long" if trades.side[i] > 0 else "short",
@@ -94,6 +110,8 @@ def build_variant_report(
     return VariantReport(
         rows=rows,
         table_md=markdown_table(rows),
-        trades=trade_rows(details.trades, details.ts_ms, bar_ms, trades_limit) if include_trades else None,
+        trades=trade_rows(details.trades, details.ts_ms, details.execution, bar_ms, trades_limit)
+        if include_trades
+        else None,
         equity=equity_points(details, bar_ms, max_equity_points),
     )

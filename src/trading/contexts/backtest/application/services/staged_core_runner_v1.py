@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
 
 import numpy as np
 
+from trading.contexts.backtest.application.ports.staged_runner import SearchObserver
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
@@ -81,14 +81,6 @@ class RiskGrid:
     @property
     def size(self) -> int:
         return int(self.sl_pct.shape[0])
-
-
-class SearchObserver(Protocol):
-    def on_progress(self, stage: str, processed: int, total: int) -> None: ...
-
-    def should_stop(self) -> bool: ...
-
-    def on_stage_b_chunk(self, frontier: Frontier, next_variant_index: int) -> None: ...
 
 
 class SearchStopped(Exception):

@@ -22,13 +22,16 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportResponse,
 )
 from trading.contexts.backtest.application.dto.validation import WalkForwardValidation
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
+from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
 from trading.contexts.backtest.application.services.frontier import Frontier
 from trading.contexts.backtest.application.services.report_indicator_lines import indicator_lines
 from trading.contexts.backtest.application.services.reporting_service_v1 import MAX_EQUITY_POINTS
 from trading.contexts.backtest.application.services.reporting_service_v1 import (
     build_variant_report as build_report_body,
 )
+from trading.contexts.backtest.application.services.sharded_search_driver import ShardedSearchDriver
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     PreparedSearch,
@@ -110,9 +113,12 @@ def run_backtest(
     progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
+    executor: SearchExecutor | None = None,
 ) -> RunBacktestResponse:
     """Staged search; DomainError `sync_deadline_exceeded` past the deadline, `cancelled` when stopped.
-    With holdout validation the search runs on the in-sample range and the rows are scored after it."""
+    With holdout validation the search runs on the in-sample range and the rows are scored after it.
+    With an `executor`, a search big enough for it (`distributed.local_below_seconds`) runs as shards
+    there; the result is the same bit for bit."""
     started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
@@ -125,9 +131,15 @@ def run_backtest(
     prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
     try:
         stage_a_started = time.perf_counter()
-        shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
-        stage_b_started = time.perf_counter()
-        frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
+        if executor is not None and runs_on_cluster(plan, ctx.config.distributed):
+            marks: list[float] = []
+            driver = ShardedSearchDriver(prepared, executor, driver_settings(ctx.config.distributed))
+            shortlist, frontier = driver.run(observer, on_stage_a_done=lambda _: marks.append(time.perf_counter()))
+            stage_b_started = marks[0]
+        else:
+            shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
+            stage_b_started = time.perf_counter()
+            frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
     except SearchStopped:
         raise _stopped_error(observer, deadline_seconds, plan) from None
     finished = time.perf_counter()

@@ -25,6 +25,8 @@ from pydantic import ValidationError
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
+from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
 from trading.contexts.backtest.application.services.frontier import Frontier
 from trading.contexts.backtest.application.services.job_runner_streaming_v1 import (
     JobCadence,
@@ -33,6 +35,12 @@ from trading.contexts.backtest.application.services.job_runner_streaming_v1 impo
     ShutdownFlag,
     StageBCheckpoint,
     StopReason,
+)
+from trading.contexts.backtest.application.services.shard_plan import plan_ranges
+from trading.contexts.backtest.application.services.sharded_search_driver import (
+    DriverSettings,
+    ShardedSearchDriver,
+    StageShards,
 )
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
@@ -97,9 +105,11 @@ def run_backtest_job(
     ctx: BacktestContext,
     worker_id: str,
     shutdown: ShutdownFlag | None = None,
+    executor: SearchExecutor | None = None,
 ) -> JobOutcome:
     """Drive a job this worker has just claimed to an outcome; never raises for a bad request or a
-    failing search (those end the job `failed` with a structured error)."""
+    failing search (those end the job `failed` with a structured error). With an `executor`, a search
+    big enough for it runs as shards there (same result, bit for bit)."""
     jobs = ctx.config.jobs
     cadence = JobCadence.from_config(jobs)
     with LeaseKeeper(repo, job.id, worker_id, cadence) as lease:
@@ -109,7 +119,7 @@ def run_backtest_job(
         )
         try:
             try:
-                return _search(job, repo, ctx, worker_id, observer)
+                return _search(job, repo, ctx, worker_id, observer, executor)
             except SearchStopped:
                 return _stopped(job, repo, worker_id, observer, _run_limit(job, jobs))
         except JobStoreUnavailableError as exc:
@@ -143,7 +153,12 @@ def store_retry_delay(job: BacktestJob, jobs: Jobs) -> float:
 
 
 def _search(
-    job: BacktestJob, repo: BacktestJobsRepository, ctx: BacktestContext, worker_id: str, observer: JobStreamObserver
+    job: BacktestJob,
+    repo: BacktestJobsRepository,
+    ctx: BacktestContext,
+    worker_id: str,
+    observer: JobStreamObserver,
+    executor: SearchExecutor | None,
 ) -> JobOutcome:
     request = job_search_request(job.request_json, ctx.config.jobs.top_k_persisted_default)
     plan = plan_search(request, ctx.store(), ctx.config)
@@ -152,19 +167,72 @@ def _search(
     prepared = prepare_search(plan, observer.on_setup)
     stored = repo.load_checkpoint(job.id)
     checkpoint = None if stored is None else StageBCheckpoint.from_json(stored, plan.spec)
-    resumed = checkpoint is not None
-    if checkpoint is None:
-        checkpoint = StageBCheckpoint(prepared.core.stage_a(plan.sizes.preselect, observer), 0, None)
-    shortlist = checkpoint.shortlist
-    observer.begin_stage_b(checkpoint, lambda frontier: job_top_rows(prepared, shortlist, frontier), resumed)
-    frontier = prepared.core.stage_b(
-        shortlist, plan.sizes.top_k, observer, start_index=checkpoint.next_index, frontier=checkpoint.frontier
-    )
+    if executor is not None and runs_on_cluster(plan, ctx.config.distributed):
+        frontier = _sharded(prepared, executor, driver_settings(ctx.config.distributed), observer, checkpoint)
+    else:
+        frontier = _in_process(prepared, observer, checkpoint)
     observer.write_top_if_changed(frontier)
     observer.flush_progress()
     if observer.lease_lost:
         return JobOutcome.LEASE_LOST
     return _outcome(repo.finish(job.id, worker_id, JobState.SUCCEEDED))
+
+
+def _in_process(prepared: PreparedSearch, observer: JobStreamObserver, checkpoint: StageBCheckpoint | None) -> Frontier:
+    plan = prepared.plan
+    resumed = checkpoint is not None
+    if checkpoint is None:
+        checkpoint = StageBCheckpoint(prepared.core.stage_a(plan.sizes.preselect, observer), 0, None)
+    shortlist = checkpoint.shortlist
+    observer.begin_stage_b(checkpoint, lambda frontier: job_top_rows(prepared, shortlist, frontier), resumed)
+    return prepared.core.stage_b(
+        shortlist, plan.sizes.top_k, observer, start_index=checkpoint.next_index, frontier=checkpoint.frontier
+    )
+
+
+def _sharded(
+    prepared: PreparedSearch,
+    executor: SearchExecutor,
+    settings: DriverSettings,
+    observer: JobStreamObserver,
+    checkpoint: StageBCheckpoint | None,
+) -> Frontier:
+    """The driver's Stage B checkpoints are its merged shards and merged frontier, so a driver that
+    resumes the job submits only the shards not merged yet. A checkpoint of an in-process run resumes
+    as one merged shard covering the positions it had finished."""
+    n_risk = prepared.core.risk.size
+    driver = ShardedSearchDriver(prepared, executor, settings)
+
+    def begin(shortlist: np.ndarray, resumed: bool, shards: StageShards | None) -> None:
+        start = StageBCheckpoint(shortlist, 0, None, shards)
+        observer.begin_stage_b(start, lambda frontier: job_top_rows(prepared, shortlist, frontier), resumed)
+
+    def merged(shards: StageShards) -> None:
+        observer.on_stage_b_shards(shards, shards.merged_units() * n_risk)
+
+    if checkpoint is None:
+        _, frontier = driver.run(
+            observer, on_stage_a_done=lambda shortlist: begin(shortlist, False, None), on_stage_b_merged=merged
+        )
+        return frontier
+    stage_b = checkpoint.shards or _resumed_in_process_state(prepared, checkpoint, settings)
+    begin(checkpoint.shortlist, True, stage_b)
+    _, frontier = driver.run(observer, shortlist=checkpoint.shortlist, stage_b=stage_b, on_stage_b_merged=merged)
+    return frontier
+
+
+def _resumed_in_process_state(
+    prepared: PreparedSearch, checkpoint: StageBCheckpoint, settings: DriverSettings
+) -> StageShards | None:
+    """An in-process checkpoint (cursor + frontier) as shards: [0, cursor) merged, the rest planned."""
+    if checkpoint.frontier is None or checkpoint.next_index == 0:
+        return None
+    core = prepared.core
+    done = checkpoint.next_index // core.risk.size
+    n_positions = int(checkpoint.shortlist.shape[0])
+    rest = plan_ranges(n_positions - done, core.risk.size, core.space.n_bars, 1, settings.sizing)
+    ranges = [range(0, done), *(range(done + r.start, done + r.stop) for r in rest)]
+    return StageShards("stage_b", ranges, checkpoint.frontier, {0})
 
 
 def _stopped(

@@ -15,6 +15,7 @@ from trading.contexts.backtest.application.dto.validation import (
     WalkForwardReport,
     WalkForwardValidation,
 )
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.services.report_table_formatter import metric_rows
 from trading.contexts.backtest.application.services.reporting_service_v1 import equity_points
 from trading.contexts.backtest.application.services.staged_runner_v1 import metrics_as_json
@@ -45,10 +46,13 @@ def run_search(
     progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
+    executor: SearchExecutor | None = None,
 ) -> RunBacktestResponse:
     """The sync entry of API and CLI: walk-forward requests run fold by fold, the rest is one search."""
     run = run_walk_forward if isinstance(request.validation, WalkForwardValidation) else run_backtest
-    return run(request, ctx, progress=progress, should_stop=should_stop, deadline_seconds=deadline_seconds)
+    return run(
+        request, ctx, progress=progress, should_stop=should_stop, deadline_seconds=deadline_seconds, executor=executor
+    )
 
 
 def run_walk_forward(
@@ -58,6 +62,7 @@ def run_walk_forward(
     progress: ProgressCallback | None = None,
     should_stop: StopCheck | None = None,
     deadline_seconds: float | None = None,
+    executor: SearchExecutor | None = None,
 ) -> RunBacktestResponse:
     """The response's rows are the last fold's ranking (the most recent train window); `validation`
     holds the walk-forward report. One deadline covers all folds."""
@@ -77,6 +82,7 @@ def run_walk_forward(
             progress=_fold_progress(progress, number, len(windows)),
             should_stop=should_stop,
             deadline_seconds=remaining,
+            executor=executor,
         )
         best = last.variants[0]
         test_context = request.run_context().model_copy(update={"time_range": window.test})

@@ -53,6 +53,7 @@ class BacktestJob:
     retry_not_before: datetime | None = None
     # Wall-clock limit from the first claim; None = the config default (or no limit).
     max_run_seconds: float | None = None
+    executor: str = "local"  # 'local' | 'ray': which workers may claim it
 
     @property
     def is_terminal(self) -> bool:

@@ -100,6 +100,37 @@ class ValidationSettings(_Strict):
     heatmap_max_cells: int = Field(default=40_000, gt=0)
 
 
+class LocalCluster(_Strict):
+    """`trading cluster local` and the cluster tests: loopback only, every port from this range."""
+
+    port_min: int = Field(default=36100, ge=1024, le=65535)
+    port_max: int = Field(default=36199, ge=1024, le=65535)
+    num_cpus: int = Field(default=2, ge=1)
+    object_store_bytes: int = Field(default=200_000_000, ge=78_643_200)  # Ray's minimum is 75 MiB
+
+    @model_validator(mode="after")
+    def _range_wide_enough(self) -> LocalCluster:
+        if self.port_max - self.port_min + 1 < 18:
+            raise ValueError("port_max - port_min + 1 must be >= 18 (8 service ports, workers take the rest)")
+        return self
+
+
+class Distributed(_Strict):
+    """One search across a Ray cluster (see docs/architecture/backtest/backtest-distributed-ray-v1.md)."""
+
+    enabled: bool = False
+    address: str | None = None  # host:port of the cluster's head; env TRADING_CLUSTER_ADDRESS wins
+    cpus_per_task: int = Field(default=1, ge=1)
+    target_task_seconds: float = Field(default=2.0, gt=0)
+    min_tasks_per_slot: int = Field(default=4, ge=1)
+    in_flight_per_slot: int = Field(default=2, ge=1)
+    local_below_seconds: float = Field(default=60.0, ge=0)  # smaller searches run in-process
+    task_retries: int = Field(default=3, ge=0)
+    stall_timeout_seconds: float = Field(default=120.0, gt=0)
+    verify_top_n: int = Field(default=3, ge=0)  # final rows the driver re-scores to prove bit-identity
+    local_cluster: LocalCluster = Field(default_factory=LocalCluster)
+
+
 class BacktestRuntimeConfig(_Strict):
     warmup_bars_default: int = Field(ge=0)
     top_k_default: int = Field(gt=0)
@@ -112,6 +143,7 @@ class BacktestRuntimeConfig(_Strict):
     reporting: Reporting
     execution: ExecutionDefaults
     validation: ValidationSettings = Field(default_factory=ValidationSettings)
+    distributed: Distributed = Field(default_factory=Distributed)
 
     @model_validator(mode="after")
     def _defaults_inside_guards(self) -> BacktestRuntimeConfig:

@@ -136,8 +136,10 @@ class SqlJobsRepository(ABC):
         request_json: dict[str, Any],
         max_active_jobs: int,
         max_run_seconds: float | None = None,
+        executor: str = "local",
     ) -> BacktestJob:
         params = {
+            "executor": executor,
             "id": self._encode_id(uuid4()),
             "owner": owner_user_id,
             "request_json": canonical_dumps(request_json),
@@ -161,10 +163,12 @@ class SqlJobsRepository(ABC):
             row = cur.fetchone()
         return None if row is None else self._job(row)
 
-    def list_jobs(self, owner_user_id: str, limit: int, cursor: str | None = None) -> BacktestJobPage:
+    def list_jobs(
+        self, owner_user_id: str, limit: int, cursor: str | None = None, state: JobState | None = None
+    ) -> BacktestJobPage:
         if limit < 1:
             raise ValueError("limit must be positive")
-        params: dict[str, Any] = {"owner": owner_user_id, "limit": limit + 1}
+        params: dict[str, Any] = {"owner": owner_user_id, "limit": limit + 1, "state": state and state.value}
         statement = q.SELECT_PAGE_FIRST
         if cursor is not None:
             after_at, after_id = decode_cursor(cursor)
@@ -209,7 +213,9 @@ class SqlJobsRepository(ABC):
 
     # --- worker side ---
 
-    def claim_next(self, worker_id: str, lease_seconds: float, max_attempts: int) -> BacktestJob | None:
+    def claim_next(
+        self, worker_id: str, lease_seconds: float, max_attempts: int, executor: str = "local"
+    ) -> BacktestJob | None:
         now = self._now()
         stamp = self._encode_time(now)
         scan = q.SELECT_CLAIMABLE.format(lock=self.claim_lock)
@@ -217,7 +223,7 @@ class SqlJobsRepository(ABC):
         claimed: BacktestJob | None = None
         with self._write() as cur:
             while claimed is None:
-                self._exec(cur, scan, {"now": stamp})
+                self._exec(cur, scan, {"now": stamp, "executor": executor})
                 row = cur.fetchone()
                 if row is None:
                     break
@@ -401,6 +407,7 @@ class SqlJobsRepository(ABC):
             store_retries=int(row[18]),
             retry_not_before=t(row[19]),
             max_run_seconds=None if row[20] is None else float(row[20]),
+            executor=row[21],
         )
 
     def _optional_time(self, value: Any) -> datetime | None:

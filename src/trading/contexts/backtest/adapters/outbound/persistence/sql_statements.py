@@ -9,7 +9,7 @@ from __future__ import annotations
 JOB_COLUMNS = (
     "id, owner_user_id, state, request_json, request_hash, created_at, updated_at, started_at, "
     "finished_at, stage, processed, total, attempt, lease_owner, lease_expires_at, heartbeat_at, "
-    "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds"
+    "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds, executor"
 )
 TOP_COLUMNS = (
     "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json"
@@ -21,17 +21,19 @@ LEASE_HELD = "state = 'running' AND lease_owner = :worker_id AND lease_expires_a
 COUNT_ACTIVE_FOR_OWNER = f"SELECT count(*) FROM backtest_jobs WHERE owner_user_id = :owner AND {ACTIVE}"
 INSERT_JOB = (
     "INSERT INTO backtest_jobs "
-    "(id, owner_user_id, state, request_json, request_hash, created_at, updated_at, max_run_seconds) "
-    "VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now, :max_run_seconds) "
+    "(id, owner_user_id, state, request_json, request_hash, created_at, updated_at, max_run_seconds, executor) "
+    "VALUES (:id, :owner, 'queued', :request_json, :request_hash, :now, :now, :max_run_seconds, :executor) "
     f"RETURNING {JOB_COLUMNS}"
 )
 SELECT_OWNED_JOB = f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
+# `:state` NULL lists every state; the cast gives PostgreSQL the parameter's type.
+_STATE_FILTER = "AND (CAST(:state AS TEXT) IS NULL OR state = CAST(:state AS TEXT)) "
 SELECT_PAGE_FIRST = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner {_STATE_FILTER}"
     "ORDER BY created_at DESC, id DESC LIMIT :limit"
 )
 SELECT_PAGE_AFTER = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE owner_user_id = :owner {_STATE_FILTER}"
     "AND (created_at < :after_at OR (created_at = :after_at AND id < :after_id)) "
     "ORDER BY created_at DESC, id DESC LIMIT :limit"
 )
@@ -42,7 +44,7 @@ SET_CANCEL_REQUESTED = (
 # `{lock}` is the dialect's row-lock clause (FOR UPDATE SKIP LOCKED on PostgreSQL). A job handed back
 # after a store failure waits out its backoff (`retry_not_before`).
 SELECT_CLAIMABLE = (
-    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} "
+    f"SELECT {JOB_COLUMNS} FROM backtest_jobs WHERE {ACTIVE} AND executor = :executor "
     "AND (state = 'queued' OR lease_expires_at <= :now) "
     "AND (retry_not_before IS NULL OR retry_not_before <= :now) ORDER BY created_at, id LIMIT 1 {lock}"
 )

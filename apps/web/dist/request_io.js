@@ -1,0 +1,84 @@
+// Request files in the browser: the form's request to YAML/JSON and back (errors name line and
+// column), the ranked result as CSV, and file downloads. The same files `trading backtest run` reads.
+
+import { dump, load } from "./vendor/js-yaml/js-yaml.mjs";
+
+export class RequestFileError extends Error {}
+
+// Drops null/undefined/empty-object leaves the form adds, so the file says only what was chosen.
+// Risk axes are the exception: `sl_pct: null` means "stop disabled", so it is kept.
+function compact(value, keepNull = false) {
+  if (Array.isArray(value)) return value.map((item) => compact(item, true));
+  if (value === null || typeof value !== "object") return value;
+  const out = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (item === undefined || (item === null && !keepNull && key !== "sl_pct" && key !== "tp_pct")) continue;
+    const inner = compact(item, keepNull);
+    if (inner && typeof inner === "object" && !Array.isArray(inner) && !Object.keys(inner).length) continue;
+    out[key] = inner;
+  }
+  return out;
+}
+
+// The file reads top-down like the form (stored jobs come back with sorted keys).
+const KEY_ORDER = ["instrument_id", "timeframe", "time_range", "warmup_bars", "indicators", "risk", "execution", "ranking"];
+
+function ordered(request) {
+  const keys = [...KEY_ORDER.filter((key) => key in request), ...Object.keys(request).filter((key) => !KEY_ORDER.includes(key))];
+  return Object.fromEntries(keys.map((key) => [key, request[key]]));
+}
+
+export function requestToText(request, format) {
+  const document = ordered(compact(request));
+  return format === "json" ? `${JSON.stringify(document, null, 2)}\n` : dump(document, { lineWidth: 120, noRefs: true });
+}
+
+function jsonPosition(text, message) {
+  const match = /position (\d+)/.exec(message);
+  if (!match) return "";
+  const before = text.slice(0, Number(match[1])).split("\n");
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}: `;
+}
+
+// YAML (a superset of JSON) unless the name ends in .json; errors say "file: line L, column C: why".
+export function parseRequestText(text, fileName = "request") {
+  const isJson = /\.json$/i.test(fileName);
+  let parsed;
+  try {
+    parsed = isJson ? JSON.parse(text) : load(text);
+  } catch (err) {
+    const where = err.mark ? `line ${err.mark.line + 1}, column ${err.mark.column + 1}: ` : jsonPosition(text, err.message);
+    throw new RequestFileError(`${fileName}: ${where}${err.reason || err.message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new RequestFileError(`${fileName}: a request file holds one mapping (instrument_id, timeframe, ...)`);
+  }
+  return parsed;
+}
+
+function csvCell(value) {
+  const text = value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+// rank, variant_key, the four ranking metrics, then the payload as JSON: the CLI's --csv columns.
+export function rankedRowsToCsv(rows) {
+  const metrics = Object.keys(rows[0]?.ranking_metrics || {});
+  const header = ["rank", "variant_index", "variant_key", ...metrics, "payload"];
+  const lines = rows.map((row) => [row.rank, row.variant_index, row.variant_key, ...metrics.map((m) => row.ranking_metrics[m]), row.payload]);
+  return [header, ...lines].map((line) => line.map(csvCell).join(",")).join("\n") + "\n";
+}
+
+export function downloadText(fileName, text, type) {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = Object.assign(document.createElement("a"), { href: url, download: fileName });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 0);
+}
+
+// The single-variant request `trading backtest report FILE` re-runs.
+export function variantRequest(runContext, payload) {
+  return { ...runContext, variant: payload };
+}
