@@ -246,7 +246,7 @@ def details_for(prepared: PreparedSearch, variant_index: int, shortlist: np.ndar
         timeline.ts_ms[timeline.target_start :],
         prepared.core.close,
         rows[row_idx[0]],
-        plan.risk_values[variant_index % n_risk],
+        plan.risk[variant_index % n_risk],
         plan.execution,
         prepared.core.bar_range,
     )
