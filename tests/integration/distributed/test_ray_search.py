@@ -58,29 +58,31 @@ def test_every_shard_count_gives_the_single_process_top(
         assert run.stats.results_merged["stage_a"] == min(shards, prepared.core.space.size)
 
 
-def busy_request() -> RunBacktestRequest:
-    """30 days of 1m bars: a few tenths of a second per shard, so a worker is busy when it is killed."""
+def eth_sma_request(sma_stop: int, stops: list[float | None], top_k: int, preselect: int) -> RunBacktestRequest:
+    """SMA 5..sma_stop on 28 days of 1m ETH bars, long-only, with the stops as both SL and TP grid."""
     return RunBacktestRequest.model_validate(
         {
             "instrument_id": "1:ETHUSDT",
             "timeframe": "1m",
             "time_range": {"start": "2024-01-02T00:00:00Z", "end": "2024-01-30T00:00:00Z"},
-            "warmup_bars": 200,
+            "warmup_bars": 300,
             "indicators": [
                 {
                     "indicator_id": "ma.sma",
-                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": 124, "step": 1}},
+                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": sma_stop, "step": 1}},
                 }
             ],
-            "risk": {
-                "sl_pct": {"mode": "explicit", "values": [None, 0.5, 1.0, 2.0]},
-                "tp_pct": {"mode": "explicit", "values": [None, 1.0, 2.0, 4.0]},
-            },
+            "risk": {"sl_pct": {"mode": "explicit", "values": stops}, "tp_pct": {"mode": "explicit", "values": stops}},
             "execution": {"direction_mode": "long_only", "fee_pct": 0.075},
-            "top_k": 30,
-            "preselect": 48,
+            "top_k": top_k,
+            "preselect": preselect,
         }
     )
+
+
+def busy_request() -> RunBacktestRequest:
+    """A few tenths of a second per shard, so a worker is busy when it is killed."""
+    return eth_sma_request(124, [None, 0.5, 1.0, 2.0], top_k=30, preselect=48)
 
 
 def busy_shard_pids() -> list[int]:
