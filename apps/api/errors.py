@@ -67,19 +67,29 @@ def error_response(error: DomainError) -> ErrorJSONResponse:
     return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
 
 
-def _detail(error: dict[str, Any]) -> ErrorDetail:
+def _line_and_column(text: str, offset: int) -> str:
+    before = text[:offset].split("\n")
+    return f"line {len(before)}, column {len(before[-1]) + 1}, "
+
+
+def _detail(error: dict[str, Any], body: Any = None) -> ErrorDetail:
     loc, code = tuple(error.get("loc", ())), str(error.get("type", "invalid"))
     message = str(error.get("msg", ""))
     for prefix in _VALUE_ERROR_PREFIXES:
         message = message.removeprefix(prefix)
     if code == "json_invalid" and len(loc) == 2:
         # FastAPI puts the character offset where a list index would go; keep it out of the path.
-        return ErrorDetail(str(loc[0]), code, f"{message} at character {loc[1]}")
+        offset = loc[1] if isinstance(loc[1], int) else None
+        where = _line_and_column(body, offset) if isinstance(body, str) and offset is not None else ""
+        reason = (error.get("ctx") or {}).get("error")
+        because = f": {reason}" if reason else ""
+        return ErrorDetail(str(loc[0]), code, f"{message} at {where}character {loc[1]}{because}")
     return ErrorDetail(loc_path(loc), code, message)
 
 
-def validation_error(errors: Sequence[Any]) -> DomainError:
-    details = [_detail(err) for err in errors]
+def validation_error(errors: Sequence[Any], body: Any = None) -> DomainError:
+    """`body` (the raw text, for a JSON syntax error) lets the message name the line and column."""
+    details = [_detail(err, body) for err in errors]
     noun = "problem" if len(details) == 1 else "problems"
     return DomainError("validation_error", f"the request is invalid ({len(details)} {noun})", details=details)
 
@@ -112,7 +122,7 @@ async def _on_domain_error(_: Request, exc: Exception) -> ErrorJSONResponse:
 
 async def _on_validation_error(_: Request, exc: Exception) -> ErrorJSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return error_response(validation_error(exc.errors()))
+    return error_response(validation_error(exc.errors(), exc.body))
 
 
 async def _on_http_error(_: Request, exc: Exception) -> ErrorJSONResponse:

@@ -1,5 +1,6 @@
-"""`trading demo`: the README's first command. Makes sure sample candles exist, then runs the example
-search on the embedded defaults and prints the top table and the report of the best variant."""
+"""`trading demo`: the README's first command. Makes sure the sample stocks are stored (real daily bars
+that ship with the bokeh-sampledata package), then runs the example search on the embedded defaults and
+prints the top table, the holdout check and the report of the best variant next to buy and hold."""
 
 from __future__ import annotations
 
@@ -18,42 +19,51 @@ from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_s
     CandleStore,
     default_data_dir,
 )
-from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
+from trading.contexts.market_data.adapters.outbound.sample_data.bokeh_stocks import SAMPLE_TICKERS, sample_stock_bars
+from trading.contexts.market_data.domain.instrument_id import resolve_instrument
 
-EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "sma_rsi_btc_1h.yaml"
-SAMPLE_INSTRUMENT = "1:BTCUSDT"
-SAMPLE_START_MS = 1_704_067_200_000  # 2024-01-01T00:00:00Z
-SAMPLE_MINUTES = 366 * 24 * 60  # all of 2024 at 1m
-SAMPLE_SEED = 2024
+EXAMPLE_REQUEST = Path(__file__).resolve().parents[2] / "examples" / "trend_rsi_stocks_1d.yaml"
+SAMPLE_MARKET_ID = 4  # nasdaq in markets.yaml: sessions calendar, 252 days a year
 
 
-def ensure_sample_data(store: CandleStore) -> bool:
-    """Writes seeded synthetic 1m candles for the sample instrument unless some are stored already."""
-    if store.has_instrument(SAMPLE_INSTRUMENT):
-        return False
-    write_synthetic_candles(store, load_markets(), SAMPLE_INSTRUMENT, SAMPLE_START_MS, SAMPLE_MINUTES, SAMPLE_SEED)
-    return True
+def ensure_sample_data(store: CandleStore) -> list[str]:
+    """Stores the daily sample stocks that are not stored yet; returns the instruments written."""
+    markets = load_markets()
+    written = []
+    for ticker in SAMPLE_TICKERS:
+        instrument_id = f"{SAMPLE_MARKET_ID}:{ticker}"
+        resolve_instrument(instrument_id, markets)
+        if not store.has_instrument(instrument_id):
+            store.write_bars(instrument_id, "1d", sample_stock_bars(ticker))
+            written.append(instrument_id)
+    return written
 
 
 def demo(
     data_dir: Annotated[Path | None, typer.Option(help="Candle data directory.")] = None,
     request_file: Annotated[Path, typer.Option("--request", help="Search to run.")] = EXAMPLE_REQUEST,
 ) -> None:
-    """Generate sample data if needed, run the example search, print the top and the best report."""
+    """Store the sample stocks if needed, run the example search, print the top and the best report."""
     guarded(lambda: _demo(data_dir, request_file))
 
 
 def _demo(data_dir: Path | None, request_file: Path) -> None:
     directory = data_dir or default_data_dir()
     store = CandleStore(directory)
-    if ensure_sample_data(store):
-        console.print(f"wrote {SAMPLE_MINUTES:,} synthetic 1m bars for {SAMPLE_INSTRUMENT} to {directory}")
+    written = ensure_sample_data(store)
+    if written:
+        console.print(
+            f"stored daily bars 2000-2013 of {', '.join(written)} in {directory} "
+            "(Quandl WIKI prices shipped by bokeh-sampledata, public domain)"
+        )
     ctx = BacktestContext(str(directory), default_backtest_config())
     request = load_request(request_file)
     response = run_with_progress(request, ctx)
-    summarize(response, 15)
+    summarize(response, 10)
     print_report(report_for_rank(request, response, 1, ctx), trades_limit=5)
     console.print(
+        "\nCompare Total Return with Benchmark Return (buy and hold) above, and the holdout line: the "
+        "ranking was made on the bars before the holdout start only."
         "\nNext: [bold]uv run trading serve[/bold] and open http://127.0.0.1:8000/backtests "
-        "(add --with-worker for async jobs)."
+        "(add --with-worker for async jobs); `trading candles synth` makes synthetic 1m data for benchmarks."
     )

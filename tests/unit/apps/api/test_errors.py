@@ -164,8 +164,13 @@ def test_auth_on_rejects_missing_or_unknown_tokens_with_401(
     assert client.get("/api/indicators", headers=bearer("alice")).status_code == 200
 
 
-def test_json_syntax_error_names_the_character_not_an_index(client: TestClient) -> None:
-    response = client.post("/api/backtests", content='{"top_k": }', headers={"Content-Type": "application/json"})
+def test_json_syntax_error_names_line_column_and_character_not_an_index(client: TestClient) -> None:
+    body = '{"timeframe": "1h",\n "top_k": }'
+    response = client.post("/api/backtests", content=body, headers={"Content-Type": "application/json"})
     assert response.json()["error"]["details"] == [
-        {"path": "body", "code": "json_invalid", "message": "JSON decode error at character 10"}
+        {
+            "path": "body",
+            "code": "json_invalid",
+            "message": "JSON decode error at line 2, column 11, character 30: Expecting value",
+        }
     ]

@@ -1,10 +1,11 @@
 """The base timeframe of a batch of bars: taken as given or detected, and checked to be consistent.
 
-Detection takes the most common spacing between consecutive bars. Gaps that are whole multiples of it
-are fine (nights, weekends, quiet minutes); a spacing that is not a multiple, or a run of bars at a
-coarser supported timeframe (a 5m stretch inside 1m data), means the file mixes intervals and is refused
-at its first such bar. Daily bars are keyed by their calendar date as written (00:00 UTC of that date),
-so a daily file in a zone with daylight saving is still exactly one day apart.
+Detection takes the most common spacing between consecutive bars. Every bar must sit on that
+timeframe's UTC grid, so gaps are whole multiples of it and are fine (nights, weekends, quiet minutes);
+a bar off the grid, or a run of bars at a coarser supported timeframe (a 5m stretch inside 1m data),
+means the file mixes intervals and is refused at its first such bar. Daily bars are keyed by their
+calendar date as written (00:00 UTC of that date), so a daily file in a zone with daylight saving is
+still exactly one day apart.
 """
 
 from __future__ import annotations
@@ -66,22 +67,16 @@ def _first_inconsistent(ts: np.ndarray, timeframe: str) -> BarProblem | None:
     step = TIMEFRAMES[timeframe]
     misaligned = ts % step != 0
     order = np.argsort(ts, kind="stable")
-    gaps = np.diff(ts[order])
-    # a duplicate (gap 0) is reported by the row checks
-    off_grid = (gaps % step != 0) | ((gaps > 0) & (gaps < step))
+    gaps = np.diff(ts[order])  # bars on the grid are always whole steps apart (0 = duplicate, reported elsewhere)
     coarser = np.isin(gaps, [s for s in TIMEFRAMES.values() if s > step])
     run_start = _first_run(coarser, gaps)
     found: list[tuple[int, int, str, str]] = []  # (row, precedence at that row, code, message)
     if misaligned.any():
         message = f"timestamp is not on a whole {timeframe} UTC boundary"
         found.append((int(np.argmax(misaligned)), 0, "not_on_timeframe", message))
-    if off_grid.any():
-        at = int(np.argmax(off_grid))
-        message = f"bar is {_duration(int(gaps[at]))} after the previous one; the file's interval is {timeframe}"
-        found.append((int(order[at + 1]), 1, "inconsistent_interval", message))
     if run_start is not None:
         message = f"from here bars are {_duration(int(gaps[run_start]))} apart; the file's interval is {timeframe}"
-        found.append((int(order[run_start + 1]), 2, "inconsistent_interval", message))
+        found.append((int(order[run_start + 1]), 1, "inconsistent_interval", message))
     if not found:
         return None
     row, _, code, message = min(found)

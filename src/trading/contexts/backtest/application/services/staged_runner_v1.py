@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -146,7 +146,10 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         effective.time_range.end_ms,
         warmup,
     )
-    execution = resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id)
+    execution = replace(
+        resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
+        annualization_days=timeline.annualization_days,
+    )
     memory = estimate_memory([estimate_grid(g, timeline.n_bars) for g in grids], timeline.n_target)
     risk_values = [RiskParams(sl, tp) for sl in sl_values for tp in tp_values]
     return SearchPlan(

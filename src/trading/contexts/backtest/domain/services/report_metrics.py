@@ -1,6 +1,7 @@
 """The full metrics table of one variant, computed from its trades and equity curve (details path).
-Definitions follow backtesting.py where it has the metric, except the daily-return ratios, which use
-365 days a year for every market (see docs/architecture/backtest/backtest-reporting-metrics-table-v1.md)."""
+Definitions follow backtesting.py where it has the metric, except the daily-return ratios, which
+annualise with the market's `annualization_days` (365 crypto, 252 stocks / FX; see
+docs/architecture/backtest/backtest-reporting-metrics-table-v1.md)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from trading.contexts.backtest.domain.services.drawdown_ratio import return_over
 
 MetricKind = Literal["time", "duration", "money", "percent", "count", "ratio"]
 DAY_MS = 86_400_000
-DAYS_PER_YEAR = 365
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -79,17 +79,17 @@ def geometric_mean_return(returns: FloatArray) -> float:
     return float(np.exp(np.log(growth).mean()) - 1.0)
 
 
-def daily_ratios(day_returns: FloatArray, max_drawdown_pct: float) -> DailyRatios:
-    """Risk-free rate 0, annualised with 365 days."""
+def daily_ratios(day_returns: FloatArray, max_drawdown_pct: float, days_per_year: int) -> DailyRatios:
+    """Risk-free rate 0, annualised with `days_per_year`."""
     if day_returns.shape[0] < 2:
         return DailyRatios(math.nan, math.nan, math.nan)
     mean = float(day_returns.mean())
     std = float(day_returns.std(ddof=1))
     downside = math.sqrt(float(np.mean(np.minimum(day_returns, 0.0) ** 2)))
-    annual_factor = math.sqrt(DAYS_PER_YEAR)
+    annual_factor = math.sqrt(days_per_year)
     sharpe = mean / std * annual_factor if std > 0.0 else math.nan
     sortino = mean / downside * annual_factor if downside > 0.0 else return_over_drawdown(mean, 0.0)
-    annual_return = (1.0 + geometric_mean_return(day_returns)) ** DAYS_PER_YEAR - 1.0
+    annual_return = (1.0 + geometric_mean_return(day_returns)) ** days_per_year - 1.0
     return DailyRatios(sharpe, sortino, return_over_drawdown(annual_return, max_drawdown_pct / 100.0))
 
 
@@ -135,7 +135,8 @@ def compute_report_metrics(details: VariantScoreDetails, start_ms: int, end_ms: 
     durations = (details.ts_ms[trades.exit_bar] - details.ts_ms[trades.entry_bar]).astype(np.float64)
     max_drawdown_pct = details.metrics.max_drawdown_pct
     drawdowns = drawdown_stats(details.ts_ms, equity)
-    ratios = daily_ratios(daily_returns(details.ts_ms, equity), max_drawdown_pct)
+    days_per_year = details.execution.annualization_days
+    ratios = daily_ratios(daily_returns(details.ts_ms, equity), max_drawdown_pct, days_per_year)
     coverage = position_bars(equity.shape[0], trades.entry_bar, trades.exit_bar)
     n_trades = len(trades)
     return [

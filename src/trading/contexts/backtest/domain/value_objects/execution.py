@@ -68,6 +68,9 @@ class ExecutionParams:
     slippage_pct: float = 0.0
     stop_mode: StopModeName = "close"
     fill: FillModeName = "close"
+    # Days per year Sharpe / Sortino / Calmar annualise with: the instrument's market decides
+    # (markets.yaml `annualization_days`, set by plan_search from the timeline); not part of any key.
+    annualization_days: int = 365
 
     @property
     def needs_bar_range(self) -> bool:

@@ -1,0 +1,201 @@
+"""Real stock and FX data end to end, against the peers: files written by pandas `to_csv`, imported with
+one `trading candles import` command each, then searched or turned into indicators.
+
+- GOOG daily (backtesting.py's bundled data; test-only, AGPL) in the NASDAQ sessions market: a
+  price-vs-SMA(20) long-only run without fees trades exactly like backtesting.py on the raw data (no
+  weekend padding), with our `close` fill = backtesting.py's `trade_on_close=True` (the next-open
+  fill has its own parity test in the engine tests).
+  backtesting.py first calls `next()` one bar after its indicators are all defined (bar 20 for an
+  SMA(20)); our run matches that by starting its range at bar 20 with 20 warmup bars.
+- EURUSD hourly in the FX sessions market: no bar is invented over weekends, and indicator values on
+  the timeline equal TA-Lib on the raw series.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+import talib
+from backtesting import Strategy
+from backtesting.lib import FractionalBacktest
+from backtesting.test import EURUSD, GOOG, SMA
+from typer.testing import CliRunner
+
+from apps.cli.candles import app
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import load_backtest_config
+from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest, VariantReportRequest
+from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search
+from trading.contexts.backtest.application.use_cases.run_backtest import (
+    BacktestContext,
+    build_variant_report,
+    run_backtest,
+)
+from trading.contexts.backtest.domain.services.report_metrics import daily_ratios
+from trading.contexts.indicators.application.services.compute_service import compute_indicator
+from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
+from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
+from trading.contexts.market_data.application.load_timeline import load_timeline
+from trading.shared.config_paths import DEFAULT_CONFIG_ROOT
+from trading.shared.errors import DomainError
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+RELATIVE = 1e-9
+FIRST_TRADABLE = 20  # backtesting.py's first next() call for an SMA(20)
+NO_STOP = {"mode": "explicit", "values": [None]}
+runner = CliRunner()
+
+
+def _import(data_dir: Path, frame: pd.DataFrame, instrument: str, name: str) -> str:
+    path = data_dir.parent / name
+    frame.to_csv(path)
+    result = runner.invoke(
+        app, ["import", str(path), "-i", instrument], env={"TRADING_DATA_DIR": str(data_dir), "TRADING_ENV": "test"}
+    )
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    directory = tmp_path_factory.mktemp("real") / "data"
+    goog = _import(directory, GOOG, "4:GOOG", "GOOG.csv")
+    assert f"wrote {len(GOOG)} bars for 4:GOOG [2004-08-19T00:00:00Z .. 2013-03-01T00:00:00Z]" in goog
+    assert "interval: 1d (detected)" in goog
+    eurusd = _import(directory, EURUSD, "5:EURUSD", "EURUSD.csv")
+    assert "interval: 1h (detected)" in eurusd and "read as UTC time" in eurusd
+    return directory
+
+
+def _ms(index: pd.Index) -> np.ndarray:
+    return pd.DatetimeIndex(index).as_unit("ms").asi8
+
+
+class PriceOverSma(Strategy):
+    """Long while the close is above its 20-bar SMA, flat otherwise."""
+
+    def init(self) -> None:
+        self.sma = self.I(SMA, self.data.Close, 20)
+
+    def next(self) -> None:
+        above = self.data.Close[-1] > self.sma[-1]
+        last_real_bar = len(self.data) == len(GOOG)  # the appended copy follows it
+        if above and not self.position and not last_real_bar:
+            self.buy(size=1 - 1e-12)
+        elif not above and self.position:
+            self.position.close()
+
+
+def _oracle() -> Any:
+    """backtesting.py's `finalize_trades` closes at the close before its last bar, so the oracle gets
+    one copy of the last bar appended (ours closes at the last close)."""
+    extra = GOOG.iloc[[-1]].copy()
+    extra.index = extra.index + pd.Timedelta(days=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        backtest = FractionalBacktest(
+            pd.concat([GOOG, extra]),
+            PriceOverSma,
+            cash=10_000,
+            commission=0.0,
+            trade_on_close=True,
+            finalize_trades=True,
+        )
+        return backtest.run()
+
+
+def _goog_request() -> RunBacktestRequest:
+    return RunBacktestRequest.model_validate(
+        {
+            "instrument_id": "4:GOOG",
+            "timeframe": "1d",
+            "time_range": {"start": GOOG.index[FIRST_TRADABLE].isoformat(), "end": "2013-03-02T00:00:00Z"},
+            "warmup_bars": FIRST_TRADABLE,
+            "indicators": [{"indicator_id": "ma.sma", "params": {"window": {"mode": "explicit", "values": [20]}}}],
+            "risk": {"sl_pct": NO_STOP, "tp_pct": NO_STOP},
+            "execution": {
+                "direction_mode": "long_only",
+                "sizing_mode": "all_in",
+                "init_cash_quote": 10_000,
+                "fee_pct": 0.0,
+                "slippage_pct": 0.0,
+                "fill": "close",
+            },
+            "top_k": 1,
+        }
+    )
+
+
+def test_goog_price_vs_sma_trades_like_backtesting_py(data_dir: Path) -> None:
+    ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
+    request = _goog_request()
+    response = run_backtest(request, ctx)
+    assert response.bars["target"] == len(GOOG) - FIRST_TRADABLE and response.bars["warmup"] == FIRST_TRADABLE
+    assert response.bars["filled"] == 0
+    assert response.data_notes == []
+    best = response.variants[0]
+    report = build_variant_report(
+        VariantReportRequest.model_validate(
+            {
+                "run_context": request.model_dump(include={"instrument_id", "timeframe", "time_range", "warmup_bars"}),
+                "variant": best.payload.model_dump(),
+            }
+        ),
+        ctx,
+    )
+    stats = _oracle()
+    assert report.trades_total == int(stats["# Trades"]) == 100  # padded weekends made it 135
+    assert best.total_return_pct == pytest.approx(float(stats["Return [%]"]), rel=RELATIVE)
+
+
+def test_eurusd_hourly_has_no_weekend_bars_and_talib_indicator_values(data_dir: Path) -> None:
+    start, end = int(_ms(EURUSD.index)[0]), int(_ms(EURUSD.index)[-1]) + HOUR_MS
+    timeline = load_timeline(CandleStore(data_dir), "5:EURUSD", "1h", start, end, 0)
+    np.testing.assert_array_equal(timeline.ts_ms, _ms(EURUSD.index))
+    assert not timeline.filled.any() and timeline.annualization_days == 252
+    dense_hours = (end - start) // HOUR_MS
+    weekend_gaps = np.count_nonzero(np.diff(timeline.ts_ms) > 24 * HOUR_MS)
+    assert timeline.n_bars == len(EURUSD) < dense_hours - 40 * 40 and weekend_gaps >= 40
+    close = EURUSD["Close"].to_numpy(dtype=np.float64)
+    np.testing.assert_array_equal(timeline.close, close)
+
+    catalog = default_indicator_catalog()
+    requests = [
+        {"indicator_id": "ma.sma", "params": {"window": {"mode": "explicit", "values": [20]}}},
+        {"indicator_id": "ma.ema", "params": {"window": {"mode": "explicit", "values": [50]}}},
+        {"indicator_id": "momentum.rsi", "params": {"window": {"mode": "explicit", "values": [14]}}},
+    ]
+    grids = build_indicator_grids(requests, catalog.registry, catalog.defaults)
+    expected = [talib.SMA(close, 20), talib.EMA(close, 50), talib.RSI(close, 14)]
+    for grid, oracle in zip(grids, expected, strict=True):
+        ours = compute_indicator(timeline, grid).primary[0]
+        np.testing.assert_allclose(ours, oracle, rtol=1e-9, atol=1e-12, equal_nan=True, err_msg=grid.indicator_id)
+
+
+def test_weekly_gaps_are_not_missing_data_and_a_finer_request_names_the_base(data_dir: Path) -> None:
+    store = CandleStore(data_dir)
+    listed = {s.instrument_id: s for s in store.list_instruments()}
+    assert (listed["4:GOOG"].timeframe, listed["5:EURUSD"].timeframe) == ("1d", "1h")
+    daily = load_timeline(store, "4:GOOG", "1d", int(_ms(GOOG.index)[0]), int(_ms(GOOG.index)[-1]) + DAY_MS, 0)
+    np.testing.assert_array_equal(daily.ts_ms, _ms(GOOG.index))
+    four_hour = load_timeline(store, "5:EURUSD", "4h", int(_ms(EURUSD.index)[0]), int(_ms(EURUSD.index)[-1]), 0)
+    assert not four_hour.filled.any() and four_hour.n_bars < len(EURUSD) / 3
+
+
+def test_the_market_sets_the_days_ratios_annualise_with(data_dir: Path) -> None:
+    ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
+    plan = plan_search(_goog_request(), ctx.store(), ctx.config)
+    assert plan.execution.annualization_days == 252
+    returns = np.array([0.01, -0.02, 0.015, 0.003])
+    ratios = daily_ratios(returns, 2.0, plan.execution.annualization_days)
+    assert ratios.sharpe == pytest.approx(returns.mean() / returns.std(ddof=1) * np.sqrt(252), rel=1e-12)
+    with pytest.raises(DomainError) as caught:
+        run_backtest(_goog_request().model_copy(update={"timeframe": "1h"}), ctx)
+    assert (caught.value.code, caught.value.status) == ("timeframe_below_base", 422)
+    assert "4:GOOG is stored at 1d bars" in caught.value.message
