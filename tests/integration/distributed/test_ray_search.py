@@ -99,23 +99,29 @@ def busy_shard_pids() -> list[int]:
 
 
 class KillOnce(Quiet):
-    """SIGKILLs one busy shard worker right after the first merged result of `stage`."""
+    """From the moment `stage` starts, a watcher thread SIGKILLs the first worker it sees running a shard."""
 
     def __init__(self, stage: str) -> None:
         super().__init__()
         self.stage = stage
         self.killed: int | None = None
+        self.watcher: threading.Thread | None = None
 
     def on_progress(self, stage: str, processed: int, total: int) -> None:
         super().on_progress(stage, processed, total)
-        if stage == self.stage and processed > 0 and self.killed is None:
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and self.killed is None:
-                busy = busy_shard_pids()
-                if busy:
-                    os.kill(busy[0], signal.SIGKILL)
-                    self.killed = busy[0]
-                time.sleep(0.01)
+        if stage == self.stage and self.watcher is None:
+            self.watcher = threading.Thread(target=self._kill_first_busy, daemon=True)
+            self.watcher.start()
+
+    def _kill_first_busy(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            busy = busy_shard_pids()
+            if busy:
+                os.kill(busy[0], signal.SIGKILL)
+                self.killed = busy[0]
+                return
+            time.sleep(0.005)
 
 
 @pytest.fixture(scope="module")
@@ -131,6 +137,8 @@ def test_a_worker_killed_mid_stage_changes_nothing(
     observer = KillOnce(stage)
     run = ShardedSearchDriver(busy_prepared, executor(cluster_spec), settings(12))
     assert_same(run.run(observer), expected)
+    assert observer.watcher is not None
+    observer.watcher.join(5)
     assert observer.killed is not None
     assert run.stats.results_merged == {"stage_a": 12, "stage_b": 12}
 
