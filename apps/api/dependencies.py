@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
+from apps.api.admission import AdmissionGate, PlanningPool
 from apps.api.settings import ApiSettings
 from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 from trading.contexts.backtest.application.dto.run_backtest import (
@@ -36,7 +37,7 @@ class BacktestUseCases:
     heatmap: Callable[[HeatmapRequest, BacktestContext], HeatmapResponse] = build_heatmap
 
 
-def get_use_cases() -> BacktestUseCases:
+def default_use_cases() -> BacktestUseCases:
     return BacktestUseCases(
         run=use_cases.run_backtest,
         preflight=use_cases.preflight_backtest,
@@ -45,12 +46,28 @@ def get_use_cases() -> BacktestUseCases:
     )
 
 
-def get_settings(request: Request) -> ApiSettings:
+# The cheap dependencies are async: FastAPI runs sync ones in the worker-thread pool, and a request
+# must not need a free thread just to be refused (admission) or to answer health.
+
+
+async def get_use_cases() -> BacktestUseCases:
+    return default_use_cases()
+
+
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_backtest_context(request: Request) -> BacktestContext:
+async def get_backtest_context(request: Request) -> BacktestContext:
     return request.app.state.backtest_context
+
+
+async def get_sync_admission(request: Request) -> AdmissionGate:
+    return request.app.state.sync_admission
+
+
+async def get_planning_pool(request: Request) -> PlanningPool:
+    return request.app.state.planning_pool
 
 
 def jobs_disabled_error() -> DomainError:
@@ -68,12 +85,13 @@ def get_jobs_repository(request: Request) -> BacktestJobsRepository:
     return repository
 
 
-def current_user(
+async def current_user(
     request: Request,
     authorization: Annotated[str | None, Header(description="`Bearer <token>` when auth is on")] = None,
 ) -> str:
     """The caller's user id; with auth off every request is the local user."""
-    return resolve_user(authorization, get_settings(request).auth)
+    settings: ApiSettings = request.app.state.settings
+    return resolve_user(authorization, settings.auth)
 
 
 UseCases = Annotated[BacktestUseCases, Depends(get_use_cases)]
@@ -81,3 +99,5 @@ Context = Annotated[BacktestContext, Depends(get_backtest_context)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 JobsRepository = Annotated[BacktestJobsRepository, Depends(get_jobs_repository)]
 CurrentUser = Annotated[str, Depends(current_user)]
+SyncAdmission = Annotated[AdmissionGate, Depends(get_sync_admission)]
+Planning = Annotated[PlanningPool, Depends(get_planning_pool)]

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from trading.contexts.backtest.application.dto.wire_types import FiniteFloat
 from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
 
 
@@ -44,7 +45,7 @@ class HoldoutValidation(BaseModel):
 
     mode: Literal["holdout"]
     oos_start: datetime | None = None
-    oos_fraction: float | None = Field(default=None, gt=0, lt=1)
+    oos_fraction: FiniteFloat | None = Field(default=None, gt=0, lt=1)
 
     @field_validator("oos_start")
     @classmethod

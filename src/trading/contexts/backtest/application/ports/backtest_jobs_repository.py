@@ -42,6 +42,11 @@ class BacktestJobsRepository(Protocol):
         `executor` ('local' | 'ray') decides which workers may claim it."""
         ...
 
+    def count_active_jobs(self, owner_user_id: str) -> int:
+        """Queued + running jobs of the owner: a cheap early refusal before a submit's preflight
+        (`create_job` still enforces the quota atomically)."""
+        ...
+
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
 
     def list_jobs(

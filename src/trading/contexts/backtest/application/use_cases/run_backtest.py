@@ -231,7 +231,7 @@ def _report_for(
     plan = prepared.plan
     n_risk = plan.risk.size
     base_id = int(shortlist[variant_index // n_risk])
-    risk = plan.risk_values[variant_index % n_risk]
+    risk = plan.risk[variant_index % n_risk]
     rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
     timeline = plan.timeline
     details = score_variant_with_details(

@@ -157,6 +157,11 @@ class SqlJobsRepository(ABC):
         self._count("create_job")
         return job
 
+    def count_active_jobs(self, owner_user_id: str) -> int:
+        with self._read() as cur:
+            self._exec(cur, q.COUNT_ACTIVE_FOR_OWNER, {"owner": owner_user_id})
+            return int(cur.fetchone()[0])
+
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
         with self._read() as cur:
             self._exec(cur, q.SELECT_OWNED_JOB, {"id": self._encode_id(job_id), "owner": owner_user_id})
