@@ -22,6 +22,7 @@ from trading.contexts.backtest.application.ports.backtest_jobs_repository import
 from trading.contexts.backtest.application.services.validation.heatmap import build_heatmap
 from trading.contexts.backtest.application.use_cases import run_backtest as use_cases
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
+from trading.contexts.backtest.application.use_cases.run_walk_forward import run_search
 from trading.contexts.identity.application.resolve_user import resolve_user
 from trading.shared.errors import DomainError
 
@@ -39,7 +40,7 @@ class BacktestUseCases:
 
 def default_use_cases() -> BacktestUseCases:
     return BacktestUseCases(
-        run=use_cases.run_backtest,
+        run=run_search,
         preflight=use_cases.preflight_backtest,
         report=use_cases.build_variant_report,
         defaults=use_cases.runtime_defaults,

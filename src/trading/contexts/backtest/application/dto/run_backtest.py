@@ -17,9 +17,9 @@ from pydantic import (
 )
 
 from trading.contexts.backtest.application.dto.validation import (
-    HoldoutSummary,
-    HoldoutValidation,
     NeighbourhoodStability,
+    ValidationRequest,
+    ValidationResult,
 )
 from trading.contexts.backtest.application.dto.wire_types import (
     MAX_INT,
@@ -209,7 +209,7 @@ class RunBacktestRequest(_Model):
     preselect: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     top_trades_n: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     variant: VariantPayload | None = None
-    validation: HoldoutValidation | None = None
+    validation: ValidationRequest | None = None
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -279,7 +279,7 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
-    validation: HoldoutSummary | None = None
+    validation: ValidationResult | None = None
     data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 

@@ -29,7 +29,7 @@ BYTES_PER_SIGNAL_COMBINATION = 400  # one signal-param dict
 BYTES_PER_CHUNK_VARIANT = 200  # sig_idx, sl/tp, metrics, sort columns, ids of one scored variant
 BYTES_PER_RISK_VARIANT = 16  # the sl and tp columns of the risk grid
 BYTES_PER_KEYED_VARIANT = 2_000  # a cached base identity (canonical text, selections) or frontier key
-RUN_OVERHEAD_BYTES = 16 * 2**20  # a run's Python and numba working set beyond its arrays (measured)
+RUN_OVERHEAD_BYTES = 8 * 2**20  # a run's Python and numba working set beyond its arrays (measured)
 
 
 @dataclass(frozen=True)
