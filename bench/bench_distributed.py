@@ -100,6 +100,27 @@ def measure(ctx: BacktestContext, request: RunBacktestRequest, executor: RayExec
     }
 
 
+def dispatch_overhead(ctx: BacktestContext, executor: RayExecutor, slots: int, shards: int = 64) -> dict[str, float]:
+    """Per-task cost of the executor itself: W1 on 20k bars cut into `shards` tiny shards per stage, so
+    (slots x wall - busy) / tasks is scheduling, shipping and merging, not scoring."""
+    prepared = prepare_search(
+        plan_search(RunBacktestRequest.model_validate(_request(20_000, 196)), ctx.store(), ctx.config)
+    )
+    settings = DriverSettings(ShardSizing(2.0, 4, shards))
+    ShardedSearchDriver(prepared, executor, settings).run(_Quiet())  # warm the workers' caches of code
+    driver = ShardedSearchDriver(prepared, executor, settings)
+    started = time.perf_counter()
+    driver.run(_Quiet())
+    wall = time.perf_counter() - started
+    tasks = sum(driver.stats.results_merged.values())
+    return {
+        "tasks": tasks,
+        "wall_seconds": wall,
+        "task_seconds_sum": driver.stats.task_seconds,
+        "overhead_per_task_ms": 1000 * (slots * wall - driver.stats.task_seconds) / tasks,
+    }
+
+
 def scaling_model(result: dict[str, Any], target_task_seconds: float) -> list[dict[str, float]]:
     """wall(W) = S/W + n_tasks(W)/W * o + c: S = single-thread shard work, o = per-task overhead,
     c = the driver's serial part (one task round per stage + merge), tasks sized as the driver does
@@ -126,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--bars", type=int, default=500_000)
     parser.add_argument("--cluster", default=None)
+    parser.add_argument("--overhead-only", action="store_true", help="Only the per-task dispatch overhead.")
     args = parser.parse_args()
     config = default_backtest_config()
     data_dir = tempfile.mkdtemp(prefix="bench_dist_")
@@ -137,13 +159,18 @@ def main() -> None:
     try:
         executor = RayExecutor(args.cluster or spec.address, config.distributed.cpus_per_task)
         slots = 2
-        results = {
+        if args.overhead_only:
+            print(json.dumps(dispatch_overhead(ctx, executor, slots), indent=2))
+            return
+        results: dict[str, Any] = {
+            "dispatch_overhead": dispatch_overhead(ctx, executor, slots),
             "w1_sma_full_grid": measure(
                 ctx, RunBacktestRequest.model_validate(_request(args.bars, len(WINDOWS))), executor, slots
             ),
             "sma_and_ema": measure(ctx, two_indicator_request(args.bars), executor, slots),
         }
-        for result in results.values():
+        for name in ("w1_sma_full_grid", "sma_and_ema"):
+            result = results[name]
             result["model"] = scaling_model(result, config.distributed.target_task_seconds)
         print(json.dumps(results, indent=2, default=lambda v: float(v) if isinstance(v, np.floating) else str(v)))
     finally:

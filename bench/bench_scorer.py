@@ -1,7 +1,9 @@
 """Throughput of the metric-only close-fill kernel, in ns per bar per variant, against the floor: a
 compiled loop over the same variants that only reads close and the signal row at every bar; and the
-cost of the full ranking-metric set against the four-metric pass it replaced (issue 11), in the same
-run: the baseline is that engine's source read from git (`--baseline-rev`), so no copy of it lives here.
+cost of each execution mode (intrabar stops, next-open fills, both) relative to close mode, same block,
+same run; and the cost of the full ranking-metric set against the four-metric pass it replaced (issue
+11), in the same run: the baseline is that engine's source read from git (`--baseline-rev`), so no copy
+of it lives here.
 
     uv run python bench/bench_scorer.py --bars 500000 --rows 200 --sl-values 5 --tp-values 8
 """
@@ -16,7 +18,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numba
 import numpy as np
@@ -82,6 +84,7 @@ class BenchBlock:
     sig_idx: npt.NDArray[np.int64]
     sl_pct: FloatArray
     tp_pct: FloatArray
+    bar_range: tuple[FloatArray, FloatArray, FloatArray]
 
     @property
     def bar_variants(self) -> int:
@@ -93,6 +96,9 @@ def make_block(n_bars: int, n_rows: int, n_sl: int, n_tp: int, change_prob: floa
     bar. The risk grid is sl x tp, each axis starting with 'disabled'."""
     rng = np.random.default_rng(seed)
     close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.002, n_bars)))
+    open_ = np.r_[close[0], close[:-1]]
+    high = np.maximum(open_, close) * np.exp(np.abs(rng.normal(0.0, 0.001, n_bars)))
+    low = np.minimum(open_, close) * np.exp(-np.abs(rng.normal(0.0, 0.001, n_bars)))
     signals = np.empty((n_rows, n_bars), dtype=np.int8)
     for row in range(n_rows):
         change = rng.random(n_bars) < change_prob
@@ -107,6 +113,7 @@ def make_block(n_bars: int, n_rows: int, n_sl: int, n_tp: int, change_prob: floa
         sig_idx=np.repeat(np.arange(n_rows, dtype=np.int64), sl_grid.shape[0]),
         sl_pct=np.tile(sl_grid, n_rows),
         tp_pct=np.tile(tp_grid, n_rows),
+        bar_range=(open_, high, low),
     )
 
 
@@ -135,7 +142,8 @@ def scorer_seconds(
             block.sl_pct,
             block.tp_pct,
             execution,
-            ts_ms=ts_ms if daily_ratios else None,
+            block.bar_range,
+            ts_ms if daily_ratios else None,
         ),
         repeats,
     )
@@ -181,6 +189,7 @@ def main() -> None:
         numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
         ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, args.repeats)
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
+    print_mode_costs(block, execution, args.repeats)
     numba.set_num_threads(1)
     four = four_metric_seconds(block, execution, args.repeats, args.baseline_rev)
     cases = (
@@ -191,6 +200,23 @@ def main() -> None:
     for name, bar_ms, daily in cases:
         seconds = scorer_seconds(block, execution, args.repeats, bar_ms, daily)
         print(f"threads=1: {name} / four-metric pass of {args.baseline_rev}: {seconds / four:.3f}x")
+
+
+def print_mode_costs(block: BenchBlock, execution: ExecutionParams, repeats: int) -> None:
+    """Each execution mode against close mode on the same block, interleaved so load drifts hit all."""
+    modes = {
+        "close": replace(execution),
+        "intrabar": replace(execution, stop_mode="intrabar"),
+        "next_open": replace(execution, fill="next_open"),
+        "intrabar+next_open": replace(execution, stop_mode="intrabar", fill="next_open"),
+    }
+    best = dict.fromkeys(modes, math.inf)
+    for _ in range(repeats):
+        for name, mode in modes.items():
+            best[name] = min(best[name], scorer_seconds(block, mode, 1))
+    for name, seconds in best.items():
+        ns_per_bar = seconds / block.bar_variants * 1e9
+        print(f"mode {name}: {ns_per_bar:.3f} CPU ns/bar/variant, {seconds / best['close']:.3f}x close mode")
 
 
 if __name__ == "__main__":

@@ -24,7 +24,9 @@ if ! command -v chromium >/dev/null 2>&1; then
 fi
 
 # The `ray` extra too: the distributed tests run on a local 2-worker Ray cluster they start themselves.
-uv sync --frozen --quiet --extra ray
+# The bench group adds vectorbt, the oracle of the intrabar-stop parity test (51 pure wheels, installs
+# in seconds; without it that test skips).
+uv sync --frozen --quiet --extra ray --group bench
 uv run ruff check .
 uv run pyright
 uv run python -m tools.docs.generate_docs_index --check

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
+from apps.api.admission import AdmissionGate, PlanningPool
 from apps.api.settings import ApiSettings
 from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 from trading.contexts.backtest.application.dto.run_backtest import (
@@ -21,6 +22,7 @@ from trading.contexts.backtest.application.ports.backtest_jobs_repository import
 from trading.contexts.backtest.application.services.validation.heatmap import build_heatmap
 from trading.contexts.backtest.application.use_cases import run_backtest as use_cases
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
+from trading.contexts.backtest.application.use_cases.run_walk_forward import run_search
 from trading.contexts.identity.application.resolve_user import resolve_user
 from trading.shared.errors import DomainError
 
@@ -36,21 +38,37 @@ class BacktestUseCases:
     heatmap: Callable[[HeatmapRequest, BacktestContext], HeatmapResponse] = build_heatmap
 
 
-def get_use_cases() -> BacktestUseCases:
+def default_use_cases() -> BacktestUseCases:
     return BacktestUseCases(
-        run=use_cases.run_backtest,
+        run=run_search,
         preflight=use_cases.preflight_backtest,
         report=use_cases.build_variant_report,
         defaults=use_cases.runtime_defaults,
     )
 
 
-def get_settings(request: Request) -> ApiSettings:
+# The cheap dependencies are async: FastAPI runs sync ones in the worker-thread pool, and a request
+# must not need a free thread just to be refused (admission) or to answer health.
+
+
+async def get_use_cases() -> BacktestUseCases:
+    return default_use_cases()
+
+
+async def get_settings(request: Request) -> ApiSettings:
     return request.app.state.settings
 
 
-def get_backtest_context(request: Request) -> BacktestContext:
+async def get_backtest_context(request: Request) -> BacktestContext:
     return request.app.state.backtest_context
+
+
+async def get_sync_admission(request: Request) -> AdmissionGate:
+    return request.app.state.sync_admission
+
+
+async def get_planning_pool(request: Request) -> PlanningPool:
+    return request.app.state.planning_pool
 
 
 def jobs_disabled_error() -> DomainError:
@@ -68,12 +86,13 @@ def get_jobs_repository(request: Request) -> BacktestJobsRepository:
     return repository
 
 
-def current_user(
+async def current_user(
     request: Request,
     authorization: Annotated[str | None, Header(description="`Bearer <token>` when auth is on")] = None,
 ) -> str:
     """The caller's user id; with auth off every request is the local user."""
-    return resolve_user(authorization, get_settings(request).auth)
+    settings: ApiSettings = request.app.state.settings
+    return resolve_user(authorization, settings.auth)
 
 
 UseCases = Annotated[BacktestUseCases, Depends(get_use_cases)]
@@ -81,3 +100,5 @@ Context = Annotated[BacktestContext, Depends(get_backtest_context)]
 Settings = Annotated[ApiSettings, Depends(get_settings)]
 JobsRepository = Annotated[BacktestJobsRepository, Depends(get_jobs_repository)]
 CurrentUser = Annotated[str, Depends(current_user)]
+SyncAdmission = Annotated[AdmissionGate, Depends(get_sync_admission)]
+Planning = Annotated[PlanningPool, Depends(get_planning_pool)]

@@ -24,7 +24,9 @@ from trading.shared.errors import DomainError, ErrorDetail, loc_path
 
 logger = logging.getLogger("apps.api")
 
-_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+_HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "request_too_large"}
+# No message or path in an answer carries more than this many characters of a user's input.
+MAX_ECHO_CHARS = 300
 _VALUE_ERROR_PREFIXES = ("Value error, ", "Assertion failed, ")
 
 
@@ -61,10 +63,23 @@ class ErrorJSONResponse(JSONResponse):
 
 
 def error_response(error: DomainError) -> ErrorJSONResponse:
+    """`extra.retry_after_seconds` of a 429 / 503 (busy, quota, store) becomes the `Retry-After` header."""
     headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
     if error.status in (429, 503) and "retry_after_seconds" in error.extra:
         headers["Retry-After"] = str(error.extra["retry_after_seconds"])
-    return ErrorJSONResponse(error.payload(), status_code=error.status, headers=headers)
+    return ErrorJSONResponse(_clipped(error.payload()), status_code=error.status, headers=headers)
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_ECHO_CHARS else text[: MAX_ECHO_CHARS - 3] + "..."
+
+
+def _clipped(payload: dict[str, Any]) -> dict[str, Any]:
+    """Messages and paths may quote user input (a key, a value); none is echoed beyond MAX_ECHO_CHARS."""
+    body = payload["error"]
+    body["message"] = _clip(body["message"])
+    body["details"] = [{k: _clip(v) if k != "code" else v for k, v in d.items()} for d in body["details"]]
+    return payload
 
 
 def _line_and_column(text: str, offset: int) -> str:

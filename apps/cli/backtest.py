@@ -17,6 +17,7 @@ from rich.table import Table
 
 from apps.cli.errors import guarded
 from apps.cli.request_file import load_request, write_request
+from apps.cli.validation_output import print_validation
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.application.dto.run_backtest import (
@@ -32,8 +33,8 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     ProgressEvent,
     build_variant_report,
-    run_backtest,
 )
+from trading.contexts.backtest.application.use_cases.run_walk_forward import run_search
 from trading.contexts.backtest.domain.services.search_progress import overall_fraction, stage_words
 from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
@@ -91,7 +92,7 @@ def run_with_progress(
         def on_progress(event: ProgressEvent) -> None:
             show_progress(progress, task, event.stage, event.processed, event.total)
 
-        return run_backtest(request, ctx, progress=on_progress, executor=executor)
+        return run_search(request, ctx, progress=on_progress, executor=executor)
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -327,13 +328,7 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
-    holdout = response.validation
-    if holdout is not None:
-        share = "n/a" if holdout.profitable_oos_share is None else f"{holdout.profitable_oos_share:.0%}"
-        console.print(
-            f"holdout: ranked on {holdout.in_sample_start:%Y-%m-%d %H:%M} .. {holdout.oos_start:%Y-%m-%d %H:%M}, "
-            f"out of sample to {holdout.oos_end:%Y-%m-%d %H:%M}: {share} of {holdout.rows} rows profitable, "
-            f"Spearman in vs out of sample ({holdout.metric}) {_fmt(holdout.spearman_is_oos)}"
-        )
+    if response.validation is not None:
+        print_validation(response.validation)
     for note in response.data_notes:
         console.print(f"[yellow]note:[/yellow] {note}")

@@ -60,6 +60,23 @@ def list_command(
     Console().print(table)
 
 
+@app.command("show")
+def show_command(
+    indicator_id: Annotated[str, typer.Argument(help="Indicator id, e.g. momentum.rsi (see `list`).")],
+    config: ConfigOption = None,
+) -> None:
+    """One indicator: its axes, default grids, signal rule and what the rule does."""
+    listing = {entry["id"]: entry for entry in list_indicators(default_registry(), _load(config))}
+    entry = listing.get(indicator_id)
+    if entry is None:
+        raise typer.BadParameter(f"unknown indicator {indicator_id!r}; `trading indicators list` shows the ids")
+    console = Console()
+    console.print(f"[bold]{entry['id']}[/bold] ({entry['group']}), primary output {entry['primary_output']}")
+    console.print(f"inputs / params: {_axes_text(entry['inputs'] + entry['params']) or '-'}")
+    console.print(f"signal rule: {entry['signal_rule']}; signal params: {_axes_text(entry['signal_params']) or '-'}")
+    console.print(entry["signal_rule_explanation"])
+
+
 @app.command("check")
 def check_command(config: ConfigOption = None) -> None:
     """Validate indicators.yaml against the registry and the default-grid guards."""

@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from apps.api.dependencies import get_use_cases
+from apps.api.dependencies import default_use_cases
 from apps.api.routes import backtest_jobs as handlers
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
@@ -38,7 +38,7 @@ class LocalJobs:
         self._ctx = ctx
 
     def submit(self, request: RunBacktestRequest) -> Json:
-        created = handlers.create_job(request, LOCAL_USER_ID, self._ctx, get_use_cases(), self._jobs)
+        created = handlers.submit_job(request, LOCAL_USER_ID, self._ctx, default_use_cases(), self._jobs)
         return created.model_dump(mode="json")
 
     def list(self, limit: int, state: str | None) -> Json:

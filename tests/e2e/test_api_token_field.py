@@ -6,20 +6,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
 import yaml
 from playwright.sync_api import Browser, Request
 
 from tests.e2e.conftest import save_screenshots
-from tests.integration.api.test_serve import START_SECONDS, _free_port
-from tests.unit.apps.api.api_support import REPO_ROOT
+from tests.integration.api.serve_process import serve_process
 from trading.contexts.identity.domain.token_hash import hash_token
 from trading.shared.config_paths import DEFAULT_CONFIG_ROOT
 
@@ -34,35 +30,20 @@ def auth_server(tmp_path: Path) -> Iterator[str]:
     (configs / "test" / "auth.yaml").write_text(yaml.safe_dump({"auth": {"enabled": True, "tokens": [grant]}}))
     env = {k: v for k, v in os.environ.items() if k != "TRADING_DATABASE_URL"}
     env |= {"TRADING_ENV": "test", "TRADING_DATA_DIR": str(tmp_path), "TRADING_CONFIG_DIR": str(configs)}
-    port = _free_port()
-    command = [sys.executable, "-c", "from apps.cli.main import app; app()", "serve", "--port", str(port)]
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=log, stderr=log)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"{base_url}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "trading serve did not start"
-                time.sleep(0.2)
+    with serve_process(env, tmp_path / "serve.log") as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_a_saved_token_is_sent_as_a_bearer_header_and_kept_out_of_the_page(browser: Browser, auth_server: str) -> None:
     page = browser.new_page()
-    jobs_calls: list[Request] = []
-    page.on(
-        "request", lambda r: jobs_calls.append(r) if r.url.startswith(f"{auth_server}/api/backtests/jobs") else None
-    )
+    api_calls: list[Request] = []
+    page.on("request", lambda r: api_calls.append(r) if r.url.startswith(f"{auth_server}/api/") else None)
+
+    def first_api_answer() -> Any:
+        return page.expect_response(lambda r: r.url.startswith(f"{auth_server}/api/"))
+
     try:
-        with page.expect_response(lambda r: "/api/backtests/jobs" in r.url) as refused:
+        with first_api_answer() as refused:
             page.goto(f"{auth_server}/backtests/jobs")
         assert refused.value.status == 401
         assert page.locator(".token-status").inner_text() == "no token"
@@ -71,18 +52,20 @@ def test_a_saved_token_is_sent_as_a_bearer_header_and_kept_out_of_the_page(brows
         page.click(".token-field button[type=submit]")
         assert page.evaluate("localStorage.getItem('trading.apiToken')") == TOKEN
         assert page.input_value("#api-token") == ""  # the token is not left in the page
-        with page.expect_response(lambda r: "/api/backtests/jobs" in r.url) as accepted:
+        api_calls.clear()
+        with page.expect_response(lambda r: r.url.startswith(f"{auth_server}/api/backtests/jobs?")) as listed:
             page.reload()
-        assert accepted.value.status == 200
+        assert listed.value.status == 200  # the jobs list loads once the token is sent
         assert page.locator(".token-status").inner_text() == "token set"
         save_screenshots(page, "api_token_field")
-        assert jobs_calls[-1].headers.get("authorization") == f"Bearer {TOKEN}"
+        assert api_calls and {r.headers.get("authorization") for r in api_calls} == {f"Bearer {TOKEN}"}
 
         page.click(".token-field button:has-text('Clear')")
         assert page.evaluate("localStorage.getItem('trading.apiToken')") is None
-        with page.expect_response(lambda r: "/api/backtests/jobs" in r.url) as refused_again:
+        api_calls.clear()
+        with first_api_answer() as refused_again:
             page.reload()
         assert refused_again.value.status == 401
-        assert "authorization" not in jobs_calls[-1].headers
+        assert api_calls and all("authorization" not in r.headers for r in api_calls)
     finally:
         page.close()

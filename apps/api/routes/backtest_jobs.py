@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from apps.api.dependencies import Context, CurrentUser, JobsRepository, UseCases
+from apps.api.dependencies import BacktestUseCases, Context, CurrentUser, JobsRepository, Planning, UseCases
 from apps.api.dto.backtest_jobs import (
     JobCreatedResponse,
     JobListResponse,
@@ -19,8 +19,11 @@ from apps.api.dto.backtest_jobs import (
 )
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
+from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
+from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
+from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
 from trading.shared.errors import DomainError, ErrorDetail
 
 MAX_PAGE_SIZE = 100
@@ -62,12 +65,13 @@ def require_fits(preflight: PreflightResponse) -> None:
 
 
 @router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429, 503))
-def create_job(
+async def create_job(
     body: RunBacktestRequest,
     user: CurrentUser,
     ctx: Context,
     cases: UseCases,
     jobs: JobsRepository,
+    planning: Planning,
     max_run_seconds: Annotated[
         float | None,
         Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
@@ -76,17 +80,33 @@ def create_job(
         Literal["local", "ray"], Query(description="`ray`: run by a `trading worker --executor ray` on a cluster")
     ] = "local",
 ) -> JobCreatedResponse:
-    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota;
-    503 `job_store_full` / `job_store_unavailable` (with Retry-After) when the job store cannot take it;
-    422 `executor_disabled` for `executor=ray` while `distributed.enabled` is false."""
+    """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
+    checked first so an over-quota user costs no preflight; 503 `job_store_full` /
+    `job_store_unavailable` (with Retry-After) when the job store cannot take it; 422
+    `executor_disabled` for `executor=ray` while `distributed.enabled` is false. Runs on the
+    planning pool."""
+    return await planning.run(submit_job, body, user, ctx, cases, jobs, max_run_seconds, executor)
+
+
+def submit_job(
+    body: RunBacktestRequest,
+    user: str,
+    ctx: BacktestContext,
+    cases: BacktestUseCases,
+    jobs: BacktestJobsRepository,
+    max_run_seconds: float | None = None,
+    executor: Literal["local", "ray"] = "local",
+) -> JobCreatedResponse:
+    """The submit itself, synchronous (the route runs it on the planning pool; the CLI calls it directly)."""
     if executor == "ray" and not ctx.config.distributed.enabled:
         raise DomainError("executor_disabled", "the Ray executor is disabled by config (distributed.enabled=false)")
+    limit = ctx.config.jobs.max_active_jobs_per_user
+    if jobs.count_active_jobs(user) >= limit:
+        raise active_jobs_limit_error(user, limit)
     with body_field_errors():
         require_sync_validation(body)
         require_fits(cases.preflight(body, ctx))
-    job = jobs.create_job(
-        user, body.model_dump(mode="json"), ctx.config.jobs.max_active_jobs_per_user, max_run_seconds, executor
-    )
+    job = jobs.create_job(user, body.model_dump(mode="json"), limit, max_run_seconds, executor)
     return JobCreatedResponse(job_id=job.id, state=job.state)
 
 

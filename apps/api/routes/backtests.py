@@ -8,7 +8,7 @@ import threading
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from apps.api.dependencies import Context, CurrentUser, UseCases
+from apps.api.dependencies import Context, CurrentUser, Planning, SyncAdmission, UseCases
 from apps.api.dto.backtest_runtime_defaults import RuntimeDefaultsResponse
 from apps.api.dto.backtests import (
     PreflightResponse,
@@ -22,7 +22,7 @@ from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, He
 
 DISCONNECT_POLL_SECONDS = 0.2
 
-router = APIRouter(prefix="/api/backtests", tags=["backtests"], responses=error_responses(400, 401, 404, 422, 500))
+router = APIRouter(prefix="/api/backtests", tags=["backtests"], responses=error_responses(400, 401, 404, 413, 422, 500))
 
 
 async def _stop_on_disconnect(request: Request, stop: threading.Event) -> None:
@@ -31,43 +31,54 @@ async def _stop_on_disconnect(request: Request, stop: threading.Event) -> None:
     stop.set()
 
 
-@router.post("", response_model=RunBacktestResponse)
+@router.post("", response_model=RunBacktestResponse, responses=error_responses(429, 503))
 async def run_backtest_sync(
-    body: RunBacktestRequest, request: Request, _user: CurrentUser, ctx: Context, cases: UseCases
+    body: RunBacktestRequest,
+    request: Request,
+    _user: CurrentUser,
+    ctx: Context,
+    cases: UseCases,
+    admission: SyncAdmission,
 ) -> RunBacktestResponse:
     """Staged search in a worker thread (the event loop stays free); variants come back in rank order.
 
-    A client disconnect stops the search; past `sync.sync_deadline_seconds` it fails with
-    `sync_deadline_exceeded` (run it as a job instead).
+    Only `sync.admission.max_running` searches run at once; a few more wait briefly, the rest get
+    429/503 `server_busy` with `Retry-After` at once. A client disconnect stops the search; past
+    `sync.sync_deadline_seconds` it fails with `sync_deadline_exceeded` (run it as a job instead).
     """
-    stop = threading.Event()
-    watcher = asyncio.create_task(_stop_on_disconnect(request, stop))
-    try:
-        with body_field_errors():
-            return await run_in_threadpool(
-                cases.run, body, ctx, should_stop=stop.is_set, deadline_seconds=ctx.config.sync.sync_deadline_seconds
-            )
-    finally:
-        stop.set()
-        watcher.cancel()
+    async with admission.admitted():
+        stop = threading.Event()
+        watcher = asyncio.create_task(_stop_on_disconnect(request, stop))
+        try:
+            with body_field_errors():
+                return await run_in_threadpool(
+                    cases.run,
+                    body,
+                    ctx,
+                    should_stop=stop.is_set,
+                    deadline_seconds=ctx.config.sync.sync_deadline_seconds,
+                )
+        finally:
+            stop.set()
+            watcher.cancel()
 
 
 @router.post("/preflight", response_model=PreflightResponse)
-def preflight_backtest(
-    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+async def preflight_backtest(
+    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
 ) -> PreflightResponse:
     """Variant counts and memory estimate, no compute; `fits` says whether the guards would accept it."""
     with body_field_errors():
-        return cases.preflight(body, ctx)
+        return await planning.run(cases.preflight, body, ctx)
 
 
 @router.post("/variant-report", response_model=VariantReportResponse)
-def variant_report(
-    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases
+async def variant_report(
+    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
 ) -> VariantReportResponse:
     """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
     with body_field_errors():
-        return cases.report(body, ctx)
+        return await planning.run(cases.report, body, ctx)
 
 
 @router.post("/heatmap", response_model=HeatmapResponse)

@@ -28,7 +28,7 @@ def get_candles(
     ctx: Context,
     _user: CurrentUser,
     instrument_id: Annotated[str, Query(min_length=3, max_length=64, examples=["1:BTCUSDT"])],
-    timeframe: Annotated[str, Query(examples=["1h"])],
+    timeframe: Annotated[str, Query(max_length=8, examples=["1h"])],
     start: Annotated[datetime, Query(description="UTC, inclusive (bar open time)")],
     end: Annotated[datetime, Query(description="UTC, exclusive")],
     max_points: Annotated[int, Query(ge=10, le=MAX_POINTS_LIMIT)] = 2_000,

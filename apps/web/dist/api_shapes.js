@@ -35,6 +35,7 @@ export function readIndicators(data) {
     inputs: readAxes(item.inputs),
     params: readAxes(item.params),
     signals: readAxes(item.signal_params),
+    ruleExplanation: item.signal_rule_explanation || "",
   }));
 }
 

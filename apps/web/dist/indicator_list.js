@@ -99,6 +99,7 @@ export class IndicatorList {
         el("h3", {}, indicatorLabel(indicator)),
         el("button", { type: "button", class: "secondary small", "aria-label": `Remove ${entry.id}`, onclick: () => this.remove(index) }, "Remove"),
       ),
+      indicator.ruleExplanation ? el("p", { class: "rule-explanation hint" }, indicator.ruleExplanation) : null,
       sections,
     );
     return { id: entry.id, element, editors };

@@ -99,8 +99,9 @@ export function startListPage() {
     if (cursor) query.set("cursor", cursor);
     if (stateFilter.value) query.set("state", stateFilter.value);
     try {
-      defaults ||= readRuntimeDefaults(await getJson("/api/backtests/runtime-defaults"));
+      // The list first: its answer (e.g. a 401 without a token) is what the page must show.
       const page = readJobPage(await getJson(`/api/backtests/jobs?${query}`));
+      defaults ||= readRuntimeDefaults(await getJson("/api/backtests/runtime-defaults"));
       const bests = await Promise.all(page.jobs.map(bestRow));
       if (ticket !== latestLoad) return;
       nextCursor = page.nextCursor;

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.api.test_serve import START_SECONDS, _free_port
+from tests.integration.api.serve_process import SERVE, free_port, serve_process
 from tests.unit.apps.api.api_support import REPO_ROOT, write_candles
-
-SERVE = [sys.executable, "-c", "from apps.cli.main import app; app()", "serve"]
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -27,7 +23,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 def test_a_non_loopback_host_with_auth_off_is_refused_before_anything_listens(tmp_path: Path) -> None:
     done = subprocess.run(
-        [*SERVE, "--host", "0.0.0.0", "--port", str(_free_port())],
+        [*SERVE, "--host", "0.0.0.0", "--port", str(free_port())],
         cwd=REPO_ROOT,
         env=_env(tmp_path),
         capture_output=True,
@@ -42,29 +38,8 @@ def test_a_non_loopback_host_with_auth_off_is_refused_before_anything_listens(tm
 @pytest.fixture
 def loopback_server(tmp_path: Path) -> Iterator[int]:
     write_candles(tmp_path)
-    port = _free_port()
-    with (tmp_path / "serve.log").open("wb") as log:
-        process = subprocess.Popen(
-            [*SERVE, "--port", str(port), "--allowed-host", "backtests.internal"],
-            cwd=REPO_ROOT,
-            env=_env(tmp_path),
-            stdout=log,
-            stderr=log,
-        )
-    try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            assert process.poll() is None, (tmp_path / "serve.log").read_text()
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "trading serve did not start"
-                time.sleep(0.2)
-        yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with serve_process(_env(tmp_path), tmp_path / "serve.log", "--allowed-host", "backtests.internal") as url:
+        yield int(url.rsplit(":", 1)[1])
 
 
 def test_the_loopback_server_answers_only_to_loopback_host_names(loopback_server: int) -> None:

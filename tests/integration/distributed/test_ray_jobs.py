@@ -10,11 +10,11 @@ import psycopg
 import pytest
 
 from tests.conftest_pg import pg_schema_url  # noqa: F401  (fixture)
+from tests.integration.distributed.test_ray_search import eth_sma_request
 from tests.integration.jobs.support import OWNER, start_worker, stored_top, sync_top, wait_until, write_config_tree
 from trading.contexts.backtest.adapters.outbound.executors.local_ray_cluster import LocalClusterSpec
 from trading.contexts.backtest.adapters.outbound.executors.ray_executor import RayExecutor, RaySession
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
-from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.ports.staged_runner import ShardTask
 from trading.contexts.backtest.application.services.staged_runner_v1 import SearchPlan
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
@@ -25,28 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
 def driver_request() -> dict:
-    """Stage B of 296 x 25 variants on 30 days of 1m bars, cut into >= 32 shards."""
-    return RunBacktestRequest.model_validate(
-        {
-            "instrument_id": "1:ETHUSDT",
-            "timeframe": "1m",
-            "time_range": {"start": "2024-01-02T00:00:00Z", "end": "2024-01-30T00:00:00Z"},
-            "warmup_bars": 300,
-            "indicators": [
-                {
-                    "indicator_id": "ma.sma",
-                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": 300, "step": 1}},
-                }
-            ],
-            "risk": {
-                "sl_pct": {"mode": "explicit", "values": [None, 0.5, 1.0, 2.0, 3.0]},
-                "tp_pct": {"mode": "explicit", "values": [None, 1.0, 2.0, 4.0, 6.0]},
-            },
-            "execution": {"direction_mode": "long_only", "fee_pct": 0.075},
-            "top_k": 40,
-            "preselect": 296,
-        }
-    ).model_dump(mode="json")
+    """Stage B of 296 x 25 variants on 28 days of 1m bars, cut into >= 32 shards."""
+    return eth_sma_request(300, [None, 0.5, 1.0, 2.0, 4.0], top_k=40, preselect=296).model_dump(mode="json")
 
 
 class CountingExecutor(RayExecutor):

@@ -58,29 +58,31 @@ def test_every_shard_count_gives_the_single_process_top(
         assert run.stats.results_merged["stage_a"] == min(shards, prepared.core.space.size)
 
 
-def busy_request() -> RunBacktestRequest:
-    """30 days of 1m bars: a few tenths of a second per shard, so a worker is busy when it is killed."""
+def eth_sma_request(sma_stop: int, stops: list[float | None], top_k: int, preselect: int) -> RunBacktestRequest:
+    """SMA 5..sma_stop on 28 days of 1m ETH bars, long-only, with the stops as both SL and TP grid."""
     return RunBacktestRequest.model_validate(
         {
             "instrument_id": "1:ETHUSDT",
             "timeframe": "1m",
             "time_range": {"start": "2024-01-02T00:00:00Z", "end": "2024-01-30T00:00:00Z"},
-            "warmup_bars": 200,
+            "warmup_bars": 300,
             "indicators": [
                 {
                     "indicator_id": "ma.sma",
-                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": 124, "step": 1}},
+                    "params": {"window": {"mode": "range", "start": 5, "stop_incl": sma_stop, "step": 1}},
                 }
             ],
-            "risk": {
-                "sl_pct": {"mode": "explicit", "values": [None, 0.5, 1.0, 2.0]},
-                "tp_pct": {"mode": "explicit", "values": [None, 1.0, 2.0, 4.0]},
-            },
+            "risk": {"sl_pct": {"mode": "explicit", "values": stops}, "tp_pct": {"mode": "explicit", "values": stops}},
             "execution": {"direction_mode": "long_only", "fee_pct": 0.075},
-            "top_k": 30,
-            "preselect": 48,
+            "top_k": top_k,
+            "preselect": preselect,
         }
     )
+
+
+def busy_request() -> RunBacktestRequest:
+    """A few tenths of a second per shard, so a worker is busy when it is killed."""
+    return eth_sma_request(124, [None, 0.5, 1.0, 2.0], top_k=30, preselect=48)
 
 
 def busy_shard_pids() -> list[int]:
@@ -97,23 +99,29 @@ def busy_shard_pids() -> list[int]:
 
 
 class KillOnce(Quiet):
-    """SIGKILLs one busy shard worker right after the first merged result of `stage`."""
+    """From the moment `stage` starts, a watcher thread SIGKILLs the first worker it sees running a shard."""
 
     def __init__(self, stage: str) -> None:
         super().__init__()
         self.stage = stage
         self.killed: int | None = None
+        self.watcher: threading.Thread | None = None
 
     def on_progress(self, stage: str, processed: int, total: int) -> None:
         super().on_progress(stage, processed, total)
-        if stage == self.stage and processed > 0 and self.killed is None:
-            deadline = time.monotonic() + 5
-            while time.monotonic() < deadline and self.killed is None:
-                busy = busy_shard_pids()
-                if busy:
-                    os.kill(busy[0], signal.SIGKILL)
-                    self.killed = busy[0]
-                time.sleep(0.01)
+        if stage == self.stage and self.watcher is None:
+            self.watcher = threading.Thread(target=self._kill_first_busy, daemon=True)
+            self.watcher.start()
+
+    def _kill_first_busy(self) -> None:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            busy = busy_shard_pids()
+            if busy:
+                os.kill(busy[0], signal.SIGKILL)
+                self.killed = busy[0]
+                return
+            time.sleep(0.005)
 
 
 @pytest.fixture(scope="module")
@@ -129,6 +137,8 @@ def test_a_worker_killed_mid_stage_changes_nothing(
     observer = KillOnce(stage)
     run = ShardedSearchDriver(busy_prepared, executor(cluster_spec), settings(12))
     assert_same(run.run(observer), expected)
+    assert observer.watcher is not None
+    observer.watcher.join(5)
     assert observer.killed is not None
     assert run.stats.results_merged == {"stage_a": 12, "stage_b": 12}
 

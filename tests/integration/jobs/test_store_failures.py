@@ -11,7 +11,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import psycopg
 import pytest
@@ -85,13 +84,16 @@ def run_until_end(repo: BacktestJobsRepository, ctx: BacktestContext, job: Backt
     raise AssertionError(f"job did not end in 120 s: outcomes {outcomes}")
 
 
-def assert_retried_to_the_exact_top(
-    repo: BacktestJobsRepository, ctx: BacktestContext, body: dict[str, Any], outcomes: list[JobOutcome]
-) -> None:
-    job = repo.list_jobs(OWNER, limit=1).jobs[0]
+def run_a_job_through_the_fault(repo: BacktestJobsRepository, ctx: BacktestContext) -> None:
+    """Submit, run to the end, and check: handed back at least once, then succeeded with the sync top."""
+    body = request_json(top_k=TOP_K)
+    job = repo.create_job(OWNER, body, max_active_jobs=10)
+    outcomes = run_until_end(repo, ctx, job)
+    ended = repo.get_job(job.id, OWNER)
+    assert ended is not None
     assert outcomes[0] is JobOutcome.RETRY_LATER and outcomes[-1] is JobOutcome.SUCCEEDED, outcomes
-    assert (job.state, job.error_json, job.attempt) == (JobState.SUCCEEDED, None, 1)  # a hand-back spends none
-    assert job.store_retries == outcomes.count(JobOutcome.RETRY_LATER)
+    assert (ended.state, ended.error_json, ended.attempt) == (JobState.SUCCEEDED, None, 1)  # a hand-back spends none
+    assert ended.store_retries == outcomes.count(JobOutcome.RETRY_LATER)
     assert stored_top(repo, job.id) == sync_top(body, ctx, TOP_K)
 
 
@@ -118,11 +120,8 @@ def test_killed_postgres_connections_hand_the_job_back_and_the_retry_ends_with_t
         admin.execute("TRUNCATE backtest_jobs, backtest_job_top_variants, backtest_job_checkpoints")
     repo = open_jobs_repository(url)
     try:
-        body = request_json(top_k=TOP_K)
-        job = repo.create_job(OWNER, body, max_active_jobs=10)
-        outcomes = run_until_end(repo, ctx, job)
+        run_a_job_through_the_fault(repo, ctx)
         assert killed and killed[0] >= 1
-        assert_retried_to_the_exact_top(repo, ctx, body, outcomes)
     finally:
         repo.close()
 
@@ -154,9 +153,7 @@ def test_a_write_lock_held_past_the_busy_timeout_hands_the_job_back_and_the_retr
 
     on_chunk(monkeypatch, hold_the_write_lock_for_a_second)
     try:
-        body = request_json(top_k=TOP_K)
-        job = repo.create_job(OWNER, body, max_active_jobs=10)
-        assert_retried_to_the_exact_top(repo, ctx, body, run_until_end(repo, ctx, job))
+        run_a_job_through_the_fault(repo, ctx)
     finally:
         repo.close()
 
@@ -181,9 +178,7 @@ def test_a_full_disk_hands_the_job_back_and_the_retry_ends_with_the_exact_top(
 
     on_chunk(monkeypatch, fill_the_disk_for_a_second)
     try:
-        body = request_json(top_k=TOP_K)
-        job = repo.create_job(OWNER, body, max_active_jobs=10)
-        assert_retried_to_the_exact_top(repo, ctx, body, run_until_end(repo, ctx, job))
+        run_a_job_through_the_fault(repo, ctx)
     finally:
         repo.close()
 

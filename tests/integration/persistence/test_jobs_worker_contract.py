@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from trading.contexts.backtest.adapters.outbound.persistence.factory import open_job_results_repository
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 
@@ -270,3 +271,16 @@ def test_release_of_a_job_with_a_pending_cancel_ends_it(store: Store) -> None:
     store.repo.request_cancel(job.id, "alice")
     assert store.repo.release(job.id, "w1")
     assert owned(store, job.id).state is JobState.CANCELLED
+
+
+def test_the_results_repository_alone_writes_and_reads_the_same_top(store: Store) -> None:
+    """The results side is its own repository per dialect; over the same store it sees the same rows."""
+    job = running_job(store)
+    results = open_job_results_repository(store.url, now=store.clock)
+    try:
+        assert results.replace_top(job.id, "w1", top(4, "r"))
+        assert store.repo.get_top(job.id, "alice", 10) == results.get_top(job.id, "alice", 10) == top(4, "r")
+        assert results.get_top(job.id, "bob", 10) is None
+        assert not results.replace_top(job.id, "w2", top(2))  # still conditional on the lease
+    finally:
+        results.close()

@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from apps.api.dependencies import BacktestUseCases, get_use_cases
+from apps.api.dependencies import BacktestUseCases, default_use_cases
 from apps.api.settings import ApiSettings
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import (
     BacktestRuntimeConfig,
@@ -172,7 +172,7 @@ class FakeUseCases:
         )
 
     def use_cases(self) -> BacktestUseCases:
-        real = get_use_cases()
+        real = default_use_cases()
         return BacktestUseCases(run=self.run, preflight=self.preflight, report=self.report, defaults=real.defaults)
 
 

@@ -99,3 +99,14 @@ def test_holdout_runs_sync_and_is_refused_as_a_job(real: TestClient) -> None:
     assert [(d["path"], d["code"]) for d in refused.json()["error"]["details"]] == [
         ("body.validation.mode", "unsupported_in_jobs")
     ]
+
+
+def test_walk_forward_runs_sync_with_folds_and_stitched_equity(real: TestClient) -> None:
+    body = {**SEARCH, "validation": {"mode": "walk_forward", "folds": 2, "train": 0.5, "test": 0.25}}
+    response = real.post("/api/backtests", json=body)
+    assert response.status_code == 200, response.text
+    report = response.json()["validation"]
+    assert report["mode"] == "walk_forward" and len(report["folds"]) == 2
+    assert report["folds"][0]["test_end"] == report["folds"][1]["test_start"]
+    assert len(report["stitched_equity"]["ts_ms"]) == len(report["stitched_equity"]["equity"]) > 0
+    assert sum(sum(counts.values()) for counts in report["parameter_frequencies"].values()) % 2 == 0

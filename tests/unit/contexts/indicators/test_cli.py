@@ -28,3 +28,13 @@ def test_bad_config_exits_1_naming_the_key(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["check", "--config", str(bad)])
     assert result.exit_code == 1
     assert "indicators.ma.sma: missing" in result.output
+
+
+def test_show_prints_the_rule_explanation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TRADING_ENV", "test")
+    shown = CliRunner().invoke(app, ["show", "momentum.rsi"], env={"COLUMNS": "400"})
+    assert shown.exit_code == 0
+    assert "signal rule: threshold_band" in shown.output
+    assert "mean reversion: LONG when momentum.rsi.value <= long_threshold" in shown.output
+    unknown = CliRunner().invoke(app, ["show", "momentum.nope"])
+    assert unknown.exit_code != 0

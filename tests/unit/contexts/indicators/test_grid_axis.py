@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 
-from trading.contexts.indicators.domain.grid_axis import GridAxis, InvalidAxis, parse_axis
+from trading.contexts.indicators.domain.grid_axis import MAX_AXIS_VALUES, GridAxis, InvalidAxis, parse_axis, range_count
 from trading.contexts.indicators.domain.param_spec import ParamSpec, float_param, int_param
 from trading.contexts.indicators.domain.price_sources import SOURCES
 
@@ -77,3 +78,44 @@ def test_bad_axes_are_rejected(raw: Any, spec: ParamSpec, code: str, fragment: s
         parse_axis(raw, spec)
     assert caught.value.code == code
     assert fragment in caught.value.message
+
+
+@pytest.mark.parametrize("token", [float("nan"), float("inf"), float("-inf"), 1e300, -1e300])
+@pytest.mark.parametrize("key", ["start", "stop_incl", "step"])
+def test_non_finite_or_huge_range_numbers_are_refused_before_counting(token: float, key: str) -> None:
+    raw = {"mode": "range", "start": 0.5, "stop_incl": 4.0, "step": 0.5} | {key: token}
+    if (key, token) == ("step", 1e300):  # legal: one value
+        assert parse_axis(raw, MULT).values == (0.5,)
+        return
+    with pytest.raises(InvalidAxis) as caught:
+        parse_axis(raw, MULT)
+    assert caught.value.code in {"invalid_type", "out_of_bounds", "invalid_axis"}
+
+
+@pytest.mark.parametrize(
+    ("start", "stop", "step", "fragment"),
+    [(0.0, 1.0, 1e-300, "about 1e+300 values"), (-1e308, 1e308, 1.0, "about inf values"), (0.0, 1.0, 1e-5, "100001")],
+)
+def test_range_count_is_arithmetic_even_when_exact_decimal_division_would_overflow(
+    start: float, stop: float, step: float, fragment: str
+) -> None:
+    with pytest.raises(InvalidAxis) as caught:
+        range_count(start, stop, step)
+    assert caught.value.code == "too_many_values" and fragment in caught.value.message
+
+
+def test_duplicate_check_of_explicit_axes_is_linear() -> None:
+    """100k values with one duplicate took 119 s (list.count per value); now ~10x the 10k time."""
+    wide = float_param("level", 0.0, 1e9, {"mode": "explicit", "values": [1.0]})
+
+    def refusal_seconds(n: int) -> float:
+        values = [float(v) for v in range(n)] + [0.0]
+        started = time.perf_counter()
+        with pytest.raises(InvalidAxis) as caught:
+            parse_axis({"mode": "explicit", "values": values[:MAX_AXIS_VALUES]}, wide)
+        assert caught.value.code == "duplicate_values" and caught.value.message.endswith(": 0.0")
+        return time.perf_counter() - started
+
+    small = min(refusal_seconds(10_000) for _ in range(3))
+    large = min(refusal_seconds(MAX_AXIS_VALUES - 1) for _ in range(3))
+    assert large < 40 * small  # linear is ~10x; quadratic would be ~100x

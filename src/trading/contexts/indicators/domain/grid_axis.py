@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from trading.contexts.indicators.domain.param_spec import ParamSpec, ParamValue
 
 MAX_AXIS_VALUES = 100_000
+# Below this a float estimate of the count is exact enough to hand to Decimal (28 digits) safely.
+_EXACT_COUNT_LIMIT = 1e15
 
 
 class InvalidAxis(ValueError):
@@ -53,30 +57,55 @@ def _explicit_values(raw: Mapping[str, Any], spec: ParamSpec) -> tuple[ParamValu
         raise InvalidAxis("too_many_values", f"axis has {len(values)} values, at most {MAX_AXIS_VALUES}")
     checked = tuple(_checked_value(v, spec) for v in values)
     if len(set(checked)) != len(checked):
-        duplicates = sorted({str(v) for v in checked if checked.count(v) > 1})
-        raise InvalidAxis("duplicate_values", f"explicit axis repeats values: {', '.join(duplicates)}")
+        duplicates = sorted(str(v) for v, n in Counter(checked).items() if n > 1)  # linear, not list.count
+        shown = ", ".join(duplicates[:10]) + (f" and {len(duplicates) - 10} more" if len(duplicates) > 10 else "")
+        raise InvalidAxis("duplicate_values", f"explicit axis repeats values: {shown}")
     return checked
 
 
 def _range_values(raw: Mapping[str, Any], spec: ParamSpec) -> tuple[ParamValue, ...]:
-    """Exact decimal steps, so 0.5..4.0 step 0.01 is exactly 351 values."""
+    """Exact decimal steps, so 0.5..4.0 step 0.01 is exactly 351 values; counted before any is made."""
     _require_keys(raw, {"mode", "start", "stop_incl", "step"})
     if spec.kind == "choice":
         raise InvalidAxis("invalid_axis", f"'{spec.name}' takes an explicit list of {spec.bounds_text()}")
-    start, stop, step = (_decimal(raw[key], key, spec) for key in ("start", "stop_incl", "step"))
+    start, stop, step = (_checked_number(raw[key], spec) for key in ("start", "stop_incl", "step"))
+    for bound in (start, stop):
+        _check_bounds(float(bound), spec)
+    decimals = decimal_range(start, stop, step)
+    if spec.kind == "int":
+        return tuple(int(d) for d in decimals)
+    return tuple(float(d) for d in decimals)
+
+
+def range_count(start: float, stop: float, step: float) -> int:
+    """Values of `start..stop_incl` by `step`, found arithmetically; InvalidAxis past MAX_AXIS_VALUES.
+
+    A float estimate comes first, so 1e300 / 1e-300 is refused without the exact Decimal division
+    (which would need 600 digits and raise), and nothing is materialised before the count is known."""
+    if not all(math.isfinite(v) for v in (start, stop, step)):
+        raise InvalidAxis("invalid_type", "range start, stop_incl and step must be finite numbers")
     if step <= 0:
         raise InvalidAxis("invalid_axis", f"range step must be > 0, got {step}")
     if stop < start:
         raise InvalidAxis("invalid_axis", f"range stop_incl {stop} is below start {start}")
-    count = int((stop - start) // step) + 1
+    estimate = (stop - start) / step  # may overflow to inf: then it is simply too many
+    if not estimate < _EXACT_COUNT_LIMIT:
+        raise InvalidAxis("too_many_values", f"range has about {estimate:.3g} values, at most {MAX_AXIS_VALUES}")
+    count = int((_exact(stop) - _exact(start)) // _exact(step)) + 1
     if count > MAX_AXIS_VALUES:
         raise InvalidAxis("too_many_values", f"range has {count} values, at most {MAX_AXIS_VALUES}")
-    for bound in (start, stop):
-        _check_bounds(float(bound), spec)
-    decimals = (start + step * i for i in range(count))
-    if spec.kind == "int":
-        return tuple(int(d) for d in decimals)
-    return tuple(float(d) for d in decimals)
+    return count
+
+
+def decimal_range(start: float, stop: float, step: float) -> Iterator[Decimal]:
+    """The values of a checked range as exact decimals (`start + step * i`, no float accumulation)."""
+    count = range_count(start, stop, step)
+    first, increment = _exact(start), _exact(step)
+    return (first + increment * i for i in range(count))
+
+
+def _exact(number: float) -> Decimal:
+    return Decimal(str(number))
 
 
 def _require_keys(raw: Mapping[str, Any], allowed: set[str]) -> None:
@@ -88,18 +117,10 @@ def _require_keys(raw: Mapping[str, Any], allowed: set[str]) -> None:
         raise InvalidAxis("invalid_axis", f"{raw.get('mode')} axis keys: " + "; ".join(problems))
 
 
-def _decimal(value: Any, key: str, spec: ParamSpec) -> Decimal:
-    number = _checked_number(value, spec)
-    try:
-        return Decimal(str(number))
-    except InvalidOperation as exc:
-        raise InvalidAxis("invalid_axis", f"range {key} is not a number: {value!r}") from exc
-
-
 def _checked_value(value: Any, spec: ParamSpec) -> ParamValue:
     if spec.kind == "choice":
         if value not in spec.choices:
-            raise InvalidAxis("out_of_bounds", f"{value!r} is not {spec.bounds_text()}")
+            raise InvalidAxis("out_of_bounds", f"{_short(value)} is not {spec.bounds_text()}")
         return str(value)
     number = _checked_number(value, spec)
     _check_bounds(number, spec)
@@ -108,12 +129,14 @@ def _checked_value(value: Any, spec: ParamSpec) -> ParamValue:
 
 def _checked_number(value: Any, spec: ParamSpec) -> int | float:
     """Int params take whole numbers only; a JSON layer may widen 5 to 5.0, which stays accepted."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-        raise InvalidAxis("invalid_type", f"'{spec.name}' needs a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidAxis("invalid_type", f"'{spec.name}' needs a finite number, got {_short(value)}")
     if spec.kind == "float":
         return float(value)
     if isinstance(value, float) and not value.is_integer():
         raise InvalidAxis("invalid_type", f"'{spec.name}' is an integer parameter, got {value!r}")
+    if abs(value) > 2**63 - 1:
+        raise InvalidAxis("out_of_bounds", f"'{spec.name}' value {value:.3g} is outside {spec.bounds_text()}")
     return int(value)
 
 
@@ -121,3 +144,9 @@ def _check_bounds(number: float, spec: ParamSpec) -> None:
     low, high = spec.min_value, spec.max_value
     if (low is not None and number < low) or (high is not None and number > high):
         raise InvalidAxis("out_of_bounds", f"'{spec.name}' value {number} is outside {spec.bounds_text()}")
+
+
+def _short(value: Any) -> str:
+    """Echo at most a few dozen characters of a user's value in a message."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."

@@ -32,3 +32,10 @@ def test_stage_names_and_eta() -> None:
     assert stage_words(None) == "waiting for a worker"
     assert eta_seconds(30.0, 0.25) == pytest.approx(90.0)
     assert eta_seconds(0.0, 0.0) is None
+
+
+def test_walk_forward_fold_stages_share_one_bar() -> None:
+    assert overall_fraction("fold 1/4: setup", 0, 1) == 0.0
+    assert overall_fraction("fold 2/4: stage_b", 5, 5) == pytest.approx(0.5)
+    assert overall_fraction("fold 4/4: stage_b", 5, 5) == pytest.approx(1.0)
+    assert stage_words("fold 3/4: stage_a") == "fold 3/4: Stage A: scoring base variants"

@@ -11,8 +11,8 @@ from trading.contexts.backtest.adapters.outbound.persistence.postgres.backtest_j
 )
 from trading.contexts.backtest.adapters.outbound.persistence.sqlite.backtest_jobs_repository import (
     SqliteBacktestJobsRepository,
-    split_statements,
 )
+from trading.contexts.backtest.adapters.outbound.persistence.sqlite.job_store import split_statements
 
 
 def test_both_dialects_ship_the_same_numbered_migrations() -> None:

@@ -10,6 +10,7 @@ import pytest
 from tests.unit.contexts.backtest.staged.conftest import START_MS
 from tests.unit.contexts.backtest.validation.search_support import GRID, exhaustive_request
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest, TimeRange, VariantReportRequest
+from trading.contexts.backtest.application.dto.validation import HoldoutSummary
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     build_variant_report,
@@ -35,7 +36,7 @@ def test_oos_metrics_equal_a_report_on_the_oos_range_with_the_same_warmup(
 ) -> None:
     request, response = holdout_response
     summary = response.validation
-    assert summary is not None and summary.rows == 40
+    assert isinstance(summary, HoldoutSummary) and summary.rows == 40
     oos_context = request.run_context().model_copy(
         update={"time_range": TimeRange(start=summary.oos_start, end=summary.oos_end)}
     )
@@ -53,7 +54,7 @@ def test_in_sample_ranking_is_a_plain_search_on_the_bars_before_the_split(
 ) -> None:
     request, response = holdout_response
     summary = response.validation
-    assert summary is not None
+    assert isinstance(summary, HoldoutSummary)
     # 2024-01-01T06:00 .. 2024-01-03T18:00 is 60 h; 70% of it is 42 h, already on a 5m boundary.
     assert summary.oos_start.isoformat() == "2024-01-03T00:00:00+00:00"
     plain = run_backtest(
@@ -71,7 +72,7 @@ def test_in_sample_ranking_is_a_plain_search_on_the_bars_before_the_split(
 def test_summary_share_and_rank_correlation(holdout_response) -> None:
     _, response = holdout_response
     summary = response.validation
-    assert summary is not None
+    assert isinstance(summary, HoldoutSummary)
     oos_returns = [row.oos_metrics["total_return_pct"] for row in response.variants if row.oos_metrics]
     assert summary.profitable_oos_share == sum(r is not None and r > 0 for r in oos_returns) / 40
     in_sample = [row.ranking_metrics["total_return_pct"] for row in response.variants]
@@ -81,7 +82,7 @@ def test_summary_share_and_rank_correlation(holdout_response) -> None:
 def test_fraction_split_is_floored_to_a_bar_and_bad_splits_name_the_field(backtest_ctx: BacktestContext) -> None:
     request = exhaustive_request(validation={"mode": "holdout", "oos_fraction": 0.001}, top_k=1)
     summary = run_backtest(request, backtest_ctx).validation
-    assert summary is not None
+    assert isinstance(summary, HoldoutSummary)
     assert summary.oos_start.isoformat() == "2024-01-03T17:55:00+00:00"  # 60 h * 0.999 = 17:56:24, floored
     with pytest.raises(DomainError) as caught:
         run_backtest(
@@ -123,6 +124,6 @@ def test_on_pure_noise_about_half_of_the_in_sample_top_is_profitable_out_of_samp
             top_k=50,
         )
         summary = run_backtest(request, BacktestContext(str(data_dir), backtest_ctx.config)).validation
-        assert summary is not None
+        assert isinstance(summary, HoldoutSummary)
         shares.append(summary.profitable_oos_share)
     assert 0.35 <= float(np.mean(shares)) <= 0.65, shares

@@ -10,15 +10,27 @@ from pydantic import (
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
+    Strict,
     field_validator,
     model_serializer,
     model_validator,
 )
 
 from trading.contexts.backtest.application.dto.validation import (
-    HoldoutSummary,
-    HoldoutValidation,
     NeighbourhoodStability,
+    ValidationRequest,
+    ValidationResult,
+)
+from trading.contexts.backtest.application.dto.wire_types import (
+    MAX_INT,
+    FiniteFloat,
+    InstrumentIdText,
+    Name,
+    NameMap,
+    Number,
+    ParamValue,
+    StrictInt,
+    TimeframeText,
 )
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
@@ -28,10 +40,10 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     StopModeName,
 )
 
-ParamValue = int | float | str
-
 
 class _Model(BaseModel):
+    """Unknown keys are refused; numbers and text use the strict types of `wire_types`."""
+
     model_config = ConfigDict(extra="forbid")
 
 
@@ -44,9 +56,9 @@ class RangeAxis(_Model):
     """Ints stay ints (JSON `5` is not `5.0`), so int params can reject fractional values."""
 
     mode: Literal["range"]
-    start: int | float
-    stop_incl: int | float
-    step: int | float = Field(gt=0)
+    start: Number
+    stop_incl: Number
+    step: Number = Field(gt=0)
 
 
 AxisSpec = Annotated[ExplicitAxis | RangeAxis, Field(discriminator="mode")]
@@ -56,7 +68,7 @@ class RiskExplicitAxis(_Model):
     """Risk values are percents; `null` in the list means 'disabled' is one of the options."""
 
     mode: Literal["explicit"]
-    values: list[float | None] = Field(min_length=1, max_length=10_000)
+    values: list[FiniteFloat | None] = Field(min_length=1, max_length=10_000)
 
 
 RiskAxis = Annotated[RiskExplicitAxis | RangeAxis, Field(discriminator="mode")]
@@ -91,10 +103,10 @@ class TimeRange(_Model):
 class IndicatorGridRequest(_Model):
     """Omitted axes take their default grid from indicators.yaml."""
 
-    indicator_id: str = Field(min_length=1, max_length=64)
-    inputs: dict[str, AxisSpec] = Field(default_factory=dict)
-    params: dict[str, AxisSpec] = Field(default_factory=dict)
-    signals: dict[str, AxisSpec] = Field(default_factory=dict)
+    indicator_id: Name
+    inputs: NameMap[AxisSpec] = Field(default_factory=dict)
+    params: NameMap[AxisSpec] = Field(default_factory=dict)
+    signals: NameMap[AxisSpec] = Field(default_factory=dict)
 
 
 class RiskGridRequest(_Model):
@@ -109,11 +121,11 @@ class ExecutionRequest(_Model):
 
     direction_mode: DirectionModeName | None = None
     sizing_mode: SizingModeName | None = None
-    init_cash_quote: float | None = Field(default=None, gt=0, le=1e15)
-    fixed_quote: float | None = Field(default=None, gt=0, le=1e15)
-    safe_profit_percent: float | None = Field(default=None, ge=0, le=100)
-    fee_pct: float | None = Field(default=None, ge=0, lt=100)
-    slippage_pct: float | None = Field(default=None, ge=0, lt=100)
+    init_cash_quote: FiniteFloat | None = Field(default=None, gt=0, le=1e15)
+    fixed_quote: FiniteFloat | None = Field(default=None, gt=0, le=1e15)
+    safe_profit_percent: FiniteFloat | None = Field(default=None, ge=0, le=100)
+    fee_pct: FiniteFloat | None = Field(default=None, ge=0, lt=100)
+    slippage_pct: FiniteFloat | None = Field(default=None, ge=0, lt=100)
     stop_mode: StopModeName | None = None
     fill: FillModeName | None = None
 
@@ -130,25 +142,30 @@ class RankingRequest(_Model):
 
 
 class IndicatorSelection(_Model):
-    indicator_id: str = Field(min_length=1, max_length=64)
-    inputs: dict[str, ParamValue] = Field(default_factory=dict)
-    params: dict[str, ParamValue] = Field(default_factory=dict)
+    indicator_id: Name
+    inputs: NameMap[ParamValue] = Field(default_factory=dict)
+    params: NameMap[ParamValue] = Field(default_factory=dict)
+
+    @property
+    def entry_name(self) -> str:
+        """What names this entry inside a variant payload (and keys its `signal_params`)."""
+        return self.indicator_id
 
 
 class RiskParamsPayload(_Model):
-    sl_pct: float | None = Field(default=None, gt=0, lt=100)
-    tp_pct: float | None = Field(default=None, gt=0, le=10_000)
+    sl_pct: FiniteFloat | None = Field(default=None, gt=0, lt=100)
+    tp_pct: FiniteFloat | None = Field(default=None, gt=0, le=10_000)
 
 
 class ExecutionParamsPayload(_Model):
     """Fully resolved execution settings (no defaults left to apply; the two modes default to close
     so payloads written before they existed still mean what they meant)."""
 
-    init_cash_quote: float = Field(gt=0, le=1e15)
-    fixed_quote: float = Field(gt=0, le=1e15)
-    safe_profit_percent: float = Field(ge=0, le=100)
-    fee_pct: float = Field(ge=0, lt=100)
-    slippage_pct: float = Field(ge=0, lt=100)
+    init_cash_quote: FiniteFloat = Field(gt=0, le=1e15)
+    fixed_quote: FiniteFloat = Field(gt=0, le=1e15)
+    safe_profit_percent: FiniteFloat = Field(ge=0, le=100)
+    fee_pct: FiniteFloat = Field(ge=0, lt=100)
+    slippage_pct: FiniteFloat = Field(ge=0, lt=100)
     stop_mode: StopModeName = "close"
     fill: FillModeName = "close"
 
@@ -157,29 +174,42 @@ class VariantPayload(_Model):
     """One explicit variant: everything the report endpoint needs to recompute it."""
 
     indicator_selections: list[IndicatorSelection] = Field(min_length=1, max_length=8)
-    signal_params: dict[str, dict[str, ParamValue]] = Field(default_factory=dict)
+    signal_params: NameMap[NameMap[ParamValue]] = Field(default_factory=dict)
     risk_params: RiskParamsPayload = Field(default_factory=RiskParamsPayload)
     execution_params: ExecutionParamsPayload
     direction_mode: DirectionModeName
     sizing_mode: SizingModeName
 
+    @model_validator(mode="after")
+    def _one_entry_per_name(self) -> VariantPayload:
+        """Two entries of one name would be ANDed twice and change the key; signal params of an entry
+        that is not there would be silently ignored. Both are refused."""
+        names = [selection.entry_name for selection in self.indicator_selections]
+        repeated = sorted({name for name in names if names.count(name) > 1})  # at most 8 entries
+        if repeated:
+            raise ValueError(f"indicator_selections names {', '.join(repeated)} more than once")
+        unknown = sorted(set(self.signal_params) - set(names))
+        if unknown:
+            raise ValueError(f"signal_params names {', '.join(unknown)}, which indicator_selections does not")
+        return self
+
 
 class RunBacktestRequest(_Model):
     """A grid search; or, with `variant` set, exactly one explicit variant (no grids)."""
 
-    instrument_id: str = Field(min_length=3, max_length=64, examples=["1:BTCUSDT"])
-    timeframe: str = Field(examples=["1h"])
+    instrument_id: InstrumentIdText = Field(examples=["1:BTCUSDT"])
+    timeframe: TimeframeText = Field(examples=["1h"])
     time_range: TimeRange
-    warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+    warmup_bars: StrictInt | None = Field(default=None, ge=0, le=100_000)
     indicators: list[IndicatorGridRequest] = Field(default_factory=list, max_length=8)
     risk: RiskGridRequest = Field(default_factory=RiskGridRequest)
     execution: ExecutionRequest = Field(default_factory=ExecutionRequest)
     ranking: RankingRequest = Field(default_factory=RankingRequest)
-    top_k: int | None = Field(default=None, ge=1)
-    preselect: int | None = Field(default=None, ge=1)
-    top_trades_n: int | None = Field(default=None, ge=1)
+    top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
+    preselect: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
+    top_trades_n: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     variant: VariantPayload | None = None
-    validation: HoldoutValidation | None = None
+    validation: ValidationRequest | None = None
 
     @model_serializer(mode="wrap")
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -249,17 +279,17 @@ class RunBacktestResponse(_Model):
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0
-    validation: HoldoutSummary | None = None
+    validation: ValidationResult | None = None
     data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
 
 
 class RunContext(_Model):
     """Where and how a variant runs: the part of a request a report needs besides the variant."""
 
-    instrument_id: str = Field(min_length=3, max_length=64, examples=["1:BTCUSDT"])
-    timeframe: str = Field(examples=["1h"])
+    instrument_id: InstrumentIdText = Field(examples=["1:BTCUSDT"])
+    timeframe: TimeframeText = Field(examples=["1h"])
     time_range: TimeRange
-    warmup_bars: int | None = Field(default=None, ge=0, le=100_000)
+    warmup_bars: StrictInt | None = Field(default=None, ge=0, le=100_000)
 
     def variant_request(self, variant: VariantPayload) -> RunBacktestRequest:
         """The one-variant request that recomputes `variant` in this context (report, heatmap)."""
@@ -275,8 +305,8 @@ class RunContext(_Model):
 class VariantReportRequest(_Model):
     run_context: RunContext
     variant: VariantPayload
-    include_trades: bool = True
-    top_trades_n: int | None = Field(default=None, ge=1, le=100_000)
+    include_trades: Annotated[bool, Strict()] = True
+    top_trades_n: StrictInt | None = Field(default=None, ge=1, le=100_000)
 
 
 class IndicatorLine(_Model):

@@ -10,15 +10,18 @@ A passing store failure (lost connection, lock timeout, full disk) raises JobSto
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
+from trading.contexts.backtest.application.ports.backtest_job_results_repository import (
+    BacktestJobResultsRepository,
+)
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
-from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 
 
-class BacktestJobsRepository(Protocol):
+class BacktestJobsRepository(BacktestJobResultsRepository, Protocol):
+    """The job lifecycle plus the results side (`get_top`, `replace_top`)."""
+
     # Committed writes per method name, so tests can assert write amplification.
     write_counts: Counter[str]
 
@@ -42,6 +45,11 @@ class BacktestJobsRepository(Protocol):
         `executor` ('local' | 'ray') decides which workers may claim it."""
         ...
 
+    def count_active_jobs(self, owner_user_id: str) -> int:
+        """Queued + running jobs of the owner: a cheap early refusal before a submit's preflight
+        (`create_job` still enforces the quota atomically)."""
+        ...
+
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None: ...
 
     def list_jobs(
@@ -53,10 +61,6 @@ class BacktestJobsRepository(Protocol):
 
     def request_cancel(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
         """Queued -> cancelled now; running -> cancel_requested_at set; terminal -> unchanged."""
-        ...
-
-    def get_top(self, job_id: UUID, owner_user_id: str, limit: int) -> list[JobTopRow] | None:
-        """The live top by rank; None when the job does not exist for this owner."""
         ...
 
     # --- worker side ---
@@ -75,10 +79,6 @@ class BacktestJobsRepository(Protocol):
     def save_checkpoint(self, job_id: UUID, worker_id: str, checkpoint: dict[str, Any]) -> bool: ...
 
     def load_checkpoint(self, job_id: UUID) -> dict[str, Any] | None: ...
-
-    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
-        """Swap the whole top in one transaction; readers see the old or the new top, never a mix."""
-        ...
 
     def finish(
         self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None

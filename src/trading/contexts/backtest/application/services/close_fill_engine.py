@@ -123,19 +123,25 @@ def _longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
 
 @njit(**_KERNEL_OPTIONS, inline="always")
 def _intrabar_stop(
-    side: int, bar_open: float, bar_high: float, bar_low: float, signed_sl_level: float, signed_tp_level: float
+    side: int,
+    t: int,
+    bar_open: FloatArray,
+    worst: FloatArray,
+    best: FloatArray,
+    signed_sl_level: float,
+    signed_tp_level: float,
 ) -> tuple[int, float]:
-    """Exit reason (-1: none) and price before slippage of a stop touched inside one bar. Levels are
-    signed by the side like in the engine, so one comparison serves longs and shorts. The stop-loss wins
-    when a bar touches both (pessimistic, like backtesting.py and vectorbt); a bar that opens beyond a
-    level fills at its open (the gap), otherwise the fill is the level itself."""
-    signed_open = side * bar_open
-    signed_worst = side * (bar_low if side > 0 else bar_high)
-    if signed_worst <= signed_sl_level:
-        return _EXIT_STOP_LOSS, bar_open if signed_open <= signed_sl_level else side * signed_sl_level
-    signed_best = side * (bar_high if side > 0 else bar_low)
-    if signed_best >= signed_tp_level:
-        return _EXIT_TAKE_PROFIT, bar_open if signed_open >= signed_tp_level else side * signed_tp_level
+    """Exit reason (-1: none) and price before slippage of a stop touched inside bar t. `worst` / `best`
+    are the lows / highs for a long (highs / lows for a short), and levels are signed by the side like in
+    the engine, so one comparison serves both sides and a bar costs two loads. The stop-loss wins when a
+    bar touches both (pessimistic, like backtesting.py and vectorbt); a bar that opens beyond a level
+    fills at its open (the gap), otherwise the fill is the level itself."""
+    if side * worst[t] <= signed_sl_level:
+        gapped = side * bar_open[t] <= signed_sl_level
+        return _EXIT_STOP_LOSS, bar_open[t] if gapped else side * signed_sl_level
+    if side * best[t] >= signed_tp_level:
+        gapped = side * bar_open[t] >= signed_tp_level
+        return _EXIT_TAKE_PROFIT, bar_open[t] if gapped else side * signed_tp_level
     return -1, 0.0
 
 
@@ -248,8 +254,6 @@ def simulate_close_fill(
         # Stop levels times the side, so one comparison serves longs and shorts; NaN never triggers.
         signed_sl_level = side * entry_price * (1.0 - side * sl_fraction)
         signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
-        close_sl_level = signed_sl_level if intrabar is None else math.nan
-        close_tp_level = signed_tp_level if intrabar is None else math.nan
         equity_base = available + safe + entry_amount - signed_qty * entry_price
         # A register holds the next day-close bar, so the daily resample costs one compare per bar.
         day_close_bar = next_day_close[t] if next_day_close is not None else -1
@@ -270,10 +274,14 @@ def simulate_close_fill(
         exit_reason = -1
         exit_price = 0.0
         decided_at = t
+        worst_prices = best_prices = close  # replaced below when intrabar stops read the bar range
+        if intrabar is not None:
+            worst_prices = intrabar[2] if side > 0 else intrabar[1]
+            best_prices = intrabar[1] if side > 0 else intrabar[2]
         while True:
             if intrabar is not None:
                 exit_reason, exit_price = _intrabar_stop(
-                    side, intrabar[0][t], intrabar[1][t], intrabar[2][t], signed_sl_level, signed_tp_level
+                    side, t, intrabar[0], worst_prices, best_prices, signed_sl_level, signed_tp_level
                 )
                 if exit_reason >= 0:
                     decided_at = t
@@ -282,9 +290,10 @@ def simulate_close_fill(
             exit_price = price
             signed_price = side * price
             current_signal = int(signal[t])
-            if signed_price <= close_sl_level:
+            # `intrabar is None` is a compile-time constant: intrabar loops carry no close-stop compares.
+            if intrabar is None and signed_price <= signed_sl_level:
                 exit_reason = _EXIT_STOP_LOSS
-            elif signed_price >= close_tp_level:
+            elif intrabar is None and signed_price >= signed_tp_level:
                 exit_reason = _EXIT_TAKE_PROFIT
             elif current_signal != side:
                 reverses = (

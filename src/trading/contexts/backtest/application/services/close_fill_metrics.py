@@ -200,12 +200,77 @@ def write_metrics(
     out[_CALMAR] = _return_over_risk(annual_return, max_drawdown_pct / 100.0)
 
 
+def _closes_day(ts_ms: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    """True on the last bar of each UTC day (and on the last bar)."""
+    days = np.asarray(ts_ms, dtype=np.int64) // 86_400_000
+    return np.r_[days[1:] != days[:-1], True]
+
+
 def day_close_index(ts_ms: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Where the UTC days close (a day closes on its last bar; the last bar always closes one), as
     (`counts[t]`: day closes before bar t, so a stretch [a, b) holds counts[b] - counts[a];
     `next_close[t]`: the first day-close bar >= t, -1 past the end). Both have n + 1 entries."""
-    days = np.asarray(ts_ms, dtype=np.int64) // 86_400_000
-    closes_day = np.r_[days[1:] != days[:-1], True]
+    closes_day = _closes_day(ts_ms)
     close_bars = np.flatnonzero(closes_day)
-    next_close = np.r_[close_bars[np.searchsorted(close_bars, np.arange(days.shape[0]))], -1]
+    next_close = np.r_[close_bars[np.searchsorted(close_bars, np.arange(closes_day.shape[0]))], -1]
     return np.r_[0, np.cumsum(closes_day, dtype=np.int64)], next_close.astype(np.int64)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _replay_metrics(
+    out: FloatArray,
+    net_pnl: FloatArray,
+    entry_amount: FloatArray,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    equity: FloatArray,
+    closes_day: npt.NDArray[np.bool_],
+    init_cash: float,
+    days_per_year: float,
+) -> None:
+    acc = new_accumulators()
+    win_sum = 0.0
+    loss_sum = 0.0
+    for i in range(net_pnl.shape[0]):
+        record_trade(acc, i, net_pnl[i], entry_amount[i], entry_bar[i], exit_bar[i])
+        win_sum += max(net_pnl[i], 0.0)
+        loss_sum += min(net_pnl[i], 0.0)
+    peak = -math.inf
+    peak_bar = -1
+    min_ratio = 1.0
+    longest_gap = 0
+    for t in range(equity.shape[0]):
+        if equity[t] >= peak:
+            longest_gap = max(longest_gap, t - peak_bar)
+            peak = equity[t]
+            peak_bar = t
+        else:
+            min_ratio = min(min_ratio, equity[t] / peak)
+        if closes_day[t]:
+            record_day_close(acc, equity[t])
+    longest = max(longest_gap if longest_gap > 1 else 0, equity.shape[0] - 1 - peak_bar)
+    write_metrics(
+        out, acc, equity[-1], init_cash, min_ratio, longest, net_pnl.shape[0], win_sum, loss_sum,
+        equity.shape[0], days_per_year,
+    )
+
+
+def replayed_metrics(
+    ts_ms: npt.NDArray[np.int64],
+    equity: FloatArray,
+    net_pnl: FloatArray,
+    entry_amount: FloatArray,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    init_cash: float,
+    days_per_year: float,
+) -> FloatArray:
+    """Every ranking metric of a recorded run (trades and equity curve that did not come out of one
+    engine pass, e.g. stitched walk-forward test windows), by the engine's own accumulators and rules."""
+    closes_day = _closes_day(ts_ms)
+    out = np.empty(len(METRIC_COLUMN), dtype=np.float64)
+    _replay_metrics(
+        out, net_pnl, entry_amount, entry_bar.astype(np.int64), exit_bar.astype(np.int64),
+        np.ascontiguousarray(equity, dtype=np.float64), closes_day, float(init_cash), float(days_per_year),
+    )
+    return out

@@ -8,8 +8,9 @@ the shortlist by the risk grid (sl outer, tp inner): `variant_index = position *
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
+from typing import TypeVar
 
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
 from trading.contexts.backtest.application.dto.run_backtest import (
@@ -21,13 +22,13 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 from trading.contexts.backtest.application.services.frontier import RankingSpec
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import RiskGrid
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
-from trading.contexts.indicators.application.services.guards import GridEstimate, check_memory, check_variant_count
+from trading.contexts.indicators.application.services.guards import check_memory, check_variant_count
 from trading.contexts.indicators.domain.grid import IndicatorGrid
-from trading.contexts.indicators.domain.grid_axis import MAX_AXIS_VALUES
+from trading.contexts.indicators.domain.grid_axis import InvalidAxis, decimal_range, range_count
 from trading.shared.errors import DomainError, ErrorDetail
 
+T = TypeVar("T")
 RISK_LIMITS = {"sl_pct": (0.0, 100.0), "tp_pct": (0.0, 10_000.0)}
-SCORING_CHUNK_BYTES = 64 * 2**20  # combined signal rows + metric arrays of one scoring chunk
 
 
 @dataclass(frozen=True)
@@ -46,37 +47,56 @@ class SearchSizes:
         return self.shortlist * self.risk
 
 
+def risk_axis_count(axis: RiskAxis | None, name: str) -> int:
+    """Values on one risk axis, found without making them (a range is bounded, then counted)."""
+    if axis is None:
+        return 1
+    if isinstance(axis, RangeAxis):
+        _check_risk_bounds(name, {"start": axis.start, "stop_incl": axis.stop_incl})
+        return _risk_checked(name, lambda: range_count(axis.start, axis.stop_incl, axis.step))
+    return len(axis.values)
+
+
 def risk_axis_values(axis: RiskAxis | None, name: str) -> list[float | None]:
     """`None` axis = disabled only; `null` inside an explicit list = disabled is one of the options."""
     if axis is None:
         return [None]
-    low, high = RISK_LIMITS[name]
     if isinstance(axis, RangeAxis):
-        start, stop, step = (Decimal(str(v)) for v in (axis.start, axis.stop_incl, axis.step))
-        if stop < start:
-            raise _risk_error(name, "invalid_axis", f"range stop_incl {stop} is below start {start}")
-        count = int((stop - start) // step) + 1
-        if count > MAX_AXIS_VALUES:
-            raise _risk_error(name, "too_many_values", f"range has {count} values, at most {MAX_AXIS_VALUES}")
-        values: list[float | None] = [float(start + step * i) for i in range(count)]
+        decimals = _risk_checked(name, lambda: list(decimal_range(axis.start, axis.stop_incl, axis.step)))
+        values: list[float | None] = [float(d) for d in decimals]
     else:
         values = list(axis.values)
-    for value in values:
-        if value is not None and not low < value < high:
-            raise _risk_error(name, "out_of_bounds", f"{name} value {value} must be in ({low}, {high})")
+    _check_risk_bounds(name, {f"values[{i}]": v for i, v in enumerate(values) if v is not None})
     if len(set(values)) != len(values):
         raise _risk_error(name, "duplicate_values", f"{name} axis repeats values")
     return values
+
+
+def _check_risk_bounds(name: str, values: dict[str, float]) -> None:
+    low, high = RISK_LIMITS[name]
+    for key, value in values.items():
+        if not low < value < high:
+            raise _risk_error(name, "out_of_bounds", f"{name} {key} {value:.6g} must be in ({low:g}, {high:g})")
+
+
+def _risk_checked(name: str, compute: Callable[[], T]) -> T:
+    try:
+        return compute()
+    except InvalidAxis as exc:
+        raise _risk_error(name, exc.code, exc.message) from None
 
 
 def _risk_error(name: str, code: str, message: str) -> DomainError:
     return DomainError("validation_error", "invalid risk grid", details=[ErrorDetail(f"risk.{name}", code, message)])
 
 
-def build_risk_grid(request: RunBacktestRequest) -> tuple[list[float | None], list[float | None], RiskGrid]:
-    sl_values = risk_axis_values(request.risk.sl_pct, "sl_pct")
-    tp_values = risk_axis_values(request.risk.tp_pct, "tp_pct")
-    return sl_values, tp_values, RiskGrid.product(sl_values, tp_values)
+def build_risk_grid(request: RunBacktestRequest, max_variants: int) -> RiskGrid:
+    """The sl x tp product is counted from the axis sizes and refused past `max_variants` (no Stage B
+    could hold it) before either axis is made; the product itself is never listed here."""
+    sl_axis, tp_axis = request.risk.sl_pct, request.risk.tp_pct
+    count = risk_axis_count(sl_axis, "sl_pct") * risk_axis_count(tp_axis, "tp_pct")
+    check_variant_count(count, max_variants, "risk grid (sl_pct x tp_pct)", path="risk")
+    return RiskGrid.product(risk_axis_values(sl_axis, "sl_pct"), risk_axis_values(tp_axis, "tp_pct"))
 
 
 def resolve_execution(request: RunBacktestRequest, config: BacktestRuntimeConfig, market_id: int) -> ExecutionParams:
@@ -152,13 +172,6 @@ def resolve_sizes(
         raise DomainError("validation_error", "top_k / preselect out of bounds", details=details)
     stage_a = math.prod(grid.n_variants * grid.n_signal_variants for grid in grids)
     return SearchSizes(stage_a=stage_a, risk=risk_count, preselect=preselect, top_k=top_k)
-
-
-def estimate_memory(estimates: list[GridEstimate], n_target_bars: int) -> int:
-    """Peak bytes: one indicator tensor at a time, every indicator's target signal rows kept, one chunk."""
-    largest_transient = max(e.tensor_bytes + e.signal_bytes for e in estimates)
-    banks = sum(e.n_signal_rows * n_target_bars for e in estimates)
-    return largest_transient + banks + SCORING_CHUNK_BYTES
 
 
 def guard_problems(sizes: SearchSizes, memory_bytes: int, config: BacktestRuntimeConfig) -> list[DomainError]:

@@ -18,8 +18,8 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantPayload,
 )
 from trading.contexts.backtest.application.services.grid_builder_v1 import execution_payload
-from trading.contexts.backtest.application.services.staged_core_runner_v1 import BaseVariantSpace
-from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
+from trading.contexts.backtest.application.services.staged_core_runner_v1 import BaseVariantSpace, RiskGrid
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 from trading.contexts.backtest.domain.value_objects.variant_identity import BaseVariantText, VariantKeyBuilder
 from trading.contexts.indicators.application.dto.variant_key import (
     indicator_fragment,
@@ -55,14 +55,14 @@ class SearchIdentities:
         self,
         banks: Sequence[BankIdentity],
         space: BaseVariantSpace,
-        risk_values: Sequence[RiskParams],
+        risk: RiskGrid,
         instrument_id: str,
         timeframe: str,
         execution: ExecutionParams,
     ) -> None:
         self._banks = tuple(banks)
         self._space = space
-        self._risk = tuple(risk_values)
+        self._risk = risk  # decodes a risk index on demand; the sl x tp product is never listed
         self._instrument_id = instrument_id
         self._timeframe = timeframe
         self._execution = execution

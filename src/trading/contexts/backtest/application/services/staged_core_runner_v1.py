@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -19,7 +20,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import Bar
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
-from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import (
     DAILY_RATIO_METRICS,
     RANKING_METRICS,
@@ -72,20 +73,45 @@ class BaseVariantSpace:
 
 @dataclass(frozen=True)
 class RiskGrid:
-    """sl x tp in axis order (tp fastest); NaN = that stop disabled."""
+    """sl x tp (tp fastest); NaN = that stop disabled. Only the two axes are stored: the size is
+    arithmetic and the per-variant columns are built on first use, after the guards accepted them."""
 
-    sl_pct: np.ndarray
-    tp_pct: np.ndarray
+    sl_axis: np.ndarray
+    tp_axis: np.ndarray
 
     @classmethod
     def product(cls, sl_values: Sequence[float | None], tp_values: Sequence[float | None]) -> RiskGrid:
-        sl = np.array([np.nan if v is None else v for v in sl_values], dtype=np.float64)
-        tp = np.array([np.nan if v is None else v for v in tp_values], dtype=np.float64)
-        return cls(np.repeat(sl, tp.shape[0]), np.tile(tp, sl.shape[0]))
+        return cls(_nan_for_none(sl_values), _nan_for_none(tp_values))
 
     @property
     def size(self) -> int:
-        return int(self.sl_pct.shape[0])
+        return int(self.sl_axis.shape[0]) * int(self.tp_axis.shape[0])
+
+    @cached_property
+    def sl_pct(self) -> np.ndarray:
+        return np.repeat(self.sl_axis, self.tp_axis.shape[0])
+
+    @cached_property
+    def tp_pct(self) -> np.ndarray:
+        return np.tile(self.tp_axis, self.sl_axis.shape[0])
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, risk_index: int) -> RiskParams:
+        """The risk settings of one Stage B risk index (the one place that decodes sl outer, tp inner)."""
+        if not 0 <= risk_index < self.size:
+            raise IndexError(risk_index)
+        sl, tp = divmod(risk_index, int(self.tp_axis.shape[0]))
+        return RiskParams(_none_for_nan(self.sl_axis[sl]), _none_for_nan(self.tp_axis[tp]))
+
+
+def _nan_for_none(values: Sequence[float | None]) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _none_for_nan(value: np.floating) -> float | None:
+    return None if np.isnan(value) else float(value)
 
 
 class SearchStopped(Exception):

@@ -23,16 +23,17 @@ from trading.contexts.backtest.application.services.frontier import Frontier, Ra
 from trading.contexts.backtest.application.services.grid_builder_v1 import (
     SearchSizes,
     build_risk_grid,
-    estimate_memory,
     guard_problems,
     resolve_execution,
     resolve_ranking,
     resolve_sizes,
 )
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.memory_model import SearchShape, estimate_search_memory
 from trading.contexts.backtest.application.services.search_identities import BankIdentity, SearchIdentities
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_for_tensor
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import (
+    DEFAULT_CHUNK_VARIANT_BARS,
     BaseVariantSpace,
     RiskGrid,
     SignalBank,
@@ -42,17 +43,16 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
     ExecutionParams,
     RankingMetricName,
-    RiskParams,
 )
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
-from trading.contexts.indicators.application.services.guards import estimate_grid
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
 from trading.contexts.market_data.domain.instrument_id import InstrumentId
-from trading.contexts.market_data.domain.timeline import Timeline
+from trading.contexts.market_data.domain.ohlcv import MINUTE_MS
+from trading.contexts.market_data.domain.timeline import TIMEFRAMES, Timeline
 from trading.shared.errors import DomainError
 
 SetupProgress = Callable[[int, int], None]
@@ -66,11 +66,11 @@ class SearchPlan:
     timeline: Timeline
     grids: list[IndicatorGrid]
     sizes: SearchSizes
-    risk_values: list[RiskParams]
     risk: RiskGrid
     execution: ExecutionParams
     spec: RankingSpec
     memory_bytes: int
+    memory_breakdown: dict[str, int]
     problems: list[DomainError] = field(default_factory=list)
 
     def bars(self) -> dict[str, int]:
@@ -139,7 +139,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
     catalog = default_indicator_catalog()
     ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
     grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
-    sl_values, tp_values, risk = build_risk_grid(effective)
+    risk = build_risk_grid(effective, config.guards.max_variants_per_compute)
     spec = resolve_ranking(effective, config)
     sizes = resolve_sizes(effective, config, grids, risk.size)
     warmup = effective.warmup_bars if effective.warmup_bars is not None else config.warmup_bars_default
@@ -155,19 +155,31 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
         annualization_days=timeline.annualization_days,
     )
-    memory = estimate_memory([estimate_grid(g, timeline.n_bars) for g in grids], timeline.n_target)
-    risk_values = [RiskParams(sl, tp) for sl in sl_values for tp in tp_values]
+    memory = estimate_search_memory(grids, _shape(timeline, sizes))
     return SearchPlan(
         request=effective,
         timeline=timeline,
         grids=grids,
         sizes=sizes,
-        risk_values=risk_values,
         risk=risk,
         execution=execution,
         spec=spec,
-        memory_bytes=memory,
-        problems=guard_problems(sizes, memory, config),
+        memory_bytes=memory.total,
+        memory_breakdown=memory.parts,
+        problems=guard_problems(sizes, memory.total, config),
+    )
+
+
+def _shape(timeline: Timeline, sizes: SearchSizes) -> SearchShape:
+    return SearchShape(
+        n_bars=timeline.n_bars,
+        n_target=timeline.n_target,
+        minutes_per_bar=TIMEFRAMES[timeline.timeframe] // MINUTE_MS,
+        stage_a=sizes.stage_a,
+        shortlist=sizes.shortlist,
+        risk=sizes.risk,
+        top_k=sizes.top_k,
+        chunk_variant_bars=DEFAULT_CHUNK_VARIANT_BARS,
     )
 
 
@@ -200,7 +212,7 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
             on_indicator(done + 1, len(plan.grids))
     space = BaseVariantSpace(banks)
     identities = SearchIdentities(
-        bank_identities, space, plan.risk_values, timeline.instrument_id, timeline.timeframe, plan.execution
+        bank_identities, space, plan.risk, timeline.instrument_id, timeline.timeframe, plan.execution
     )
     core = StagedCore(
         close=np.ascontiguousarray(timeline.close[timeline.target_start :]),

@@ -16,9 +16,12 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RankingConfig,
     RunBacktestRequest,
     RunBacktestResponse,
+    RunContext,
+    VariantPayload,
     VariantReportRequest,
     VariantReportResponse,
 )
+from trading.contexts.backtest.application.dto.validation import WalkForwardValidation
 from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
@@ -44,6 +47,7 @@ from trading.contexts.backtest.application.services.validation.holdout import (
     prepare_out_of_sample,
 )
 from trading.contexts.backtest.application.services.validation.stability import attach_stability
+from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_CATALOG
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
@@ -118,6 +122,8 @@ def run_backtest(
     started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
+    if isinstance(request.validation, WalkForwardValidation):
+        raise ValueError("walk-forward requests run through run_walk_forward, fold by fold")
     split = None if request.validation is None else holdout_split(request, request.validation)
     plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
@@ -207,8 +213,17 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:
     """Recomputes one explicit variant with the details path (the only caller of it besides eager mode)."""
-    run = request.run_context.variant_request(request.variant)
-    plan = plan_search(run, ctx.store(), ctx.config)
+    prepared = prepare_explicit_variant(request.run_context, request.variant, ctx)
+    shortlist = np.zeros(1, dtype=np.int64)
+    top_n = request.top_trades_n or ctx.config.reporting.top_trades_n_default
+    report = _report_for(prepared, 0, shortlist, top_n if request.include_trades else 0)
+    report.indicator_lines = indicator_lines(prepared.plan.timeline, prepared.plan.grids, MAX_EQUITY_POINTS)
+    return report
+
+
+def prepare_explicit_variant(context: RunContext, variant: VariantPayload, ctx: BacktestContext) -> PreparedSearch:
+    """A one-variant search (grid index 0) ready for the details path."""
+    plan = plan_search(context.variant_request(variant), ctx.store(), ctx.config)
     if plan.sizes.stage_a != 1 or plan.sizes.risk != 1:
         raise DomainError(
             "validation_error",
@@ -217,12 +232,24 @@ def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) ->
             extra={"variants_described": plan.sizes.stage_a * plan.sizes.risk},
         )
     limit_numba_threads(ctx.config)
-    prepared = prepare_search(plan)
-    shortlist = np.zeros(1, dtype=np.int64)
-    top_n = request.top_trades_n or ctx.config.reporting.top_trades_n_default
-    report = _report_for(prepared, 0, shortlist, top_n if request.include_trades else 0)
-    report.indicator_lines = indicator_lines(plan.timeline, plan.grids, MAX_EQUITY_POINTS)
-    return report
+    return prepare_search(plan)
+
+
+def details_for(prepared: PreparedSearch, variant_index: int, shortlist: np.ndarray) -> VariantScoreDetails:
+    """Trades and equity of one Stage B variant of a prepared search."""
+    plan = prepared.plan
+    n_risk = plan.risk.size
+    base_id = int(shortlist[variant_index // n_risk])
+    rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
+    timeline = plan.timeline
+    return score_variant_with_details(
+        timeline.ts_ms[timeline.target_start :],
+        prepared.core.close,
+        rows[row_idx[0]],
+        plan.risk[variant_index % n_risk],
+        plan.execution,
+        prepared.core.bar_range,
+    )
 
 
 def _report_for(
@@ -231,17 +258,8 @@ def _report_for(
     plan = prepared.plan
     n_risk = plan.risk.size
     base_id = int(shortlist[variant_index // n_risk])
-    risk = plan.risk_values[variant_index % n_risk]
-    rows, row_idx = prepared.core.space.signal_rows(np.array([base_id], dtype=np.int64))
     timeline = plan.timeline
-    details = score_variant_with_details(
-        timeline.ts_ms[timeline.target_start :],
-        prepared.core.close,
-        rows[row_idx[0]],
-        risk,
-        plan.execution,
-        prepared.core.bar_range,
-    )
+    details = details_for(prepared, variant_index, shortlist)
     report = build_report_body(
         details,
         start_ms=plan.request.time_range.start_ms,

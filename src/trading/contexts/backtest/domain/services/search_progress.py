@@ -4,6 +4,8 @@ all read it from here."""
 
 from __future__ import annotations
 
+import re
+
 # Share of the overall bar per stage, in run order. Setup (indicators and signals) is usually short;
 # Stage A and Stage B score comparable numbers of variant-bars in the default configs.
 STAGE_SHARES: dict[str, float] = {"setup": 0.1, "stage_a": 0.45, "stage_b": 0.45}
@@ -12,6 +14,8 @@ STAGE_WORDS: dict[str, str] = {
     "stage_a": "Stage A: scoring base variants",
     "stage_b": "Stage B: scoring the risk grid",
 }
+# A walk-forward run reports each fold's stages as `fold 2/5: stage_b`: the bar spans all folds.
+_FOLD_STAGE = re.compile(r"fold (\d+)/(\d+): (.+)")
 FINISHED_WORDS = "finished"
 QUEUED_WORDS = "waiting for a worker"
 
@@ -19,11 +23,18 @@ QUEUED_WORDS = "waiting for a worker"
 def stage_words(stage: str | None) -> str:
     if stage is None:
         return QUEUED_WORDS
+    fold = _FOLD_STAGE.fullmatch(stage)
+    if fold is not None:
+        return f"fold {fold[1]}/{fold[2]}: {stage_words(fold[3])}"
     return STAGE_WORDS.get(stage, stage)
 
 
 def overall_fraction(stage: str | None, processed: int, total: int) -> float:
     """0 before the first stage, 1 at the end of the last; monotone as the stages advance."""
+    fold = _FOLD_STAGE.fullmatch(stage) if stage is not None else None
+    if fold is not None:
+        number, folds = int(fold[1]), int(fold[2])
+        return (number - 1 + overall_fraction(fold[3], processed, total)) / folds
     if stage not in STAGE_SHARES:
         return 0.0
     done_before = 0.0

@@ -8,6 +8,7 @@ from trading.contexts.indicators.application.dto.indicator_defaults import AxisS
 from trading.contexts.indicators.domain.definition import IndicatorDefinition
 from trading.contexts.indicators.domain.param_spec import ParamSpec
 from trading.contexts.indicators.domain.registry import IndicatorRegistry
+from trading.contexts.indicators.domain.signal_rule_explanations import explain_signal_rule
 
 
 def list_indicators(registry: IndicatorRegistry, defaults: IndicatorDefaults) -> list[dict[str, Any]]:
@@ -32,5 +33,6 @@ def _describe(definition: IndicatorDefinition, defaults: IndicatorDefaults) -> d
         "outputs": list(definition.outputs),
         "primary_output": definition.primary_output,
         "signal_rule": definition.signal_rule,
+        "signal_rule_explanation": explain_signal_rule(definition),
         "signal_params": axes("signals", definition.signal_params),
     }

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trading.contexts.indicators.domain.grid import IndicatorGrid
-from trading.shared.errors import DomainError
+from trading.shared.errors import DomainError, ErrorDetail
 
 TENSOR_BYTES_PER_VALUE = 8  # float64 primary tensor
 SIGNAL_BYTES_PER_VALUE = 1  # int8 signal rows
@@ -49,11 +49,14 @@ def estimate_grid(grid: IndicatorGrid, n_bars: int) -> GridEstimate:
     return GridEstimate(grid.indicator_id, grid.n_variants, grid.n_signal_variants, n_bars)
 
 
-def check_variant_count(requested: int, allowed: int, what: str = "variants") -> None:
+def check_variant_count(requested: int, allowed: int, what: str = "variants", path: str | None = None) -> None:
+    """`path` names the request field to blame when one field alone makes the count too large."""
     if requested > allowed:
+        message = f"{what}: requested {requested:,} variants, allowed {allowed:,}"
         raise DomainError(
             "too_many_variants",
-            f"{what}: requested {requested:,} variants, allowed {allowed:,}",
+            message,
+            details=[] if path is None else [ErrorDetail(path, "too_many_variants", message)],
             extra={"requested": requested, "allowed": allowed},
         )
 

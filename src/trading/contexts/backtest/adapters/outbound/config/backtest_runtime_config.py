@@ -37,14 +37,29 @@ class Guards(_Strict):
     max_compute_bytes_total: int = Field(gt=0)
     max_top_k: int = Field(default=10_000, gt=0)
     max_preselect: int = Field(default=100_000, gt=0)
+    # Larger bodies are refused with 413 while they are read (two 100k-value axes are ~2 MB of JSON).
+    max_request_body_bytes: int = Field(default=8 * 2**20, gt=0)
 
 
 class Cpu(_Strict):
     max_numba_threads: int = Field(ge=1)
 
 
+class Admission(_Strict):
+    """Sync searches running at once, and how many may wait (and for how long) for a free slot; the
+    rest are refused at once (429 queue full, 503 waited too long) with `Retry-After`."""
+
+    max_running: int = Field(default=2, ge=1)
+    max_queued: int = Field(default=2, ge=0)
+    queue_wait_seconds: float = Field(default=5, ge=0)
+    retry_after_seconds: int = Field(default=10, ge=1)
+    # Preflights, variant reports and job submits plan on at most this many threads at once.
+    max_planning_threads: int = Field(default=2, ge=1)
+
+
 class Sync(_Strict):
     sync_deadline_seconds: float = Field(gt=0)
+    admission: Admission = Admission()
 
 
 class Jobs(_Strict):

@@ -7,9 +7,12 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 
+from trading.contexts.backtest.application.ports.backtest_job_results_repository import (
+    BacktestJobResultsRepository,
+)
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 
-from .sql_jobs_repository import Clock, utc_now
+from .sql_job_store import Clock, utc_now
 
 DATABASE_URL_VAR = "TRADING_DATABASE_URL"
 DATA_DIR_VAR = "TRADING_DATA_DIR"
@@ -29,15 +32,38 @@ def default_jobs_database_url(environ: Mapping[str, str] = os.environ) -> str:
 
 def open_jobs_repository(url: str, now: Clock = utc_now) -> BacktestJobsRepository:
     """Open (not migrate) the store the URL names; the caller closes it."""
-    if url.startswith(_SQLITE_PREFIX):
+    path = _sqlite_path(url)
+    if path is not None:
         from .sqlite.backtest_jobs_repository import SqliteBacktestJobsRepository
 
-        path = url.removeprefix(_SQLITE_PREFIX)
-        if not path:
-            raise ValueError(f"{url!r}: the SQLite URL names no file")
-        return SqliteBacktestJobsRepository(Path(path), now=now)
-    if url.startswith(_POSTGRES_PREFIXES):
-        from .postgres.backtest_jobs_repository import PostgresBacktestJobsRepository
+        return SqliteBacktestJobsRepository(path, now=now)
+    from .postgres.backtest_jobs_repository import PostgresBacktestJobsRepository
 
-        return PostgresBacktestJobsRepository(url, now=now)
-    raise ValueError(f"unsupported jobs database URL {url!r}: use sqlite:///path or postgresql://...")
+    return PostgresBacktestJobsRepository(_postgres_url(url), now=now)
+
+
+def open_job_results_repository(url: str, now: Clock = utc_now) -> BacktestJobResultsRepository:
+    """Only the results side (top snapshots) of the store the URL names; the caller closes it."""
+    path = _sqlite_path(url)
+    if path is not None:
+        from .sqlite.backtest_job_results_repository import SqliteBacktestJobResultsRepository
+
+        return SqliteBacktestJobResultsRepository(path, now=now)
+    from .postgres.backtest_job_results_repository import PostgresBacktestJobResultsRepository
+
+    return PostgresBacktestJobResultsRepository(_postgres_url(url), now=now)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if not url.startswith(_SQLITE_PREFIX):
+        return None
+    path = url.removeprefix(_SQLITE_PREFIX)
+    if not path:
+        raise ValueError(f"{url!r}: the SQLite URL names no file")
+    return Path(path)
+
+
+def _postgres_url(url: str) -> str:
+    if not url.startswith(_POSTGRES_PREFIXES):
+        raise ValueError(f"unsupported jobs database URL {url!r}: use sqlite:///path or postgresql://...")
+    return url

@@ -1,115 +1,29 @@
-"""The job-store logic, written once over a DB-API cursor; each adapter supplies connections, the
-row-lock clause and how timestamps, ids and JSON are stored."""
+"""The job lifecycle (schema, submit, list, cancel, claim, lease, progress, checkpoint, end), written
+once over the shared job store; the results side (top snapshots) is SqlJobResultsRepository."""
 
 from __future__ import annotations
 
 import json
-import threading
-from abc import ABC, abstractmethod
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, Protocol
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_errors import (
-    JobStoreUnavailableError,
     active_jobs_limit_error,
     require_terminal,
 )
-from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 from trading.shared.canonical_json import canonical_dumps, canonical_sha256
 
 from . import sql_statements as q
 from .job_cursor import decode_cursor, encode_cursor
 from .migrations import SCHEMA_MIGRATIONS_DDL, load_migrations
-from .top_row_codec import decode_metrics, encode_metrics
-
-Clock = Callable[[], datetime]
-Params = Mapping[str, Any]
+from .sql_job_store import DbCursor, SqlJobStore, utc_now
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class DbCursor(Protocol):
-    """The slice of DB-API cursor both sqlite3 and psycopg provide."""
-
-    @property
-    def rowcount(self) -> int: ...
-
-    def execute(self, sql: str, params: Params = ..., /) -> Any: ...
-
-    def executemany(self, sql: str, params: Sequence[Params], /) -> Any: ...
-
-    def fetchone(self) -> Any: ...
-
-    def fetchall(self) -> list[Any]: ...
-
-
-class SqlJobsRepository(ABC):
-    """Implements BacktestJobsRepository; subclasses only adapt the dialect."""
-
-    row_lock = ""  # appended to a SELECT that must lock the row it reads
-    claim_lock = ""  # appended to the claim scan (lets concurrent claimers skip each other's rows)
-    migrations_dir: Path
-
-    def __init__(self, now: Clock = utc_now) -> None:
-        self._now = now
-        self.write_counts: Counter[str] = Counter()
-        self._count_lock = threading.Lock()
-
-    # --- dialect hooks ---
-
-    @abstractmethod
-    def _write_transaction(self) -> AbstractContextManager[DbCursor]:
-        """A transaction that serialises with other writers of the same rows; commits on exit."""
-
-    @abstractmethod
-    def _read_transaction(self) -> AbstractContextManager[DbCursor]: ...
-
-    @abstractmethod
-    def _store_failure(self, exc: Exception) -> JobStoreUnavailableError | None:
-        """The passing-failure error for a driver exception (lost connection, lock timeout, disk full),
-        or None when the exception says something is wrong with what was asked."""
-
-    @abstractmethod
-    def _sql(self, statement: str) -> str:
-        """Rewrite shared SQL into the driver's parameter style."""
-
-    @abstractmethod
-    def _lock_owner_quota(self, cur: DbCursor, owner_user_id: str) -> None:
-        """Serialise submits of one owner so the quota count cannot race."""
-
-    @abstractmethod
-    def _lock_migrations(self, cur: DbCursor) -> None: ...
-
-    @abstractmethod
-    def _run_script(self, cur: DbCursor, script: str) -> None: ...
-
-    @abstractmethod
-    def _encode_time(self, value: datetime) -> Any: ...
-
-    @abstractmethod
-    def _decode_time(self, value: Any) -> datetime: ...
-
-    @abstractmethod
-    def _encode_id(self, value: UUID) -> Any: ...
-
-    @abstractmethod
-    def _decode_id(self, value: Any) -> UUID: ...
-
-    @abstractmethod
-    def _decode_json(self, value: Any) -> Any: ...
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    # --- schema ---
+class SqlJobsRepository(SqlJobStore):
+    """Implements the lifecycle half of BacktestJobsRepository; subclasses only adapt the dialect."""
 
     def migrate(self) -> list[int]:
         migrations = load_migrations(self.migrations_dir)
@@ -157,6 +71,11 @@ class SqlJobsRepository(ABC):
         self._count("create_job")
         return job
 
+    def count_active_jobs(self, owner_user_id: str) -> int:
+        with self._read() as cur:
+            self._exec(cur, q.COUNT_ACTIVE_FOR_OWNER, {"owner": owner_user_id})
+            return int(cur.fetchone()[0])
+
     def get_job(self, job_id: UUID, owner_user_id: str) -> BacktestJob | None:
         with self._read() as cur:
             self._exec(cur, q.SELECT_OWNED_JOB, {"id": self._encode_id(job_id), "owner": owner_user_id})
@@ -201,15 +120,6 @@ class SqlJobsRepository(ABC):
         if changed:
             self._count("request_cancel")
         return self._job(row)
-
-    def get_top(self, job_id: UUID, owner_user_id: str, limit: int) -> list[JobTopRow] | None:
-        key = {"id": self._encode_id(job_id), "owner": owner_user_id, "limit": limit}
-        with self._read() as cur:
-            self._exec(cur, q.SELECT_JOB_EXISTS, key)
-            if cur.fetchone() is None:
-                return None
-            self._exec(cur, q.SELECT_TOP, key)
-            return [self._top_row(row) for row in cur.fetchall()]
 
     # --- worker side ---
 
@@ -262,18 +172,6 @@ class SqlJobsRepository(ABC):
             row = cur.fetchone()
         return None if row is None else json.loads(row[0])
 
-    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
-        ranks = [row.rank for row in rows]
-        if ranks != list(range(1, len(rows) + 1)):
-            raise ValueError(f"top rows must be ranked 1..n in order, got ranks {ranks[:10]}")
-
-        def write(cur: DbCursor, params: dict[str, Any]) -> None:
-            if rows:
-                cur.executemany(self._sql(q.UPSERT_TOP_ROW), [params | _top_params(row) for row in rows])
-            self._exec(cur, q.DELETE_TOP_TAIL, params | {"count": len(rows)})
-
-        return self._with_lease("replace_top", job_id, worker_id, write)
-
     def finish(
         self, job_id: UUID, worker_id: str, state: JobState, error_json: dict[str, Any] | None = None
     ) -> JobState | None:
@@ -312,62 +210,6 @@ class SqlJobsRepository(ABC):
             self._exec(cur, q.SELECT_CANCEL_FLAG, {"id": self._encode_id(job_id)})
             row = cur.fetchone()
         return row is not None and bool(row[0])
-
-    # --- shared mechanics ---
-
-    @contextmanager
-    def _write(self) -> Iterator[DbCursor]:
-        with self._store_failures_translated(), self._write_transaction() as cur:
-            yield cur
-
-    @contextmanager
-    def _read(self) -> Iterator[DbCursor]:
-        with self._store_failures_translated(), self._read_transaction() as cur:
-            yield cur
-
-    @contextmanager
-    def _store_failures_translated(self) -> Iterator[None]:
-        """Driver exceptions of a passing kind leave the store as JobStoreUnavailableError (503 / retry)."""
-        try:
-            yield
-        except Exception as exc:
-            failure = self._store_failure(exc)
-            if failure is None:
-                raise
-            raise failure from exc
-
-    def _exec(self, cur: DbCursor, statement: str, params: Params | None = None) -> int:
-        cur.execute(self._sql(statement), params or {})
-        return cur.rowcount
-
-    def _count(self, method: str) -> None:
-        with self._count_lock:
-            self.write_counts[method] += 1
-
-    def _conditional_update(
-        self, method: str, statement: str, job_id: UUID, worker_id: str, now: datetime, extra: dict[str, Any]
-    ) -> bool:
-        """One UPDATE whose WHERE clause is the lease check itself, so it is atomic on its own."""
-        params = {"id": self._encode_id(job_id), "worker_id": worker_id, "now": self._encode_time(now)} | extra
-        with self._write() as cur:
-            written = self._exec(cur, statement, params) > 0
-        if written:
-            self._count(method)
-        return written
-
-    def _with_lease(
-        self, method: str, job_id: UUID, worker_id: str, write: Callable[[DbCursor, dict[str, Any]], None]
-    ) -> bool:
-        """Lock the job row if this worker still holds its lease, then run `write` in that transaction."""
-        params = {"id": self._encode_id(job_id), "worker_id": worker_id, "now": self._encode_time(self._now())}
-        with self._write() as cur:
-            self._exec(cur, q.SELECT_HELD.format(lock=self.row_lock), params)
-            held = cur.fetchone()
-            if held is None:
-                return False
-            write(cur, params | {"cancel_requested_at": held[0]})
-        self._count(method)
-        return True
 
     def _end(self, cur: DbCursor, job_id: UUID, state: JobState, error: dict[str, Any] | None, now: datetime) -> int:
         """Move an active job to an end state and drop its checkpoint (nothing resumes a finished job)."""
@@ -409,32 +251,6 @@ class SqlJobsRepository(ABC):
             max_run_seconds=None if row[20] is None else float(row[20]),
             executor=row[21],
         )
-
-    def _optional_time(self, value: Any) -> datetime | None:
-        return None if value is None else self._decode_time(value)
-
-    def _top_row(self, row: Sequence[Any]) -> JobTopRow:
-        return JobTopRow(
-            rank=int(row[0]),
-            variant_key=row[1],
-            indicator_variant_key=row[2],
-            variant_index=int(row[3]),
-            total_return_pct=float(row[4]),
-            ranking_metrics=decode_metrics(self._decode_json(row[5])),
-            payload=self._decode_json(row[6]),
-        )
-
-
-def _top_params(row: JobTopRow) -> dict[str, Any]:
-    return {
-        "rank": row.rank,
-        "variant_key": row.variant_key,
-        "indicator_variant_key": row.indicator_variant_key,
-        "variant_index": row.variant_index,
-        "total_return_pct": row.total_return_pct,
-        "ranking_metrics_json": canonical_dumps(encode_metrics(row.ranking_metrics)),
-        "payload_json": canonical_dumps(row.payload),
-    }
 
 
 def _checkpoint_text(checkpoint: dict[str, Any]) -> str:

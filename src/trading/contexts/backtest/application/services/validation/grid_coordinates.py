@@ -14,9 +14,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from trading.contexts.backtest.application.dto.run_backtest import RiskGridRequest, VariantPayload
+from trading.contexts.backtest.application.dto.run_backtest import (
+    IndicatorGridRequest,
+    RiskGridRequest,
+    VariantPayload,
+)
 from trading.contexts.backtest.application.services.grid_builder_v1 import risk_axis_values
+from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
 from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch
+from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.param_spec import ParamValue
 from trading.shared.errors import DomainError, ErrorDetail
@@ -114,6 +120,25 @@ def search_axes(grids: Sequence[IndicatorGrid], risk: RiskGridRequest) -> list[S
     return axes
 
 
+def request_axes(indicators: Sequence[IndicatorGridRequest], risk: RiskGridRequest) -> list[SearchAxis]:
+    """The axes of a search request's grid (indicators.yaml defaults applied), without planning it."""
+    catalog = default_indicator_catalog()
+    ordered = sorted(indicators, key=lambda ind: ind.indicator_id)
+    return search_axes(build_indicator_grids(ordered, catalog.registry, catalog.defaults), risk)
+
+
+def payload_value(axis: SearchAxis, payload: VariantPayload) -> AxisValue:
+    """The value a variant payload takes on one axis (None when it does not name it)."""
+    if axis.section == "risk":
+        return getattr(payload.risk_params, axis.param)
+    if axis.section == "signals":
+        return payload.signal_params.get(axis.owner, {}).get(axis.param)
+    for selection in payload.indicator_selections:
+        if selection.indicator_id == axis.owner:
+            return getattr(selection, axis.section).get(axis.param)
+    return None
+
+
 def axis_position(axes: Sequence[SearchAxis], name: str, path: str) -> int:
     """Index of the named axis; a `validation_error` at `path` listing the known names otherwise."""
     for position, axis in enumerate(axes):
@@ -174,16 +199,4 @@ class GridCoordinates:
 
     def payload_digits(self, payload: VariantPayload) -> list[int | None]:
         """The value index of a variant payload on every axis (None where its value is not on the axis)."""
-        selections = {s.indicator_id: s for s in payload.indicator_selections}
-        indices: list[int | None] = []
-        for axis in self.axes:
-            value: AxisValue
-            if axis.section == "risk":
-                value = getattr(payload.risk_params, axis.param)
-            elif axis.section == "signals":
-                value = payload.signal_params.get(axis.owner, {}).get(axis.param)
-            else:
-                selection = selections.get(axis.owner)
-                value = None if selection is None else getattr(selection, axis.section).get(axis.param)
-            indices.append(axis.index_of(value))
-        return indices
+        return [axis.index_of(payload_value(axis, payload)) for axis in self.axes]

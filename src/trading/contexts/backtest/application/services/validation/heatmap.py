@@ -16,7 +16,6 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RiskExplicitAxis,
     RunBacktestRequest,
 )
-from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     effective_request,
     plan_search,
@@ -26,11 +25,10 @@ from trading.contexts.backtest.application.services.validation.grid_coordinates 
     GridCoordinates,
     SearchAxis,
     axis_position,
-    search_axes,
+    request_axes,
 )
 from trading.contexts.backtest.application.services.validation.grid_points import metric_column, score_grid_points
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, limit_numba_threads
-from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.shared.errors import DomainError, ErrorDetail
 
 
@@ -70,9 +68,7 @@ def build_heatmap(request: HeatmapRequest, ctx: BacktestContext) -> HeatmapRespo
 
 
 def _chosen_axes(request: HeatmapRequest) -> tuple[SearchAxis, SearchAxis]:
-    catalog = default_indicator_catalog()
-    ordered = sorted(request.indicators, key=lambda ind: ind.indicator_id)
-    axes = search_axes(build_indicator_grids(ordered, catalog.registry, catalog.defaults), request.risk)
+    axes = request_axes(request.indicators, request.risk)
     x_axis = axes[axis_position(axes, request.x_axis, "x_axis")]
     y_axis = axes[axis_position(axes, request.y_axis, "y_axis")]
     if x_axis.name == y_axis.name:

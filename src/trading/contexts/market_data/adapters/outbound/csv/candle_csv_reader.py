@@ -29,7 +29,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from trading.contexts.market_data.adapters.outbound.arrow_columns import to_numpy
-from trading.contexts.market_data.adapters.outbound.csv.csv_text import CsvText, csv_line_error, read_csv_text
+from trading.contexts.market_data.adapters.outbound.csv.csv_text import (
+    MAX_LINE_BYTES,
+    CsvText,
+    csv_line_error,
+    read_csv_text,
+)
 from trading.contexts.market_data.domain.ohlcv import Ohlcv, make_ohlcv
 from trading.shared.errors import DomainError
 
@@ -96,9 +101,11 @@ def read_candle_csv(path: Path, fmt: CsvFormat = "auto", tz: tzinfo = UTC) -> Pa
     return ParsedCsv(detected, bars, wall_us // 1_000, rows, naive, ignored)
 
 
-def _rows_with_lines(text: CsvText) -> Iterator[tuple[int, list[str]]]:
-    """Non-empty rows with the physical line each starts on (empty lines are skipped, as Arrow does)."""
-    reader = csv.reader(io.StringIO(text.data.decode("utf-8"), newline=""), delimiter=text.delimiter)
+def _rows_with_lines(text: CsvText, prefix_bytes: int | None = None) -> Iterator[tuple[int, list[str]]]:
+    """Non-empty rows with the physical line each starts on (empty lines are skipped, as Arrow does);
+    `prefix_bytes` reads only the start of the text (its last row may be cut)."""
+    data = text.data if prefix_bytes is None else text.data[:prefix_bytes]
+    reader = csv.reader(io.StringIO(data.decode("utf-8", errors="ignore"), newline=""), delimiter=text.delimiter)
     line = 1
     for row in reader:
         if row:
@@ -107,8 +114,12 @@ def _rows_with_lines(text: CsvText) -> Iterator[tuple[int, list[str]]]:
 
 
 def _first_row(text: CsvText) -> tuple[list[str], int]:
-    for line, row in _rows_with_lines(text):
-        return row, line
+    """Parsed from the start of the text only (lines are at most MAX_LINE_BYTES), unless it is blank."""
+    for prefix in (4 * MAX_LINE_BYTES, None):
+        rows = _rows_with_lines(text, prefix)
+        first = next(rows, None)
+        if first is not None and (prefix is None or next(rows, None) is not None):
+            return first[1], first[0]
     raise DomainError("invalid_csv", f"{text.path.name}: the file has no rows")
 
 

@@ -1,0 +1,100 @@
+"""Peak memory of one search, estimated from its counts before anything is built.
+
+The old estimate counted one indicator tensor, the signal banks and a fixed chunk, and was 3.6x-18.7x
+below the measured peak. What it left out: the timeline and its 1m source rows, the full-length signal
+rows that live beside their target slice, each kernel's scratch, the per-variant bookkeeping (variant
+objects, key fragments, signal-param dicts), the risk grid's columns and the Stage A / Stage B chunks
+(the AND of several banks is a fresh int8 block per chunk). Constants are calibrated by
+`bench/bench_memory_estimate.py`, which measures the peak RSS growth of real searches.
+
+Peak = timeline + bookkeeping + max(1m load, setup peak, banks + the larger stage chunk): the 1m
+rows are gone before the first indicator is computed, and the banks exist only once setup is done.
+A chunk's combined rows are built while the previous chunk's are still referenced, so two count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from trading.contexts.indicators.domain.grid import IndicatorGrid
+
+TIMELINE_BYTES_PER_BAR = 8 + 5 * 8 + 1  # ts, OHLCV, filled flag
+SOURCE_1M_BYTES_PER_MINUTE = 6 * 8 * 2  # stored 1m columns as read, plus the rollup's working copy
+TENSOR_BYTES_PER_VALUE = 8  # float64 primary tensor; the kernels fill it in place (no [v, n] scratch)
+LIVE_CHUNKS = 2  # the chunk being built and the one its variable still holds
+SOURCE_ROW_BYTES_PER_BAR = 4 * 8  # price rows a kernel reads (close, high, low, a derived source)
+BYTES_PER_INDICATOR_VARIANT = 1_200  # IndicatorVariant + its dicts, payload dict and key fragment
+BYTES_PER_SIGNAL_COMBINATION = 400  # one signal-param dict
+BYTES_PER_CHUNK_VARIANT = 200  # sig_idx, sl/tp, metrics, sort columns, ids of one scored variant
+BYTES_PER_RISK_VARIANT = 16  # the sl and tp columns of the risk grid
+BYTES_PER_KEYED_VARIANT = 2_000  # a cached base identity (canonical text, selections) or frontier key
+RUN_OVERHEAD_BYTES = 8 * 2**20  # a run's Python and numba working set beyond its arrays (measured)
+
+
+@dataclass(frozen=True)
+class SearchShape:
+    """The counts the estimate needs; all known after validation, before the timeline is read."""
+
+    n_bars: int
+    n_target: int
+    minutes_per_bar: int
+    stage_a: int
+    shortlist: int
+    risk: int
+    top_k: int
+    chunk_variant_bars: int
+
+
+@dataclass(frozen=True)
+class MemoryEstimate:
+    parts: dict[str, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.parts.values())
+
+
+def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape) -> MemoryEstimate:
+    n, n_target = shape.n_bars, shape.n_target
+    bank_bytes = [g.n_variants * g.n_signal_variants * n_target for g in grids]
+    setup_transients = [
+        g.n_variants * n * TENSOR_BYTES_PER_VALUE
+        + g.n_variants * g.n_signal_variants * n  # full-length signal rows beside their target slice
+        + n * SOURCE_ROW_BYTES_PER_BAR
+        for g in grids
+    ]
+    setup_peak = max(sum(bank_bytes[:i]) + transient for i, transient in enumerate(setup_transients))
+    stages = max(_stage_a_chunk(grids, shape), _stage_b_chunk(grids, shape))
+    load_1m = n * shape.minutes_per_bar * SOURCE_1M_BYTES_PER_MINUTE
+    parts = {
+        "timeline": n * TIMELINE_BYTES_PER_BAR,
+        "bookkeeping": sum(
+            g.n_variants * BYTES_PER_INDICATOR_VARIANT + g.n_signal_variants * BYTES_PER_SIGNAL_COMBINATION
+            for g in grids
+        )
+        + (shape.shortlist + shape.top_k) * BYTES_PER_KEYED_VARIANT
+        + shape.risk * BYTES_PER_RISK_VARIANT,
+        "compute": max(load_1m, setup_peak, sum(bank_bytes) + stages),
+        "overhead": RUN_OVERHEAD_BYTES,
+    }
+    return MemoryEstimate(parts)
+
+
+def _chunk_variants(shape: SearchShape, per_unit: int, units: int) -> int:
+    """Variants scored per chunk (StagedCore._chunk: chunk_variant_bars // (bars x variants per unit))."""
+    step = max(1, shape.chunk_variant_bars // max(1, shape.n_target * per_unit))
+    return min(step, units) * per_unit
+
+
+def _stage_a_chunk(grids: Sequence[IndicatorGrid], shape: SearchShape) -> int:
+    variants = _chunk_variants(shape, 1, shape.stage_a)
+    combined_rows = variants * shape.n_target if len(grids) > 1 else 0
+    return LIVE_CHUNKS * (combined_rows + variants * BYTES_PER_CHUNK_VARIANT)
+
+
+def _stage_b_chunk(grids: Sequence[IndicatorGrid], shape: SearchShape) -> int:
+    variants = _chunk_variants(shape, shape.risk, shape.shortlist)
+    positions = variants // max(1, shape.risk)
+    combined_rows = positions * shape.n_target if len(grids) > 1 else 0
+    return LIVE_CHUNKS * (combined_rows + variants * BYTES_PER_CHUNK_VARIANT) + shape.risk * BYTES_PER_RISK_VARIANT
