@@ -43,11 +43,12 @@ def main() -> None:
         with TestClient(create_app(settings_from_env())) as client:
             client.get("/api/candles", params=QUERY).raise_for_status()
             timings = []
+            body: dict = {}
             for _ in range(REPEATS):
                 began = time.perf_counter()
                 response = client.get("/api/candles", params=QUERY)
                 timings.append(time.perf_counter() - began)
-            body = response.json()
+                body = response.json()
     print(
         f"GET /api/candles 1m x {YEAR_OF_MINUTES:,} bars -> {len(body['candles']['ts_ms'])} candles "
         f"({body['bars_per_candle']} bars each): best {min(timings) * 1000:.1f} ms, "
