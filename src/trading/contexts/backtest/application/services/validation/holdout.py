@@ -25,6 +25,7 @@ from trading.contexts.backtest.application.services.validation.grid_coordinates 
 from trading.contexts.backtest.application.services.validation.grid_points import metric_column, score_grid_points
 from trading.contexts.backtest.domain.services.rank_correlation import spearman
 from trading.contexts.backtest.domain.value_objects.execution import RankingMetricName
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import RANKING_METRICS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
 from trading.shared.errors import DomainError, ErrorDetail
@@ -81,7 +82,8 @@ def attach_out_of_sample(
     """Sets `oos_metrics` on every row and summarises how the in-sample ranking held."""
     oos = score_rows(prepared, rows)
     for row, values in zip(rows, oos, strict=True):
-        row.oos_metrics = metrics_as_json(values)
+        # The same metric set as the in-sample row (which leaves out the daily ratios it did not compute).
+        row.oos_metrics = metrics_as_json(values, [name for name in RANKING_METRICS if name in row.ranking_metrics])
     in_sample = np.array([np.nan if (v := row.ranking_metrics[metric]) is None else v for row in rows])
     returns = oos[:, metric_column("total_return_pct")]
     oos_range = split.out_of_sample.time_range
