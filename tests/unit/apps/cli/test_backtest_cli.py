@@ -80,32 +80,3 @@ def test_holdout_run_prints_the_summary_and_exports_oos_columns(tmp_path: Path, 
     assert "holdout: ranked on 2024-01-01 12:00 .. 2024-01-03 00:00, out of sample to 2024-01-04 00:00" in result.output
     rows = list(csv.DictReader(out_csv.open()))
     assert len(rows) == 5 and all(row["oos_total_return_pct"] for row in rows)
-
-
-def test_constraints_come_from_the_request_file(tmp_path: Path, data_dir: Path) -> None:
-    def run(body: dict, name: str) -> dict:
-        out_json = tmp_path / f"{name}.json"
-        path = tmp_path / name
-        path.mkdir()
-        args = ["backtest", "run", str(_request_file(path, body)), "--data-dir", str(data_dir), "--json", str(out_json)]
-        result = runner.invoke(app, args, env={"COLUMNS": "200"})
-        assert result.exit_code == 0, result.output
-        return json.loads(out_json.read_text())
-
-    plain = run({**REQUEST, "top_k": 6}, "plain")
-    trades = sorted(v["ranking_metrics"]["num_trades"] for v in plain["variants"])
-    bound = trades[len(trades) // 2]
-    assert trades[0] < bound  # the bound rejects some variants
-    constraint = {"metric": "num_trades", "op": ">=", "value": bound}
-    constrained = run({**REQUEST, "top_k": 6, "constraints": [constraint]}, "constrained")
-    expected = [v["variant_key"] for v in plain["variants"] if v["ranking_metrics"]["num_trades"] >= bound]
-    assert [v["variant_key"] for v in constrained["variants"]] == expected
-    assert constrained["constraint_rejections"][0]["stage_b"] == len(trades) - len(expected)
-
-
-def test_a_bad_constraint_in_the_request_file_names_the_field(tmp_path: Path, data_dir: Path) -> None:
-    body = {**REQUEST, "constraints": [{"metric": "sharpe", "op": ">=", "value": 1}]}
-    result = runner.invoke(app, ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir)],
-                           env={"COLUMNS": "200"})
-    assert result.exit_code == 1
-    assert "constraints[0].metric" in result.output + result.stderr
