@@ -82,5 +82,4 @@ def run_shard(
         frontier.metrics.copy(),
         time.perf_counter() - started,
         os.getpid(),
-        frontier.rejections.copy(),
     )
