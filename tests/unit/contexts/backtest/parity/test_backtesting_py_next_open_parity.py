@@ -28,6 +28,7 @@ from backtesting.lib import FractionalBacktest
 from backtesting.test import EURUSD, GOOG
 
 from tests.unit.contexts.backtest.parity.sma_cross import cross_signal
+from tests.unit.contexts.backtest.reporting.test_backtesting_py_oracle import SHARED_METRICS, raw
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.reporting_service_v1 import build_variant_report
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
@@ -108,12 +109,6 @@ def parity(request: pytest.FixtureRequest) -> tuple[VariantScoreDetails, Any, li
     return run_both(data.copy(), fast, slow, direction, bar_ms)
 
 
-def raw(rows: list[dict[str, Any]], name: str) -> float:
-    value = next(row["raw"] for row in rows if row["metric"] == name)
-    assert isinstance(value, int | float)
-    return float(value)
-
-
 def test_trades_match_one_to_one(parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]]) -> None:
     details, stats, _ = parity
     oracle = stats["_trades"]
@@ -140,17 +135,7 @@ def test_entries_fill_at_the_open_after_the_decision(
 
 @pytest.mark.parametrize(
     ("ours", "theirs"),
-    [
-        ("Total Return [%]", "Return [%]"),
-        ("Max. Drawdown [%]", "Max. Drawdown [%]"),
-        ("Win Rate [%]", "Win Rate [%]"),
-        ("Expectancy [%]", "Expectancy [%]"),
-        ("SQN", "SQN"),
-        ("Best Trade [%]", "Best Trade [%]"),
-        ("Worst Trade [%]", "Worst Trade [%]"),
-        ("Avg. Trade [%]", "Avg. Trade [%]"),
-        ("Num. Trades", "# Trades"),
-    ],
+    SHARED_METRICS,
 )
 def test_report_metric_matches_backtesting_py(
     parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]], ours: str, theirs: str

@@ -99,6 +99,20 @@ def parity() -> tuple[VariantScoreDetails, Any, list[dict[str, Any]]]:
     return details, stats, report.rows
 
 
+# Report rows (ours, theirs) that both engines define the same way.
+SHARED_METRICS = [
+    ("Total Return [%]", "Return [%]"),
+    ("Max. Drawdown [%]", "Max. Drawdown [%]"),
+    ("Win Rate [%]", "Win Rate [%]"),
+    ("Expectancy [%]", "Expectancy [%]"),
+    ("SQN", "SQN"),
+    ("Best Trade [%]", "Best Trade [%]"),
+    ("Worst Trade [%]", "Worst Trade [%]"),
+    ("Avg. Trade [%]", "Avg. Trade [%]"),
+    ("Num. Trades", "# Trades"),
+]
+
+
 def raw(rows: list[dict[str, Any]], name: str) -> float:
     value = next(row["raw"] for row in rows if row["metric"] == name)
     assert isinstance(value, int | float)
@@ -121,17 +135,7 @@ def test_trades_match_one_to_one(parity: tuple[VariantScoreDetails, Any, list[di
 
 @pytest.mark.parametrize(
     ("ours", "theirs"),
-    [
-        ("Total Return [%]", "Return [%]"),
-        ("Max. Drawdown [%]", "Max. Drawdown [%]"),
-        ("Win Rate [%]", "Win Rate [%]"),
-        ("Expectancy [%]", "Expectancy [%]"),
-        ("SQN", "SQN"),
-        ("Best Trade [%]", "Best Trade [%]"),
-        ("Worst Trade [%]", "Worst Trade [%]"),
-        ("Avg. Trade [%]", "Avg. Trade [%]"),
-        ("Num. Trades", "# Trades"),
-    ],
+    SHARED_METRICS,
 )
 def test_report_metric_matches_backtesting_py(
     parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]], ours: str, theirs: str
