@@ -170,18 +170,32 @@ def start_local_cluster(spec: LocalClusterSpec, attempts: int = 3, timeout_secon
             publisher.join()
 
 
-def cluster_is_up(spec: LocalClusterSpec, timeout_seconds: float = 60) -> bool:
-    """`ray status` against the address succeeds only while the head's raylet is alive."""
+def cluster_is_up(spec: LocalClusterSpec, timeout_seconds: float = 120, poll_seconds: float = 1.0) -> bool:
+    """Polls `ray status` until it lists the active node. Right after `ray start` it answers "No cluster
+    status" (exit 0) until Ray's monitor publishes its first report, which a busy machine delays by
+    many seconds; a failed call (no GCS at the address) is final."""
     ray_cli = str(Path(sys.executable).with_name("ray"))
-    status = subprocess.run(
-        [ray_cli, "status", f"--address={spec.address}"],
-        env=ray_start_environment(),
-        capture_output=True,
-        text=True,
-        timeout=timeout_seconds,
-        check=False,
-    )
-    return status.returncode == 0 and "Active:" in status.stdout
+    deadline = time.monotonic() + timeout_seconds
+    while True:
+        remaining = deadline - time.monotonic()
+        try:
+            status = subprocess.run(
+                [ray_cli, "status", f"--address={spec.address}"],
+                env=ray_start_environment(),
+                capture_output=True,
+                text=True,
+                timeout=max(remaining, 1.0),
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return False
+        if status.returncode != 0:
+            return False
+        if "Active:" in status.stdout:
+            return True
+        if time.monotonic() + poll_seconds > deadline:
+            return False
+        time.sleep(poll_seconds)
 
 
 def stop_local_cluster(spec: LocalClusterSpec, grace_seconds: float = 10) -> int:
