@@ -29,6 +29,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportResponse,
 )
 from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
+from trading.contexts.backtest.application.services.variant_parameters import parameter_columns
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     ProgressEvent,
@@ -37,6 +38,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
 from trading.contexts.backtest.application.use_cases.run_walk_forward import run_search
 from trading.contexts.backtest.domain.services.search_progress import overall_fraction, stage_words
 from trading.contexts.backtest.domain.value_objects.execution import FillModeName, StopModeName
+from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_CATALOG
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
 from trading.contexts.market_data.domain.price_precision import price_decimals
 from trading.shared.errors import DomainError
@@ -50,6 +52,7 @@ class ExecutorChoice(StrEnum):
 
 
 console = Console()
+METRIC_LABELS = {info.name: info.label for info in METRIC_CATALOG}
 
 PROGRESS_STEPS = 1_000
 
@@ -133,28 +136,47 @@ def top_table(response: RunBacktestResponse, limit: int) -> Table:
     return ranked_rows_table(response.variants, ranking.primary_metric, ranking.secondary_metric, limit)
 
 
+# The columns every top table shows; the ranking metrics join them when they are not among them.
+TOP_COLUMNS: dict[str, str] = {
+    "total_return_pct": "return %",
+    "max_drawdown_pct": "max DD %",
+    "return_over_max_drawdown": "ret/DD",
+    "profit_factor": "PF",
+    "num_trades": "trades",
+    "win_rate_pct": "win %",
+}
+
+
+def top_columns(primary: str, secondary: str | None) -> dict[str, str]:
+    """Metric id -> header: the ranking metrics first when they are not default columns (report labels)."""
+    ranked = [name for name in (primary, secondary) if name is not None and name not in TOP_COLUMNS]
+    return {**{name: METRIC_LABELS[name] for name in ranked}, **TOP_COLUMNS}
+
+
 def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | None, limit: int) -> Table:
     title = f"Top {min(limit, len(rows))} by {primary}"
     if secondary:
         title += f", then {secondary}"
     table = Table(title=title)
-    for column in ("#", "return %", "max DD %", "ret/DD", "PF"):
-        table.add_column(column, justify="right")
+    columns = top_columns(primary, secondary)
+    table.add_column("#", justify="right")
+    for header in columns.values():
+        table.add_column(header, justify="right")
     table.add_column("variant", no_wrap=True)
+    digits = {name: 0 if name == "num_trades" else 2 for name in columns}
     for variant in rows[:limit]:
         m = variant.ranking_metrics
         table.add_row(
             str(variant.rank),
-            _fmt(m["total_return_pct"]),
-            _fmt(m["max_drawdown_pct"]),
-            _fmt(m["return_over_max_drawdown"]),
-            _fmt(m["profit_factor"]),
+            *(_fmt(m.get(name), digits[name]) for name in columns),
             _params_text(variant),
         )
     return table
 
 
 def export_csv(response: RunBacktestResponse, path: Path) -> None:
+    """One row per ranked variant: its metrics, validation figures, one column per parameter (the
+    union over the rows, blank where a row has none) and the payload the report endpoint accepts."""
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         if not response.variants:
@@ -162,8 +184,10 @@ def export_csv(response: RunBacktestResponse, path: Path) -> None:
             return
         first = response.variants[0]
         extra = list(first.validation_columns())
-        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, "payload"])
-        for v in response.variants:
+        parameters = [parameter_columns(v.payload) for v in response.variants]
+        names = list(dict.fromkeys(name for row in parameters for name in row))
+        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, *names, "payload"])
+        for v, row_parameters in zip(response.variants, parameters, strict=True):
             columns = v.validation_columns()
             writer.writerow(
                 [
@@ -172,6 +196,7 @@ def export_csv(response: RunBacktestResponse, path: Path) -> None:
                     v.variant_key,
                     *v.ranking_metrics.values(),
                     *(columns.get(name) for name in extra),
+                    *(row_parameters.get(name) for name in names),
                     v.payload.model_dump_json(),
                 ]
             )

@@ -5,6 +5,8 @@ export const RANKING_METRIC_LABELS = {
   max_drawdown_pct: "Max drawdown %",
   return_over_max_drawdown: "Return / max DD",
   profit_factor: "Profit factor",
+  num_trades: "Trades",
+  win_rate_pct: "Win rate %",
 };
 
 export function metricLabel(name) {

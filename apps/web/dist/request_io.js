@@ -61,11 +61,32 @@ function csvCell(value) {
   return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
-// rank, variant_key, the four ranking metrics, then the payload as JSON: the CLI's --csv columns.
+// One column per parameter, named as the CLI's --csv names them: `<indicator_id>.<name>` for inputs,
+// params and signal params, then sl_pct and tp_pct (blank = that stop off).
+function parameterColumns(payload) {
+  const columns = {};
+  for (const selection of payload.indicator_selections || []) {
+    const signals = (payload.signal_params || {})[selection.indicator_id] || {};
+    for (const [name, value] of Object.entries({ ...selection.inputs, ...selection.params, ...signals })) {
+      columns[`${selection.indicator_id}.${name}`] = value;
+    }
+  }
+  columns.sl_pct = payload.risk_params?.sl_pct ?? null;
+  columns.tp_pct = payload.risk_params?.tp_pct ?? null;
+  return columns;
+}
+
+// rank, variant_key, the ranking metrics, one column per parameter, then the payload as JSON: the
+// CLI's --csv columns.
 export function rankedRowsToCsv(rows) {
   const metrics = Object.keys(rows[0]?.ranking_metrics || {});
-  const header = ["rank", "variant_index", "variant_key", ...metrics, "payload"];
-  const lines = rows.map((row) => [row.rank, row.variant_index, row.variant_key, ...metrics.map((m) => row.ranking_metrics[m]), row.payload]);
+  const parameters = rows.map((row) => parameterColumns(row.payload || {}));
+  const names = [...new Set(parameters.flatMap((columns) => Object.keys(columns)))];
+  const header = ["rank", "variant_index", "variant_key", ...metrics, ...names, "payload"];
+  const lines = rows.map((row, i) => [
+    row.rank, row.variant_index, row.variant_key, ...metrics.map((m) => row.ranking_metrics[m]),
+    ...names.map((name) => parameters[i][name]), row.payload,
+  ]);
   return [header, ...lines].map((line) => line.map(csvCell).join(",")).join("\n") + "\n";
 }
 

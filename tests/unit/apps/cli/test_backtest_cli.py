@@ -7,6 +7,13 @@ from typer.testing import CliRunner
 
 from apps.cli.main import app
 from tests.unit.apps.cli.conftest import request_file as _request_file
+from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
+from trading.contexts.backtest.application.dto.run_backtest import (
+    RunBacktestRequest,
+    VariantPayload,
+    VariantReportRequest,
+)
+from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, build_variant_report
 
 runner = CliRunner()
 REQUEST = {
@@ -80,3 +87,56 @@ def test_holdout_run_prints_the_summary_and_exports_oos_columns(tmp_path: Path, 
     assert "holdout: ranked on 2024-01-01 12:00 .. 2024-01-03 00:00, out of sample to 2024-01-04 00:00" in result.output
     rows = list(csv.DictReader(out_csv.open()))
     assert len(rows) == 5 and all(row["oos_total_return_pct"] for row in rows)
+
+
+def test_top_table_and_csv_carry_trades_win_rate_the_primary_metric_and_one_column_per_parameter(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    out_csv, out_json = tmp_path / "top.csv", tmp_path / "out.json"
+    body = {
+        **REQUEST,
+        "indicators": [{"indicator_id": "momentum.rsi", "params": {"window": {"mode": "explicit", "values": [7, 14]}},
+                        "signals": {"long_threshold": {"mode": "explicit", "values": [30, 40]}}}],
+        "risk": {"sl_pct": {"mode": "explicit", "values": [None, 1.0]},
+                 "tp_pct": {"mode": "explicit", "values": [2.0]}},
+        "ranking": {"primary_metric": "sqn"},
+    }  # fmt: skip
+    result = runner.invoke(
+        app,
+        ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir),
+         "--csv", str(out_csv), "--json", str(out_json)],
+        env={"COLUMNS": "220"},
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "return %" in line)
+    assert [h in header for h in ("SQN", "trades", "win %", "max DD %", "PF")] == [True] * 5
+    assert header.index("SQN") < header.index("return %")
+    response = json.loads(out_json.read_text())
+    rows = list(csv.DictReader(out_csv.open()))
+    assert len(rows) == len(response["variants"]) >= 2
+    ctx = BacktestContext(str(data_dir), default_backtest_config())
+    run_context = RunBacktestRequest.model_validate(body).run_context()
+    for row, variant in zip(rows, response["variants"], strict=True):
+        payload = variant["payload"]
+        assert int(row["momentum.rsi.window"]) == payload["indicator_selections"][0]["params"]["window"]
+        assert float(row["momentum.rsi.long_threshold"]) == payload["signal_params"]["momentum.rsi"]["long_threshold"]
+        assert row["momentum.rsi.source"] == "close"
+        assert row["sl_pct"] == ("" if payload["risk_params"]["sl_pct"] is None else "1.0")
+        assert float(row["tp_pct"]) == 2.0
+        assert json.loads(row["payload"]) == payload
+        report = build_variant_report(
+            VariantReportRequest(run_context=run_context, variant=VariantPayload.model_validate(payload)), ctx
+        )
+        for name in ("num_trades", "win_rate_pct", "sqn"):
+            expected = report.ranking_metrics[name]
+            assert variant["ranking_metrics"][name] == expected
+            assert row[name] == ("" if expected is None else repr(expected))
+    first = next(line for line in result.output.splitlines() if line.startswith("│ 1 "))
+    cells = dict(zip(_cells(header), _cells(first), strict=True))
+    top = response["variants"][0]["ranking_metrics"]
+    assert cells["trades"] == f"{top['num_trades']:.0f}"
+    assert cells["win %"] == f"{top['win_rate_pct']:.2f}" and cells["SQN"] == f"{top['sqn']:.2f}"
+
+
+def _cells(line: str) -> list[str]:
+    return [cell.strip() for cell in line.strip().strip("│┃").replace("┃", "│").split("│")]
