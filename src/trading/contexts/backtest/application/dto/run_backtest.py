@@ -39,6 +39,7 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     SizingModeName,
     StopModeName,
 )
+from trading.contexts.backtest.domain.value_objects.metric_constraints import ConstraintOp, MetricConstraint
 
 
 class _Model(BaseModel):
@@ -141,6 +142,17 @@ class RankingRequest(_Model):
         return self
 
 
+class MetricConstraintRequest(_Model):
+    """`metric op value` on a ranking metric, e.g. `{"metric": "num_trades", "op": ">=", "value": 30}`."""
+
+    metric: RankingMetricName
+    op: ConstraintOp
+    value: FiniteFloat
+
+    def to_domain(self) -> MetricConstraint:
+        return MetricConstraint(self.metric, self.op, self.value)
+
+
 class IndicatorSelection(_Model):
     indicator_id: Name
     inputs: NameMap[ParamValue] = Field(default_factory=dict)
@@ -205,6 +217,8 @@ class RunBacktestRequest(_Model):
     risk: RiskGridRequest = Field(default_factory=RiskGridRequest)
     execution: ExecutionRequest = Field(default_factory=ExecutionRequest)
     ranking: RankingRequest = Field(default_factory=RankingRequest)
+    # None = the config's default list; the config's maximum length is checked when the search is planned.
+    constraints: list[MetricConstraintRequest] | None = Field(default=None, max_length=1_000)
     top_k: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     preselect: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
     top_trades_n: StrictInt | None = Field(default=None, ge=1, le=MAX_INT)
@@ -218,6 +232,8 @@ class RunBacktestRequest(_Model):
         data = handler(self)
         if self.validation is None:
             data.pop("validation", None)
+        if not self.constraints:
+            data.pop("constraints", None)
         return data
 
     @model_validator(mode="after")
@@ -245,6 +261,14 @@ class RunBacktestRequest(_Model):
 class RankingConfig(_Model):
     primary_metric: RankingMetricName
     secondary_metric: RankingMetricName | None
+
+
+class ConstraintRejections(_Model):
+    """How many variants one constraint kept out of each stage (a variant failing several counts for each)."""
+
+    constraint: MetricConstraintRequest
+    stage_a: int
+    stage_b: int
 
 
 class RankedVariant(_Model):
@@ -276,6 +300,7 @@ class RunBacktestResponse(_Model):
     stage_a_variants_total: int
     stage_b_variants_total: int
     ranking: RankingConfig
+    constraint_rejections: list[ConstraintRejections] = Field(default_factory=list)
     timings: dict[str, float]
     bars: dict[str, int]
     signal_pairs_skipped: int = 0

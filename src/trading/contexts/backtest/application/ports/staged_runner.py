@@ -49,6 +49,7 @@ class ShardResult:
     metrics: np.ndarray
     seconds: float  # time spent inside the shard, for the overhead numbers
     worker_pid: int
+    rejections: np.ndarray  # variants each constraint kept out of the shard's top; summed at the merge
 
 
 class ExecutorSession(Protocol):

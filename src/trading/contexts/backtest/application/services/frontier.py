@@ -18,6 +18,7 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
     RankingMetricName,
 )
+from trading.contexts.backtest.domain.value_objects.metric_constraints import MetricConstraint
 
 KeyFunction = Callable[[np.ndarray], Sequence[str]]
 
@@ -26,10 +27,16 @@ KeyFunction = Callable[[np.ndarray], Sequence[str]]
 class RankingSpec:
     primary: RankingMetricName = "total_return_pct"
     secondary: RankingMetricName | None = None
+    constraints: tuple[MetricConstraint, ...] = ()
 
     @property
     def metric_names(self) -> tuple[RankingMetricName, ...]:
         return (self.primary,) if self.secondary is None else (self.primary, self.secondary)
+
+    @property
+    def metrics_read(self) -> frozenset[str]:
+        """Every metric the search ranks or filters by: those must be computed."""
+        return frozenset(self.metric_names) | {c.metric for c in self.constraints}
 
 
 def sort_columns(metrics: np.ndarray, spec: RankingSpec) -> list[np.ndarray]:
@@ -71,6 +78,8 @@ class Frontier:
         self.metrics = np.empty((0, len(RANKING_METRICS)), dtype=np.float64)
         self.keys = np.empty(0, dtype=object)
         self.keys_computed = 0
+        # Variants each constraint kept out of this frontier (summed over chunks, or over merged shards).
+        self.rejections = np.zeros(len(spec.constraints), dtype=np.int64)
 
     def __len__(self) -> int:
         return int(self.ids.shape[0])
@@ -112,12 +121,16 @@ class Frontier:
         return tuple(str(k) for k in self.keys), self.metrics.tobytes()
 
     def to_state(self) -> dict[str, list]:
-        """JSON-safe and bit-exact (metrics as float.hex, so NaN and inf survive), for job checkpoints."""
-        return {
+        """JSON-safe and bit-exact (metrics as float.hex, so NaN and inf survive), for job checkpoints;
+        rejection counts appear only when the search has constraints."""
+        state: dict[str, list] = {
             "ids": [int(i) for i in self.ids],
             "metrics": [[float(v).hex() for v in row] for row in self.metrics],
             "keys": [str(k) for k in self.keys],
         }
+        if self.spec.constraints:
+            state["rejections"] = [int(n) for n in self.rejections]
+        return state
 
     @classmethod
     def from_state(cls, capacity: int, spec: RankingSpec, state: dict[str, list]) -> Frontier:
@@ -127,4 +140,6 @@ class Frontier:
         if metrics:
             frontier.metrics = np.array(metrics, dtype=np.float64)
         frontier.keys = np.array(state["keys"], dtype=object)
+        if "rejections" in state:
+            frontier.rejections = np.array(state["rejections"], dtype=np.int64)
         return frontier

@@ -22,6 +22,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 from trading.contexts.backtest.application.services.frontier import RankingSpec
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import RiskGrid
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+from trading.contexts.backtest.domain.value_objects.metric_constraints import MetricConstraint
 from trading.contexts.indicators.application.services.guards import check_memory, check_variant_count
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.grid_axis import InvalidAxis, decimal_range, range_count
@@ -145,15 +146,27 @@ def resolve_ranking(request: RunBacktestRequest, config: BacktestRuntimeConfig) 
     """A request naming its primary metric gets exactly its own secondary (possibly none); otherwise
     both come from the defaults, with a request secondary overriding the default one."""
     asked = request.ranking
+    constraints = _resolve_constraints(request, config)
     if asked.primary_metric is not None:
-        spec = RankingSpec(asked.primary_metric, asked.secondary_metric)
+        spec = RankingSpec(asked.primary_metric, asked.secondary_metric, constraints)
     else:
         default_secondary = config.ranking.secondary_metric_default
-        spec = RankingSpec(config.ranking.primary_metric_default, asked.secondary_metric or default_secondary)
+        primary = config.ranking.primary_metric_default
+        spec = RankingSpec(primary, asked.secondary_metric or default_secondary, constraints)
     if spec.secondary == spec.primary:
         detail = ErrorDetail("ranking.secondary_metric", "invalid_value", "secondary metric repeats the primary")
         raise DomainError("validation_error", "invalid ranking", details=[detail])
     return spec
+
+
+def _resolve_constraints(request: RunBacktestRequest, config: BacktestRuntimeConfig) -> tuple[MetricConstraint, ...]:
+    """The request's constraints, or the config's default list when it gives none; at most `max_constraints`."""
+    asked = config.ranking.constraints_default if request.constraints is None else request.constraints
+    limit = config.ranking.max_constraints
+    if len(asked) > limit:
+        detail = ErrorDetail("constraints", "out_of_bounds", f"{len(asked)} constraints exceed the maximum {limit}")
+        raise DomainError("validation_error", "too many constraints", details=[detail])
+    return tuple(c.to_domain() for c in asked)
 
 
 def resolve_sizes(

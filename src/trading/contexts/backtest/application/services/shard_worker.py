@@ -82,4 +82,5 @@ def run_shard(
         frontier.metrics.copy(),
         time.perf_counter() - started,
         os.getpid(),
+        frontier.rejections.copy(),
     )

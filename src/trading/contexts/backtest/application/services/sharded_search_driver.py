@@ -121,7 +121,9 @@ class ShardedSearchDriver:
                     ranges = plan_ranges(core.space.size, 1, core.space.n_bars, session.slots, self._settings.sizing)
                     capacity = max(1, min(sizes.preselect, core.space.size))
                     stage_a = StageShards("stage_a", ranges, Frontier(capacity, core.spec))
-                shortlist = self._drive(session, stage_a, core.base_key_of, 1, observer, None).ids.copy()
+                stage_a_top = self._drive(session, stage_a, core.base_key_of, 1, observer, None)
+                core.stage_a_rejections = stage_a_top.rejections.copy()
+                shortlist = stage_a_top.ids.copy()
                 if on_stage_a_done is not None:
                     on_stage_a_done(shortlist)
             n_risk = core.risk.size
@@ -184,6 +186,7 @@ class ShardedSearchDriver:
                     self.stats.duplicates_ignored += 1
                     continue
                 shards.frontier.offer(result.ids, result.metrics, key_of)
+                shards.frontier.rejections += result.rejections
                 shards.merged.add(result.shard_id)
                 in_flight.discard(result.shard_id)
                 self.stats.results_merged[stage] += 1

@@ -10,7 +10,7 @@ checkpoints happen at chunk boundaries, so chunk size never changes the result.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
@@ -19,6 +19,7 @@ from trading.contexts.backtest.application.ports.staged_runner import SearchObse
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
+from trading.contexts.backtest.application.services.result_constraints import constraint_mask
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import (
@@ -133,11 +134,13 @@ class StagedCore:
     chunk_variant_bars: int = DEFAULT_CHUNK_VARIANT_BARS
     bar_range: BarRange | None = None  # open, high, low of the target bars; only the new modes read it
     ts_ms: np.ndarray | None = None  # bar open times of the target bars; only the daily ratios read them
+    # Stage A's rejections per constraint (`spec.constraints` order), set when Stage A finishes.
+    stage_a_rejections: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def daily_ratios(self) -> bool:
-        """Only a search that ranks by a daily ratio pays for the daily resample."""
-        return self.ts_ms is not None and not DAILY_RATIO_METRICS.isdisjoint(self.spec.metric_names)
+        """Only a search that ranks or filters by a daily ratio pays for the daily resample."""
+        return self.ts_ms is not None and not DAILY_RATIO_METRICS.isdisjoint(self.spec.metrics_read)
 
     @property
     def daily_ts_ms(self) -> np.ndarray | None:
@@ -154,8 +157,26 @@ class StagedCore:
         return max(1, self.chunk_variant_bars // max(1, self.space.n_bars * variants_per_unit))
 
     def stage_a(self, preselect: int, observer: SearchObserver) -> np.ndarray:
-        """Base ids of the shortlist, in rank order."""
-        return self.stage_a_range(0, self.space.size, preselect, observer).ids.copy()
+        """Base ids of the shortlist, in rank order; the rejection counts land in `stage_a_rejections`."""
+        frontier = self.stage_a_range(0, self.space.size, preselect, observer)
+        self.stage_a_rejections = frontier.rejections.copy()
+        return frontier.ids.copy()
+
+    def _offer(
+        self, frontier: Frontier, ids: np.ndarray, metrics: np.ndarray, key_of: KeyFunction, *, demote: bool
+    ) -> None:
+        """Counts each constraint's rejections. Stage B drops the rejected variants; Stage A (risk off,
+        where stops could still change a metric) only demotes them behind every defined metric, so the
+        shortlist prefers bases that pass and preselect >= the Stage A count stays exact."""
+        if self.spec.constraints:
+            admitted, rejected = constraint_mask(self.spec.constraints, metrics)
+            frontier.rejections += rejected
+            if demote:
+                metrics = metrics.copy()
+                metrics[~admitted] = np.nan
+            else:
+                ids, metrics = ids[admitted], metrics[admitted]
+        frontier.offer(ids, metrics, key_of)
 
     def stage_a_range(self, start: int, stop: int, preselect: int, observer: SearchObserver) -> Frontier:
         """The best `preselect` of base ids [start, stop): a shard of Stage A runs exactly this code."""
@@ -169,7 +190,7 @@ class StagedCore:
             metrics = score_block_metric(
                 self.close, rows, row_idx, nan, nan, self.execution, self.bar_range, self.daily_ts_ms
             )
-            frontier.offer(base_ids, metrics, self.base_key_of)
+            self._offer(frontier, base_ids, metrics, self.base_key_of, demote=True)
             observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
         return frontier
 
@@ -219,7 +240,7 @@ class StagedCore:
                 self.close, rows, sig_idx, sl, tp, self.execution, self.bar_range, self.daily_ts_ms
             )
             variant_indices = (positions[:, None] * n_risk + np.arange(n_risk)[None, :]).ravel()
-            frontier.offer(variant_indices, metrics, keys_of)
+            self._offer(frontier, variant_indices, metrics, keys_of, demote=False)
             next_index = (int(positions[-1]) + 1) * n_risk
             observer.on_progress("stage_b", next_index, total)
             observer.on_stage_b_chunk(frontier, next_index)

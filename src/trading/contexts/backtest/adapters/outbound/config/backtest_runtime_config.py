@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from trading.contexts.backtest.application.dto.run_backtest import MetricConstraintRequest
 from trading.contexts.backtest.domain.value_objects.execution import (
     DirectionModeName,
     FillModeName,
@@ -24,11 +25,16 @@ class _Strict(BaseModel):
 class RankingDefaults(_Strict):
     primary_metric_default: RankingMetricName = "total_return_pct"
     secondary_metric_default: RankingMetricName | None = None
+    # Applied when a request gives no `constraints`; a request's list may hold at most `max_constraints`.
+    constraints_default: tuple[MetricConstraintRequest, ...] = ()
+    max_constraints: int = Field(default=8, ge=0, le=64)
 
     @model_validator(mode="after")
     def _distinct(self) -> RankingDefaults:
         if self.secondary_metric_default == self.primary_metric_default:
             raise ValueError("secondary_metric_default must differ from primary_metric_default")
+        if len(self.constraints_default) > self.max_constraints:
+            raise ValueError("constraints_default is longer than max_constraints")
         return self
 
 
