@@ -164,3 +164,46 @@ def test_past_the_sync_deadline_the_run_fails_suggesting_a_job(make_client: Clie
     error = response.json()["error"]
     assert (error["code"], error["deadline_seconds"]) == ("sync_deadline_exceeded", 1e-9)
     assert "/api/backtests/jobs" in error["message"]
+
+
+def test_an_unknown_constraint_metric_is_422_naming_the_field_and_the_allowed_ids(real: TestClient) -> None:
+    body = grid_request(constraints=[{"metric": "sharpe", "op": ">=", "value": 1}])
+    response = real.post("/api/backtests", json=body)
+    assert response.status_code == 422
+    (detail,) = response.json()["error"]["details"]
+    assert detail["path"] == "body.constraints[0].metric"
+    assert "'sharpe_ratio'" in detail["message"] and "'num_trades'" in detail["message"]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "path"),
+    [
+        ({"metric": "num_trades", "op": "==", "value": 1}, "body.constraints[0].op"),
+        ({"metric": "num_trades", "op": ">=", "value": "1"}, "body.constraints[0].value"),
+        ({"metric": "num_trades", "op": ">="}, "body.constraints[0].value"),
+    ],
+)
+def test_a_bad_constraint_is_422_naming_the_field(real: TestClient, constraint: dict[str, Any], path: str) -> None:
+    response = real.post("/api/backtests", json=grid_request(constraints=[constraint]))
+    assert response.status_code == 422
+    assert [d["path"] for d in response.json()["error"]["details"]] == [path]
+
+
+def test_more_constraints_than_the_config_allows_is_422(real: TestClient) -> None:
+    limit = real.app.state.backtest_context.config.ranking.max_constraints  # type: ignore[attr-defined]
+    many = [{"metric": "num_trades", "op": ">=", "value": float(n)} for n in range(limit + 1)]
+    response = real.post("/api/backtests", json=grid_request(constraints=many))
+    assert response.status_code == 422
+    (detail,) = response.json()["error"]["details"]
+    assert detail["path"] == "body.constraints"
+
+
+def test_constrained_rows_meet_the_constraint_and_the_rejections_are_counted(real: TestClient) -> None:
+    constraint = {"metric": "max_drawdown_pct", "op": "<=", "value": 1.0}
+    response = real.post("/api/backtests", json=grid_request(constraints=[constraint]))
+    assert response.status_code == 200, response.text
+    result = response.json()
+    assert all(v["ranking_metrics"]["max_drawdown_pct"] <= 1.0 for v in result["variants"])
+    (counts,) = result["constraint_rejections"]
+    assert counts["constraint"] == constraint
+    assert counts["stage_b"] == result["stage_b_variants_total"] - len(result["variants"])  # top_k 3 > survivors
