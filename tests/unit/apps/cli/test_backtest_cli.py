@@ -140,3 +140,31 @@ def test_top_table_and_csv_carry_trades_win_rate_the_primary_metric_and_one_colu
 
 def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("│┃").replace("┃", "│").split("│")]
+
+def test_constraints_come_from_the_request_file(tmp_path: Path, data_dir: Path) -> None:
+    def run(body: dict, name: str) -> dict:
+        out_json = tmp_path / f"{name}.json"
+        path = tmp_path / name
+        path.mkdir()
+        args = ["backtest", "run", str(_request_file(path, body)), "--data-dir", str(data_dir), "--json", str(out_json)]
+        result = runner.invoke(app, args, env={"COLUMNS": "200"})
+        assert result.exit_code == 0, result.output
+        return json.loads(out_json.read_text())
+
+    plain = run({**REQUEST, "top_k": 6}, "plain")
+    trades = sorted(v["ranking_metrics"]["num_trades"] for v in plain["variants"])
+    bound = trades[len(trades) // 2]
+    assert trades[0] < bound  # the bound rejects some variants
+    constraint = {"metric": "num_trades", "op": ">=", "value": bound}
+    constrained = run({**REQUEST, "top_k": 6, "constraints": [constraint]}, "constrained")
+    expected = [v["variant_key"] for v in plain["variants"] if v["ranking_metrics"]["num_trades"] >= bound]
+    assert [v["variant_key"] for v in constrained["variants"]] == expected
+    assert constrained["constraint_rejections"][0]["stage_b"] == len(trades) - len(expected)
+
+
+def test_a_bad_constraint_in_the_request_file_names_the_field(tmp_path: Path, data_dir: Path) -> None:
+    body = {**REQUEST, "constraints": [{"metric": "sharpe", "op": ">=", "value": 1}]}
+    result = runner.invoke(app, ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir)],
+                           env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "constraints[0].metric" in result.output + result.stderr
