@@ -353,6 +353,11 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
+    for counts in response.constraint_rejections:
+        c = counts.constraint
+        console.print(
+            f"constraint {c.metric} {c.op} {c.value:g}: rejected {counts.stage_a:,} Stage A, {counts.stage_b:,} Stage B"
+        )
     if response.validation is not None:
         print_validation(response.validation)
     for note in response.data_notes:

@@ -149,7 +149,10 @@ def test_constraints_come_from_the_request_file(tmp_path: Path, data_dir: Path) 
         args = ["backtest", "run", str(_request_file(path, body)), "--data-dir", str(data_dir), "--json", str(out_json)]
         result = runner.invoke(app, args, env={"COLUMNS": "200"})
         assert result.exit_code == 0, result.output
+        outputs.append(result.output)
         return json.loads(out_json.read_text())
+
+    outputs: list[str] = []
 
     plain = run({**REQUEST, "top_k": 6}, "plain")
     trades = sorted(v["ranking_metrics"]["num_trades"] for v in plain["variants"])
@@ -159,7 +162,12 @@ def test_constraints_come_from_the_request_file(tmp_path: Path, data_dir: Path) 
     constrained = run({**REQUEST, "top_k": 6, "constraints": [constraint]}, "constrained")
     expected = [v["variant_key"] for v in plain["variants"] if v["ranking_metrics"]["num_trades"] >= bound]
     assert [v["variant_key"] for v in constrained["variants"]] == expected
-    assert constrained["constraint_rejections"][0]["stage_b"] == len(trades) - len(expected)
+    counts = constrained["constraint_rejections"][0]
+    assert counts["stage_b"] == len(trades) - len(expected)
+    assert f"constraint num_trades >= {bound:g}: rejected {counts['stage_a']} Stage A, {counts['stage_b']} Stage B" in (
+        outputs[-1].replace("\n", "")
+    )
+    assert "constraint " not in outputs[0]
 
 
 def test_a_bad_constraint_in_the_request_file_names_the_field(tmp_path: Path, data_dir: Path) -> None:
