@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from trading.contexts.backtest.application.dto.run_backtest import MetricConstraintRequest
+from trading.contexts.backtest.domain.value_objects.metric_constraints import ConstraintOp
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import MetricUnit, RankingMetricName
 
 
@@ -22,6 +24,9 @@ class AllowedMetric(BaseModel):
 class RankingDefaults(BaseModel):
     primary_metric_default: RankingMetricName
     secondary_metric_default: RankingMetricName | None
+    constraints_default: list[MetricConstraintRequest]
+    max_constraints: int
+    constraint_ops: list[ConstraintOp]
     allowed_metrics: list[AllowedMetric]
 
 

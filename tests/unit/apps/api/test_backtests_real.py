@@ -110,7 +110,10 @@ def test_runtime_defaults_reflect_the_config(real: TestClient) -> None:
     defaults = real.get("/api/backtests/runtime-defaults").json()
     sizes = (defaults["warmup_bars_default"], defaults["top_k_default"], defaults["preselect_default"])
     assert sizes == (200, 100, 200)
-    allowed = defaults["ranking"]["allowed_metrics"]
+    ranking = defaults["ranking"]
+    assert (ranking["constraints_default"], ranking["max_constraints"]) == ([], 8)
+    assert ranking["constraint_ops"] == [">=", "<=", ">", "<"]
+    allowed = ranking["allowed_metrics"]
     assert allowed[:4] == [
         {
             "id": "total_return_pct",

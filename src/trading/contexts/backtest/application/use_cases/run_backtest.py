@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import numba
 import numpy as np
@@ -50,6 +50,7 @@ from trading.contexts.backtest.application.services.validation.holdout import (
 )
 from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
+from trading.contexts.backtest.domain.value_objects.metric_constraints import ConstraintOp
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_CATALOG
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.domain.timeline import TIMEFRAMES
@@ -308,6 +309,9 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
         "ranking": {
             "primary_metric_default": config.ranking.primary_metric_default,
             "secondary_metric_default": config.ranking.secondary_metric_default,
+            "constraints_default": [c.model_dump() for c in config.ranking.constraints_default],
+            "max_constraints": config.ranking.max_constraints,
+            "constraint_ops": list(get_args(ConstraintOp)),
             "allowed_metrics": [
                 {
                     "id": info.name,
