@@ -141,6 +141,7 @@ def test_top_table_and_csv_carry_trades_win_rate_the_primary_metric_and_one_colu
 def _cells(line: str) -> list[str]:
     return [cell.strip() for cell in line.strip().strip("│┃").replace("┃", "│").split("│")]
 
+
 def test_constraints_come_from_the_request_file(tmp_path: Path, data_dir: Path) -> None:
     def run(body: dict, name: str) -> dict:
         out_json = tmp_path / f"{name}.json"
