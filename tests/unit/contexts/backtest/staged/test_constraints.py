@@ -7,11 +7,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tests.unit.contexts.backtest.staged.test_staged_runner import _request
+from tests.unit.contexts.backtest.staged.test_staged_runner import _request, every_variant
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import sort_columns
-from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch, plan_search, prepare_search
+from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search, prepare_search
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, run_backtest
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_COLUMN
 from trading.shared.errors import DomainError
@@ -20,29 +19,10 @@ _OPS = {">=": operator.ge, "<=": operator.le, ">": operator.gt, "<": operator.lt
 FULL = {"preselect": 1_000, "top_k": 1_000}
 
 
-def _every_variant(prepared: PreparedSearch) -> tuple[np.ndarray, np.ndarray]:
-    """(metrics, variant keys) of the whole grid in variant order (base-major, risk fastest)."""
-    core = prepared.core
-    base_ids = np.arange(core.space.size, dtype=np.int64)
-    rows, row_idx = core.space.signal_rows(base_ids)
-    n_risk = core.risk.size
-    metrics = score_block_metric(
-        core.close,
-        rows,
-        np.repeat(row_idx, n_risk),
-        np.tile(core.risk.sl_pct, base_ids.size),
-        np.tile(core.risk.tp_pct, base_ids.size),
-        core.execution,
-        ts_ms=core.daily_ts_ms,
-    )
-    keys = prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size))
-    return metrics, np.array(keys)
-
-
 def _median_constraints(ctx: BacktestContext, wanted: list[tuple[str, str]]) -> list[dict[str, Any]]:
     """Thresholds at the grid's median, so every constraint rejects some variants and keeps others."""
     plan = plan_search(_request(**FULL, ranking={"primary_metric": "sharpe_ratio"}), ctx.store(), ctx.config)
-    metrics, _ = _every_variant(prepare_search(plan))
+    metrics, _ = every_variant(prepare_search(plan))
     return [
         {"metric": name, "op": op, "value": float(np.nanmedian(metrics[:, METRIC_COLUMN[name]]))} for name, op in wanted
     ]
@@ -77,7 +57,7 @@ def test_full_grid_with_constraints_equals_brute_force(
 
     plan = plan_search(request, backtest_ctx.store(), backtest_ctx.config)
     prepared = prepare_search(plan)
-    metrics, keys = _every_variant(prepared)
+    metrics, keys = every_variant(prepared)
     n_risk = prepared.core.risk.size
     kept = np.array([all(_passes(row, c) for c in constraints) for row in metrics])
     order = np.lexsort([keys[kept], *sort_columns(metrics[kept], plan.spec)[::-1]])

@@ -11,7 +11,7 @@ from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRe
 from trading.contexts.backtest.application.services import close_fill_engine, close_fill_scorer_v1
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import sort_columns
-from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search, prepare_search
+from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch, plan_search, prepare_search
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     build_variant_report,
@@ -74,20 +74,8 @@ def test_same_result_with_one_and_two_threads_and_any_chunk_size(backtest_ctx: B
     assert numba.get_num_threads() >= 1
 
 
-@pytest.mark.parametrize(
-    "ranking",
-    [
-        {"primary_metric": "total_return_pct"},
-        {"primary_metric": "max_drawdown_pct", "secondary_metric": "profit_factor"},
-        {"primary_metric": "profit_factor", "secondary_metric": "return_over_max_drawdown"},
-    ],
-)
-def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, ranking: dict) -> None:
-    """With preselect >= Stage A, the top equals scoring every variant and sorting by (metrics, key)."""
-    request = _request(preselect=1_000, top_k=1_000, ranking=ranking)
-    response = run_backtest(request, backtest_ctx)
-    plan = plan_search(request, backtest_ctx.store(), backtest_ctx.config)
-    prepared = prepare_search(plan)
+def every_variant(prepared: PreparedSearch) -> tuple[np.ndarray, np.ndarray]:
+    """(metrics, variant keys) of the whole grid in variant order (base-major, risk fastest)."""
     core = prepared.core
     base_ids = np.arange(core.space.size, dtype=np.int64)
     rows, row_idx = core.space.signal_rows(base_ids)
@@ -101,9 +89,24 @@ def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, rankin
         core.execution,
         ts_ms=core.daily_ts_ms,
     )
-    keys = np.array(
-        prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size))
-    )
+    keys = prepared.identities.variant_keys(np.repeat(base_ids, n_risk), np.tile(np.arange(n_risk), base_ids.size))
+    return metrics, np.array(keys)
+
+
+@pytest.mark.parametrize(
+    "ranking",
+    [
+        {"primary_metric": "total_return_pct"},
+        {"primary_metric": "max_drawdown_pct", "secondary_metric": "profit_factor"},
+        {"primary_metric": "profit_factor", "secondary_metric": "return_over_max_drawdown"},
+    ],
+)
+def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, ranking: dict) -> None:
+    """With preselect >= Stage A, the top equals scoring every variant and sorting by (metrics, key)."""
+    request = _request(preselect=1_000, top_k=1_000, ranking=ranking)
+    response = run_backtest(request, backtest_ctx)
+    plan = plan_search(request, backtest_ctx.store(), backtest_ctx.config)
+    metrics, keys = every_variant(prepare_search(plan))
     order = np.lexsort([keys, *sort_columns(metrics, plan.spec)[::-1]])
     assert [v.variant_key for v in response.variants] == keys[order].tolist()
     assert response.ranking.primary_metric == ranking["primary_metric"]
