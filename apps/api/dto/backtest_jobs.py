@@ -13,6 +13,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RunContext,
     VariantPayload,
 )
+from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability, ValidationResult
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, BacktestJobPage, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
 from trading.contexts.backtest.domain.services.search_progress import FINISHED_WORDS, overall_fraction, stage_words
@@ -68,6 +69,8 @@ class JobTopRowResponse(BaseModel):
     total_return_pct: float | None
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
+    stability: NeighbourhoodStability | None = None
+    oos_metrics: dict[str, float | None] | None = None
 
 
 class JobTopResponse(BaseModel):
@@ -76,6 +79,12 @@ class JobTopResponse(BaseModel):
     job_id: UUID
     state: JobState
     rows: list[JobTopRowResponse]
+
+
+class JobValidationResponse(BaseModel):
+    job_id: UUID
+    state: JobState
+    validation: ValidationResult | None
 
 
 def job_response(job: BacktestJob) -> JobResponse:
@@ -126,6 +135,8 @@ def job_top_response(job: BacktestJob, rows: list[JobTopRow]) -> JobTopResponse:
                 total_return_pct=row.total_return_pct,
                 ranking_metrics=dict(row.ranking_metrics),
                 payload=VariantPayload.model_validate(row.payload),
+                stability=None if row.stability is None else NeighbourhoodStability.model_validate(row.stability),
+                oos_metrics=row.oos_metrics,
             )
             for row in rows
         ],

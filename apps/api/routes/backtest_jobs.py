@@ -13,6 +13,7 @@ from apps.api.dto.backtest_jobs import (
     JobListResponse,
     JobResponse,
     JobTopResponse,
+    JobValidationResponse,
     job_list_response,
     job_response,
     job_top_response,
@@ -20,7 +21,7 @@ from apps.api.dto.backtest_jobs import (
 from apps.api.dto.backtests import PreflightResponse, RunBacktestRequest
 from apps.api.errors import body_field_errors, error_responses
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
-from trading.contexts.backtest.application.services.validation.job_policy import require_sync_validation
+from trading.contexts.backtest.application.services.validation.job_policy import require_valid_validation
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_errors import active_jobs_limit_error
@@ -104,7 +105,7 @@ def submit_job(
     if jobs.count_active_jobs(user) >= limit:
         raise active_jobs_limit_error(user, limit)
     with body_field_errors():
-        require_sync_validation(body)
+        require_valid_validation(body)
         require_fits(cases.preflight(body, ctx))
     job = jobs.create_job(user, body.model_dump(mode="json"), limit, max_run_seconds, executor)
     return JobCreatedResponse(job_id=job.id, state=job.state)
@@ -132,6 +133,15 @@ def get_job_top(
 ) -> JobTopResponse:
     job = _owned_job(jobs, job_id, user)
     return job_top_response(job, jobs.get_top(job.id, user, limit) or [])
+
+
+@router.get("/{job_id}/validation", response_model=JobValidationResponse)
+def get_job_validation(job_id: str, user: CurrentUser, jobs: JobsRepository) -> JobValidationResponse:
+    """The holdout summary or walk-forward report of a job that asked for validation; null until the
+    job has stored it (a walk-forward job stores its report when its last fold is done)."""
+    job = _owned_job(jobs, job_id, user)
+    stored = jobs.get_validation(job.id, user)
+    return JobValidationResponse.model_validate({"job_id": job.id, "state": job.state, "validation": stored})
 
 
 @router.post("/{job_id}/cancel", response_model=JobResponse)

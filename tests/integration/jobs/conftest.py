@@ -52,7 +52,9 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     else:
         url = request.getfixturevalue("migrated_pg_url")
         with psycopg.connect(url, autocommit=True) as connection:
-            connection.execute("TRUNCATE backtest_jobs, backtest_job_top_variants, backtest_job_checkpoints")
+            connection.execute(
+                "TRUNCATE backtest_jobs, backtest_job_top_variants, backtest_job_checkpoints, backtest_job_validation"
+            )
         repo = open_jobs_repository(url)
     try:
         yield Store(repo, url)

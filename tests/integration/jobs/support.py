@@ -97,6 +97,7 @@ def sync_top(body: dict[str, Any], ctx: BacktestContext, top_k: int) -> TopSumma
             v.indicator_variant_key,
             _metrics(v.ranking_metrics),
             v.payload.model_dump(mode="json"),
+            None if v.stability is None else v.stability.model_dump(mode="json"),
         )
         for v in run_backtest(request, ctx).variants
     ]
@@ -114,6 +115,7 @@ def stored_top(repo: BacktestJobsRepository, job: BacktestJob | UUID) -> TopSumm
             r.indicator_variant_key,
             _metrics(r.ranking_metrics),
             r.payload,
+            r.stability,
         )
         for r in rows
     ]

@@ -117,7 +117,9 @@ def test_killed_postgres_connections_hand_the_job_back_and_the_retry_ends_with_t
 
     on_chunk(monkeypatch, kill_worker_connections)
     with psycopg.connect(migrated_pg_url, autocommit=True) as admin:
-        admin.execute("TRUNCATE backtest_jobs, backtest_job_top_variants, backtest_job_checkpoints")
+        admin.execute(
+            "TRUNCATE backtest_jobs, backtest_job_top_variants, backtest_job_checkpoints, backtest_job_validation"
+        )
     repo = open_jobs_repository(url)
     try:
         run_a_job_through_the_fault(repo, ctx)

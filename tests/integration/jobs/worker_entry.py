@@ -1,7 +1,8 @@
 """`trading worker` for tests, with optional hooks set through the environment:
 
 - JOBS_TEST_ONE_POSITION_CHUNKS: Stage B chunks of one shortlisted base variant (many boundaries);
-- JOBS_TEST_SLOW_CHUNK_SECONDS: sleep after every Stage B chunk (makes a job long enough to interrupt);
+- JOBS_TEST_SLOW_CHUNK_SECONDS: sleep after every Stage B chunk, a walk-forward fold's too (makes a job
+  long enough to interrupt);
 - JOBS_TEST_EXIT_IN_STAGE_B: the process dies (os._exit) as a job's Stage B starts, like a crash.
 Every Stage A run prints `STAGE_A_RAN`, so a test can tell a resume from a restart.
 """
@@ -20,6 +21,7 @@ from trading.contexts.backtest.application.services import (
     staged_core_runner_v1,
     staged_runner_v1,
 )
+from trading.contexts.backtest.application.use_cases.run_walk_forward import FoldObserver
 
 StagedCore = staged_core_runner_v1.StagedCore
 Observer = job_runner_streaming_v1.JobStreamObserver
@@ -49,7 +51,11 @@ def install_hooks() -> None:
         time.sleep(slow)
         original_chunk(self, *args)
 
+    def on_fold_chunk(self: Any, *args: Any) -> None:
+        time.sleep(slow)
+
     StagedCore.stage_a = stage_a  # type: ignore[method-assign]
+    FoldObserver.on_stage_b_chunk = on_fold_chunk  # type: ignore[method-assign]
     Observer.begin_stage_b = begin_stage_b  # type: ignore[method-assign]
     Observer.on_stage_b_chunk = on_stage_b_chunk  # type: ignore[method-assign]
 

@@ -87,17 +87,27 @@ def test_unknown_axis_points_at_the_body_field(real: TestClient) -> None:
     assert [(d["path"], d["code"]) for d in details] == [("body.y_axis", "unknown_axis")]
 
 
-def test_holdout_runs_sync_and_is_refused_as_a_job(real: TestClient) -> None:
+def test_holdout_runs_sync_and_is_accepted_as_a_job(real: TestClient) -> None:
     body = {**SEARCH, "validation": {"mode": "holdout", "oos_fraction": 0.25}}
     response = real.post("/api/backtests", json=body)
     assert response.status_code == 200, response.text
     result = response.json()
     assert result["validation"]["rows"] == len(result["variants"]) == 8
     assert all(set(row["oos_metrics"]) == set(row["ranking_metrics"]) for row in result["variants"])
+    created = real.post("/api/backtests/jobs", json=body)
+    assert created.status_code == 201, created.text
+    job_id = created.json()["job_id"]
+    pending = real.get(f"/api/backtests/jobs/{job_id}/validation").json()
+    assert (pending["state"], pending["validation"]) == ("queued", None)  # stored when a worker finishes it
+    real.post(f"/api/backtests/jobs/{job_id}/cancel")
+
+
+def test_walk_forward_folds_that_do_not_fit_are_refused_before_enqueue(real: TestClient) -> None:
+    body = {**SEARCH, "validation": {"mode": "walk_forward", "folds": 5, "train": 0.5, "test": 0.25}}
     refused = real.post("/api/backtests/jobs", json=body)
     assert refused.status_code == 422
     assert [(d["path"], d["code"]) for d in refused.json()["error"]["details"]] == [
-        ("body.validation.mode", "unsupported_in_jobs")
+        ("body.validation.folds", "out_of_bounds")
     ]
 
 

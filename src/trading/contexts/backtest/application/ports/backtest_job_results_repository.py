@@ -4,7 +4,7 @@ worker holding the lease, owner-scoped reads by the API). PostgreSQL and SQLite 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
@@ -18,6 +18,14 @@ class BacktestJobResultsRepository(Protocol):
     def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
         """Swap the whole top in one transaction; readers see the old or the new top, never a mix.
         False (nothing written) once `worker_id` no longer holds the job's lease."""
+        ...
+
+    def save_validation(self, job_id: UUID, worker_id: str, validation: dict[str, Any]) -> bool:
+        """Store the job's validation report (holdout summary or walk-forward report) under the lease."""
+        ...
+
+    def get_validation(self, job_id: UUID, owner_user_id: str) -> dict[str, Any] | None:
+        """The stored validation report; None when there is none or the job is not this owner's."""
         ...
 
     def close(self) -> None: ...

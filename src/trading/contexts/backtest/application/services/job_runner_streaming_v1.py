@@ -197,6 +197,12 @@ class JobStreamObserver:
     def lease_lost(self) -> bool:
         return self._lease.lost
 
+    @property
+    def shortlist(self) -> np.ndarray:
+        """The Stage A shortlist Stage B ran on (set when Stage B begins)."""
+        assert self._shortlist is not None, "Stage B has not begun"
+        return self._shortlist
+
     # --- SearchObserver ---
 
     def on_progress(self, stage: str, processed: int, total: int) -> None:
@@ -280,6 +286,21 @@ class JobStreamObserver:
         rows = self._top_rows_of(frontier)
         if self._write(self._repo.replace_top(self._job_id, self._worker_id, rows)):
             self._written_signature = signature
+
+    def write_rows(self, rows: Sequence[JobTopRow]) -> None:
+        """Replace the top with rows built outside the Stage B stream: a walk-forward fold's ranking, or
+        a holdout run's final rows with their out-of-sample metrics."""
+        if not self._lease.lost:
+            self._write(self._repo.replace_top(self._job_id, self._worker_id, rows))
+
+    def save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        """A checkpoint of another shape than Stage B's (a walk-forward's finished folds)."""
+        if not self._lease.lost:
+            self._write(self._repo.save_checkpoint(self._job_id, self._worker_id, checkpoint))
+
+    def write_validation(self, report: dict[str, Any]) -> None:
+        if not self._lease.lost:
+            self._write(self._repo.save_validation(self._job_id, self._worker_id, report))
 
     def flush_progress(self) -> None:
         pending = self._pending_progress

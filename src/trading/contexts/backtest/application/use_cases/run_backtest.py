@@ -24,7 +24,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     VariantReportResponse,
 )
 from trading.contexts.backtest.application.dto.validation import WalkForwardValidation
-from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
+from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor, SearchObserver
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
@@ -109,6 +109,17 @@ class SyncObserver:
         """Sync runs keep the frontier in memory only."""
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """A finished search: the response, and the prepared search, shortlist and frontier it was ranked
+    from (a job stores its rows from these with the frontier's exact floats)."""
+
+    response: RunBacktestResponse
+    prepared: PreparedSearch
+    shortlist: np.ndarray
+    frontier: Frontier
+
+
 def run_backtest(
     request: RunBacktestRequest,
     ctx: BacktestContext,
@@ -122,29 +133,44 @@ def run_backtest(
     With holdout validation the search runs on the in-sample range and the rows are scored after it.
     With an `executor`, a search big enough for it (`distributed.local_below_seconds`) runs as shards
     there; the result is the same bit for bit."""
-    started = time.perf_counter()
     deadline_at = None if deadline_seconds is None else time.monotonic() + deadline_seconds
     observer = SyncObserver(progress, should_stop, deadline_at)
+    plans: list[SearchPlan] = []
+    try:
+        return ranked_search(request, ctx, observer, executor, on_plan=plans.append).response
+    except SearchStopped:
+        raise _stopped_error(observer, deadline_seconds, plans[0]) from None
+
+
+def ranked_search(
+    request: RunBacktestRequest,
+    ctx: BacktestContext,
+    observer: SearchObserver,
+    executor: SearchExecutor | None = None,
+    on_plan: Callable[[SearchPlan], None] | None = None,
+) -> SearchResult:
+    """The search behind `run_backtest`, stopped by `observer` (raises SearchStopped), so a job can run
+    it under its own observer (a walk-forward fold)."""
+    started = time.perf_counter()
     if isinstance(request.validation, WalkForwardValidation):
         raise ValueError("walk-forward requests run through run_walk_forward, fold by fold")
     split = None if request.validation is None else holdout_split(request, request.validation)
     plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
+    if on_plan is not None:
+        on_plan(plan)
     limit_numba_threads(ctx.config)
     prepared = prepare_search(plan, lambda done, total: observer.on_progress("setup", done, total))
-    try:
-        stage_a_started = time.perf_counter()
-        if executor is not None and runs_on_cluster(plan, ctx.config.distributed):
-            marks: list[float] = []
-            driver = ShardedSearchDriver(prepared, executor, driver_settings(ctx.config.distributed))
-            shortlist, frontier = driver.run(observer, on_stage_a_done=lambda _: marks.append(time.perf_counter()))
-            stage_b_started = marks[0]
-        else:
-            shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
-            stage_b_started = time.perf_counter()
-            frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
-    except SearchStopped:
-        raise _stopped_error(observer, deadline_seconds, plan) from None
+    stage_a_started = time.perf_counter()
+    if executor is not None and runs_on_cluster(plan, ctx.config.distributed):
+        marks: list[float] = []
+        driver = ShardedSearchDriver(prepared, executor, driver_settings(ctx.config.distributed))
+        shortlist, frontier = driver.run(observer, on_stage_a_done=lambda _: marks.append(time.perf_counter()))
+        stage_b_started = marks[0]
+    else:
+        shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
+        stage_b_started = time.perf_counter()
+        frontier = prepared.core.stage_b(shortlist, plan.sizes.top_k, observer)
     finished = time.perf_counter()
     variants = ranked_variants(prepared, shortlist, frontier)
     stability_started = time.perf_counter()
@@ -161,7 +187,7 @@ def run_backtest(
                 prepared, int(variant.variant_index), shortlist, ctx.config.reporting.top_trades_n_default
             )
             variant.report = report.model_dump(include={"rows", "table_md", "trades"})
-    return RunBacktestResponse(
+    response = RunBacktestResponse(
         variants=variants,
         stage_a_variants_total=plan.sizes.stage_a,
         stage_b_variants_total=plan.sizes.stage_b,
@@ -180,6 +206,7 @@ def run_backtest(
         signal_pairs_skipped=prepared.signal_pairs_skipped,
         validation=summary,
     )
+    return SearchResult(response, prepared, shortlist, frontier)
 
 
 def constraint_rejections(spec: RankingSpec, stage_a: np.ndarray, stage_b: np.ndarray) -> list[ConstraintRejections]:

@@ -2,7 +2,9 @@
 
 plan -> prepare -> Stage A (skipped when a checkpoint holds the shortlist) -> Stage B streaming
 snapshots and checkpoints -> final snapshot (only if the top changed) -> terminal state. Finalizing
-never builds reports; reports come only from the variant-report endpoint, on demand.
+never builds reports; reports come only from the variant-report endpoint, on demand. A holdout job's
+final rows also get their out-of-sample metrics (and the summary is stored); a walk-forward job runs
+its folds instead (`run_walk_forward_job.py`).
 
 Only an error in the request (or in the search itself) fails a job. A passing store failure (lost
 connection, lock timeout, full disk) hands the job back with a backoff; its checkpoint makes the retry
@@ -24,6 +26,7 @@ from pydantic import ValidationError
 
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
+from trading.contexts.backtest.application.dto.validation import HoldoutValidation, WalkForwardValidation
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor
 from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
@@ -36,6 +39,7 @@ from trading.contexts.backtest.application.services.job_runner_streaming_v1 impo
     StageBCheckpoint,
     StopReason,
 )
+from trading.contexts.backtest.application.services.job_top_rows import top_rows_of
 from trading.contexts.backtest.application.services.shard_plan import plan_ranges
 from trading.contexts.backtest.application.services.sharded_search_driver import (
     DriverSettings,
@@ -49,11 +53,17 @@ from trading.contexts.backtest.application.services.staged_runner_v1 import (
     prepare_search,
     ranked_variants,
 )
+from trading.contexts.backtest.application.services.validation.holdout import (
+    attach_out_of_sample,
+    holdout_split,
+    prepare_out_of_sample,
+)
+from trading.contexts.backtest.application.services.validation.stability import attach_stability
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext, limit_numba_threads
+from trading.contexts.backtest.application.use_cases.run_walk_forward_job import run_walk_forward_job
 from trading.contexts.backtest.domain.entities.backtest_job import BacktestJob, JobState
 from trading.contexts.backtest.domain.entities.backtest_job_errors import JobStoreUnavailableError
 from trading.contexts.backtest.domain.entities.backtest_job_top_row import JobTopRow
-from trading.contexts.backtest.domain.value_objects.execution import RANKING_METRICS
 from trading.shared.errors import DomainError, ErrorDetail
 
 logger = logging.getLogger(__name__)
@@ -75,23 +85,10 @@ def job_search_request(request_json: dict[str, Any], default_top_k: int) -> RunB
 
 
 def job_top_rows(prepared: PreparedSearch, shortlist: np.ndarray, frontier: Frontier) -> list[JobTopRow]:
-    """The frontier as stored rows; metrics are the frontier's exact floats (inf and NaN kept)."""
-    return [
-        JobTopRow(
-            rank=variant.rank,
-            variant_key=variant.variant_key,
-            indicator_variant_key=variant.indicator_variant_key,
-            variant_index=variant.variant_index,
-            total_return_pct=float(metrics[RANKING_METRICS.index("total_return_pct")]),
-            ranking_metrics={
-                name: float(metrics[i])
-                for i, name in enumerate(RANKING_METRICS)
-                if name in prepared.core.computed_metrics
-            },
-            payload=variant.payload.model_dump(mode="json"),
-        )
-        for variant, metrics in zip(ranked_variants(prepared, shortlist, frontier), frontier.metrics, strict=True)
-    ]
+    """The frontier as stored rows with their neighbourhood stability, as the sync rows carry it."""
+    variants = ranked_variants(prepared, shortlist, frontier)
+    attach_stability(prepared, shortlist, frontier, variants)
+    return top_rows_of(variants, frontier, prepared)
 
 
 def job_error_json(exc: Exception) -> dict[str, Any]:
@@ -165,7 +162,29 @@ def _search(
     executor: SearchExecutor | None,
 ) -> JobOutcome:
     request = job_search_request(job.request_json, ctx.config.jobs.top_k_persisted_default)
-    plan = plan_search(request, ctx.store(), ctx.config)
+    if isinstance(request.validation, WalkForwardValidation):
+        run_walk_forward_job(request, ctx, observer, repo.load_checkpoint(job.id), executor)
+    else:
+        _staged(job, request, repo, ctx, observer, executor)
+    observer.flush_progress()
+    if observer.lease_lost:
+        return JobOutcome.LEASE_LOST
+    return _outcome(repo.finish(job.id, worker_id, JobState.SUCCEEDED))
+
+
+def _staged(
+    job: BacktestJob,
+    request: RunBacktestRequest,
+    repo: BacktestJobsRepository,
+    ctx: BacktestContext,
+    observer: JobStreamObserver,
+    executor: SearchExecutor | None,
+) -> None:
+    """One staged search streaming snapshots and checkpoints; with holdout validation it runs on the
+    in-sample range, and the final rows get their out-of-sample metrics and the summary is stored."""
+    holdout = request.validation if isinstance(request.validation, HoldoutValidation) else None
+    split = None if holdout is None else holdout_split(request, holdout)
+    plan = plan_search(request if split is None else split.in_sample, ctx.store(), ctx.config)
     plan.raise_problems()
     limit_numba_threads(ctx.config)
     prepared = prepare_search(plan, observer.on_setup)
@@ -175,11 +194,17 @@ def _search(
         frontier = _sharded(prepared, executor, driver_settings(ctx.config.distributed), observer, checkpoint)
     else:
         frontier = _in_process(prepared, observer, checkpoint)
-    observer.write_top_if_changed(frontier)
-    observer.flush_progress()
-    if observer.lease_lost:
-        return JobOutcome.LEASE_LOST
-    return _outcome(repo.finish(job.id, worker_id, JobState.SUCCEEDED))
+    if split is None:
+        observer.write_top_if_changed(frontier)
+        return
+    shortlist = observer.shortlist
+    variants = ranked_variants(prepared, shortlist, frontier)
+    attach_stability(prepared, shortlist, frontier, variants)
+    summary = attach_out_of_sample(
+        variants, split, plan.spec.primary, prepare_out_of_sample(split, ctx.store(), ctx.config)
+    )
+    observer.write_rows(top_rows_of(variants, frontier, prepared))
+    observer.write_validation(summary.model_dump(mode="json"))
 
 
 def _in_process(prepared: PreparedSearch, observer: JobStreamObserver, checkpoint: StageBCheckpoint | None) -> Frontier:

@@ -16,3 +16,7 @@ class JobTopRow:
     ranking_metrics: dict[str, float]
     # The explicit variant the variant-report endpoint accepts.
     payload: dict[str, Any]
+    # Validation figures as the sync rows carry them (JSON shapes): neighbourhood stability, and the
+    # out-of-sample ranking metrics of a holdout run.
+    stability: dict[str, Any] | None = None
+    oos_metrics: dict[str, float | None] | None = None

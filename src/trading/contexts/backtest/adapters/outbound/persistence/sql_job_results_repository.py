@@ -39,7 +39,24 @@ class SqlJobResultsRepository(SqlJobStore):
 
         return self._with_lease("replace_top", job_id, worker_id, write)
 
+    def save_validation(self, job_id: UUID, worker_id: str, validation: dict[str, Any]) -> bool:
+        def write(cur: DbCursor, params: dict[str, Any]) -> None:
+            self._exec(cur, q.UPSERT_VALIDATION, params | {"validation": canonical_dumps(validation)})
+
+        return self._with_lease("save_validation", job_id, worker_id, write)
+
+    def get_validation(self, job_id: UUID, owner_user_id: str) -> dict[str, Any] | None:
+        key = {"id": self._encode_id(job_id), "owner": owner_user_id}
+        with self._read() as cur:
+            self._exec(cur, q.SELECT_JOB_EXISTS, key)
+            if cur.fetchone() is None:
+                return None
+            self._exec(cur, q.SELECT_VALIDATION, key)
+            row = cur.fetchone()
+        return None if row is None else self._decode_json(row[0])
+
     def _top_row(self, row: Sequence[Any]) -> JobTopRow:
+        validation = self._decode_json(row[7])
         return JobTopRow(
             rank=int(row[0]),
             variant_key=row[1],
@@ -48,6 +65,8 @@ class SqlJobResultsRepository(SqlJobStore):
             total_return_pct=float(row[4]),
             ranking_metrics=decode_metrics(self._decode_json(row[5])),
             payload=self._decode_json(row[6]),
+            stability=validation.get("stability"),
+            oos_metrics=validation.get("oos_metrics"),
         )
 
 
@@ -60,4 +79,7 @@ def _top_params(row: JobTopRow) -> dict[str, Any]:
         "total_return_pct": row.total_return_pct,
         "ranking_metrics_json": canonical_dumps(encode_metrics(row.ranking_metrics)),
         "payload_json": canonical_dumps(row.payload),
+        "validation_json": canonical_dumps(
+            {name: value for name, value in (("stability", row.stability), ("oos_metrics", row.oos_metrics)) if value}
+        ),
     }

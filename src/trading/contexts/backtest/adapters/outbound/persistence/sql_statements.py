@@ -12,7 +12,8 @@ JOB_COLUMNS = (
     "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds, executor"
 )
 TOP_COLUMNS = (
-    "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json"
+    "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json, "
+    "validation_json"
 )
 ACTIVE = "state IN ('queued', 'running')"
 # A worker's write goes through only while it still holds an unexpired lease.
@@ -81,18 +82,25 @@ SELECT_CHECKPOINT = "SELECT checkpoint_json FROM backtest_job_checkpoints WHERE 
 # Rows whose content did not change are left untouched: less write amplification per snapshot.
 UPSERT_TOP_ROW = (
     f"INSERT INTO backtest_job_top_variants (job_id, {TOP_COLUMNS}) VALUES (:id, :rank, :variant_key, "
-    ":indicator_variant_key, :variant_index, :total_return_pct, :ranking_metrics_json, :payload_json) "
+    ":indicator_variant_key, :variant_index, :total_return_pct, :ranking_metrics_json, :payload_json, "
+    ":validation_json) "
     "ON CONFLICT (job_id, rank) DO UPDATE SET variant_key = excluded.variant_key, "
     "indicator_variant_key = excluded.indicator_variant_key, variant_index = excluded.variant_index, "
     "total_return_pct = excluded.total_return_pct, ranking_metrics_json = excluded.ranking_metrics_json, "
-    "payload_json = excluded.payload_json "
+    "payload_json = excluded.payload_json, validation_json = excluded.validation_json "
     "WHERE backtest_job_top_variants.variant_key <> excluded.variant_key "
     "OR backtest_job_top_variants.variant_index <> excluded.variant_index "
     "OR backtest_job_top_variants.total_return_pct <> excluded.total_return_pct "
     "OR backtest_job_top_variants.ranking_metrics_json <> excluded.ranking_metrics_json "
-    "OR backtest_job_top_variants.payload_json <> excluded.payload_json"
+    "OR backtest_job_top_variants.payload_json <> excluded.payload_json "
+    "OR backtest_job_top_variants.validation_json <> excluded.validation_json"
 )
 DELETE_TOP_TAIL = "DELETE FROM backtest_job_top_variants WHERE job_id = :id AND rank > :count"
+UPSERT_VALIDATION = (
+    "INSERT INTO backtest_job_validation (job_id, validation_json, updated_at) VALUES (:id, :validation, :now) "
+    "ON CONFLICT (job_id) DO UPDATE SET validation_json = excluded.validation_json, updated_at = excluded.updated_at"
+)
+SELECT_VALIDATION = "SELECT validation_json FROM backtest_job_validation WHERE job_id = :id"
 SELECT_JOB_EXISTS = "SELECT 1 FROM backtest_jobs WHERE id = :id AND owner_user_id = :owner"
 SELECT_TOP = f"SELECT {TOP_COLUMNS} FROM backtest_job_top_variants WHERE job_id = :id ORDER BY rank LIMIT :limit"
 SELECT_CANCEL_FLAG = "SELECT cancel_requested_at IS NOT NULL OR state = 'cancelled' FROM backtest_jobs WHERE id = :id"

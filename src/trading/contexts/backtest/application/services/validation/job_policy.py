@@ -1,17 +1,17 @@
-"""Which validated searches the job runner accepts: none yet. The runner streams one staged search;
-a holdout or walk-forward run is refused at submission instead of silently running unvalidated."""
+"""A validated search is checked before it is enqueued as a job: a holdout split strictly inside the
+time range, walk-forward folds that fit it. A bad request answers 422 at submit, as the sync run
+would, instead of failing later in a worker."""
 
 from __future__ import annotations
 
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
-from trading.shared.errors import DomainError, ErrorDetail
+from trading.contexts.backtest.application.dto.validation import HoldoutValidation, WalkForwardValidation
+from trading.contexts.backtest.application.services.validation.holdout import holdout_split
+from trading.contexts.backtest.application.services.validation.walk_forward import fold_windows
 
 
-def require_sync_validation(request: RunBacktestRequest) -> None:
-    if request.validation is not None:
-        message = f"{request.validation.mode} validation runs synchronously (POST /api/backtests), not as a job yet"
-        raise DomainError(
-            "validation_error",
-            message,
-            details=[ErrorDetail("validation.mode", "unsupported_in_jobs", message)],
-        )
+def require_valid_validation(request: RunBacktestRequest) -> None:
+    if isinstance(request.validation, HoldoutValidation):
+        holdout_split(request, request.validation)
+    elif isinstance(request.validation, WalkForwardValidation):
+        fold_windows(request, request.validation)
