@@ -6,11 +6,13 @@ import { createCompareView } from "./compare_view.js";
 import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
 import { clearFieldErrors, hideBanner, revealFirstError, showApiError, showBanner } from "./field_errors.js";
 import { describeRanking, formatCount } from "./format.js";
+import { heatmapExtension } from "./heatmap_view.js";
 import { renderPreflight, renderPreflightMessage } from "./preflight_panel.js";
 import { RankedTable } from "./ranked_table.js";
 import { SearchForm, runContextOf } from "./search_form.js";
 import { installRequestFiles, restoreSearch, saveLastResult } from "./search_persistence.js";
 import { VariantReportCache, createReportOpener } from "./variant_report.js";
+import { renderValidation } from "./walk_forward_view.js";
 
 const PREFLIGHT_DELAY_MS = 350;
 
@@ -25,6 +27,7 @@ const page = {
   resultsSummary: document.getElementById("results-summary"),
   report: document.getElementById("report"),
   compare: document.getElementById("compare"),
+  validation: document.getElementById("validation"),
   bannerOwner: null, // which action's error the banner shows: "preflight" | "run" | "job"
   runState: null, // {request, response} of the search shown in the table
 };
@@ -78,6 +81,7 @@ function startClock() {
 function showResult(table, request, response) {
   page.runState = { request, response };
   table.setRows(response.variants, response.ranking);
+  renderValidation(page.validation, response.validation);
   page.resultsSummary.textContent = summaryText(response);
   page.results.hidden = false;
   page.status.textContent = `${response.variants.length} variants`;
@@ -153,6 +157,7 @@ async function main() {
     getRunContext,
     getTopTradesN: () => page.runState.request.top_trades_n ?? null,
     cache,
+    extend: heatmapExtension(() => page.runState.request, () => page.runState.response.ranking.primary_metric),
   });
   const onSelect = createCompareView({ panel: page.compare, button: document.getElementById("compare-rows"), cache, getRunContext });
   const table = new RankedTable(document.getElementById("results-table"), openReport, onSelect);

@@ -8,7 +8,9 @@ import { describeRanking, formatDateTime } from "./format.js";
 import { POLL_MS, progressBar, progressText, renderLoadError, stateBadge } from "./job_widgets.js";
 import { RankedTable } from "./ranked_table.js";
 import { downloadText, requestToText } from "./request_io.js";
+import { heatmapExtension } from "./heatmap_view.js";
 import { createReportOpener } from "./variant_report.js";
+import { renderValidation } from "./walk_forward_view.js";
 
 const TOP_LIMIT = 100;
 
@@ -81,12 +83,14 @@ export function startDetailsPage() {
   const topSection = document.getElementById("job-top");
   const topSummary = document.getElementById("job-top-summary");
   const requestPanel = document.getElementById("job-request");
+  const validationPanel = document.getElementById("job-validation");
   let job = null;
   let defaults = null;
 
   const openReport = createReportOpener({
     panel: document.getElementById("report"),
     getRunContext: () => job.runContext,
+    extend: heatmapExtension(() => job.request, () => effectiveRanking(job, defaults).primary_metric),
   });
   const table = new RankedTable(document.getElementById("job-top-table"), openReport);
 
@@ -116,6 +120,13 @@ export function startDetailsPage() {
       await refreshTop(ranking);
     } catch (err) {
       topSummary.textContent = `Top table unavailable: ${err.message}`;
+    }
+    if (job.request && job.request.validation && (terminal || !validationPanel.hidden)) {
+      try {
+        renderValidation(validationPanel, (await getJson(`${base}/validation`)).validation);
+      } catch (err) {
+        topSummary.textContent = `Validation unavailable: ${err.message}`;
+      }
     }
     if (!terminal) setTimeout(poll, POLL_MS);
   };

@@ -4,6 +4,7 @@
 
 import { el, setChildren } from "./dom.js";
 import { RANKING_METRIC_LABELS, formatNumber, metricLabel } from "./format.js";
+import { validationColumns } from "./validation_columns.js";
 import { describeVariant } from "./variant_text.js";
 
 const METRIC_NAMES = Object.keys(RANKING_METRIC_LABELS);
@@ -32,16 +33,18 @@ export class RankedTable {
     this.ranking = { primary_metric: "total_return_pct", secondary_metric: null };
     this.sort = null;
     this.signature = null;
+    this.extraColumns = [];
   }
 
   // Polling hands the same rows again and again; re-rendering them would reset the scroll position.
   setRows(rows, ranking) {
-    const signature = JSON.stringify([ranking, (rows || []).map((row) => [row.variant_key, row.ranking_metrics])]);
+    const signature = JSON.stringify([ranking, (rows || []).map((row) => [row.variant_key, row.ranking_metrics, row.oos_metrics])]);
     if (signature === this.signature) return;
     this.signature = signature;
     if (ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking)) this.sort = null;
     if (ranking) this.ranking = ranking;
     this.rows = rows || [];
+    this.extraColumns = validationColumns(this.rows);
     const keys = new Set(this.rows.map((row) => row.variant_key));
     this.selected = new Set([...this.selected].filter((key) => keys.has(key)));
     this.render();
@@ -57,7 +60,8 @@ export class RankedTable {
   sortedRows() {
     if (!this.sort) return this.rows;
     const { column, direction } = this.sort;
-    const value = (row) => (column === "rank" ? row.rank : (row.ranking_metrics || {})[column]);
+    const extra = this.extraColumns.find((candidate) => candidate.id === column);
+    const value = (row) => (column === "rank" ? row.rank : extra ? extra.value(row) : (row.ranking_metrics || {})[column]);
     return [...this.rows].sort((a, b) => compareNullable(value(a), value(b), direction) || a.rank - b.rank);
   }
 
@@ -106,6 +110,7 @@ export class RankedTable {
         const label = metricLabel(name) + (rankedBy(name) === "primary" ? " ★" : "");
         return this.header(name, label, `num ${rankedBy(name) ? "ranked" : ""}`);
       }),
+      this.extraColumns.map((column) => this.header(column.id, column.label, `num ${column.kind}`)),
       el("th", { scope: "col" }, "Parameters"),
     );
     const body = this.sortedRows().map((row) =>
@@ -117,6 +122,8 @@ export class RankedTable {
         metrics.map((name) =>
           el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name])),
         ),
+        this.extraColumns.map((column) => el("td", { class: `num ${column.kind}`, dataset: { column: column.id } },
+          formatNumber(column.value(row), column.id === "stability.neighbours" ? 0 : 2))),
         el("td", { class: "params" }, describeVariant(row.payload).map((line) => el("div", {}, line))),
       ),
     );

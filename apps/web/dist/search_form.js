@@ -5,6 +5,7 @@ import { createAxisEditor } from "./axis_editor.js";
 import { el, option, setChildren } from "./dom.js";
 import { formatDateTime, metricLabel } from "./format.js";
 import { IndicatorList } from "./indicator_list.js";
+import { fillValidation, installValidationFields, readValidation } from "./validation_fields.js";
 
 const TIMEFRAMES = ["1m", "5m", "15m", "30m", "1h", "4h", "1d"];
 const DEFAULT_TIMEFRAME = "1h";
@@ -89,6 +90,7 @@ export class SearchForm {
     this.setRisk(Object.fromEntries(RISK_AXES.map(([name, , initial]) => [name, initial])));
     this.fillExecution(form.querySelector("#execution-fields"));
     this.fillAdvanced();
+    installValidationFields(form);
   }
 
   fillMarket(instruments) {
@@ -220,6 +222,7 @@ export class SearchForm {
     secondary.value = ranking.secondary_metric || "";
     const optional = { warmup_bars: "warmup", top_k: "topK", preselect: "preselect", top_trades_n: "topTradesN" };
     for (const [field, control] of Object.entries(optional)) this.controls[control].value = inputValue(request[field]);
+    fillValidation(this.form, request.validation);
     this.form.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
@@ -240,6 +243,8 @@ export class SearchForm {
       const value = optionalNumber(control);
       if (value !== undefined) body[name] = value;
     }
+    const validation = readValidation(this.form);
+    if (validation) body.validation = validation;
     return body;
   }
 }

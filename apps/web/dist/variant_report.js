@@ -138,11 +138,13 @@ function renderReportError(container, title, error) {
 }
 
 // The click handler both pages give their ranked table: fetch (or reuse) the row's report and show it.
-export function createReportOpener({ panel, getRunContext, getTopTradesN = () => null, cache = new VariantReportCache() }) {
-  return async (row, button) => {
-    const title = `Report · rank ${row.rank}`;
+// `extend(panel, row, runContext)` adds to a shown report (the heatmap); a row may bring its own
+// `title`, and a heatmap cell opens its report without a button.
+export function createReportOpener({ panel, getRunContext, getTopTradesN = () => null, cache = new VariantReportCache(), extend = null }) {
+  const open = async (row, button) => {
+    const title = row.title || `Report · rank ${row.rank}`;
     const cached = cache.has(row.variant_key);
-    if (!cached) {
+    if (!cached && button) {
       button.disabled = true;
       button.textContent = "Loading…";
     }
@@ -152,14 +154,18 @@ export function createReportOpener({ panel, getRunContext, getTopTradesN = () =>
         cache.load(row.variant_key, reportRequest(runContext, row.payload, getTopTradesN())),
         loadCandles(runContext),
       ]);
-      renderVariantReport(panel, report, title, candles, row.payload, runContext, `variant-rank-${row.rank}.yaml`);
-      button.classList.add("loaded");
+      renderVariantReport(panel, report, title, candles, row.payload, runContext, `variant-rank-${row.rank ?? "cell"}.yaml`);
+      if (extend) extend(panel, row, runContext, open);
+      button?.classList.add("loaded");
       panel.scrollIntoView({ block: "start" });
     } catch (err) {
       renderReportError(panel, title, err);
     } finally {
-      button.disabled = false;
-      button.textContent = "Load report";
+      if (button) {
+        button.disabled = false;
+        button.textContent = "Load report";
+      }
     }
   };
+  return open;
 }
