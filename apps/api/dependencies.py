@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 
-from apps.api.admission import AdmissionGate, PlanningPool
+from apps.api.admission import AdmissionGate
 from apps.api.settings import ApiSettings
 from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest, HeatmapResponse
 from trading.contexts.backtest.application.dto.run_backtest import (
@@ -67,10 +67,6 @@ async def get_sync_admission(request: Request) -> AdmissionGate:
     return request.app.state.sync_admission
 
 
-async def get_planning_pool(request: Request) -> PlanningPool:
-    return request.app.state.planning_pool
-
-
 def jobs_disabled_error() -> DomainError:
     return DomainError(
         "jobs_disabled",
@@ -101,4 +97,3 @@ Settings = Annotated[ApiSettings, Depends(get_settings)]
 JobsRepository = Annotated[BacktestJobsRepository, Depends(get_jobs_repository)]
 CurrentUser = Annotated[str, Depends(current_user)]
 SyncAdmission = Annotated[AdmissionGate, Depends(get_sync_admission)]
-Planning = Annotated[PlanningPool, Depends(get_planning_pool)]

@@ -6,8 +6,10 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
 
-from apps.api.dependencies import BacktestUseCases, Context, CurrentUser, JobsRepository, Planning, UseCases
+from apps.api.admission import planning_post
+from apps.api.dependencies import BacktestUseCases, Context, CurrentUser, JobsRepository, UseCases
 from apps.api.dto.backtest_jobs import (
     JobCreatedResponse,
     JobListResponse,
@@ -65,14 +67,15 @@ def require_fits(preflight: PreflightResponse) -> None:
         raise _problem_error(preflight.problems[0])
 
 
-@router.post("", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429, 503))
+@planning_post(
+    router, "", status_code=201, response_model=JobCreatedResponse, responses=error_responses(400, 422, 429, 503)
+)
 async def create_job(
     body: RunBacktestRequest,
     user: CurrentUser,
     ctx: Context,
     cases: UseCases,
     jobs: JobsRepository,
-    planning: Planning,
     max_run_seconds: Annotated[
         float | None,
         Query(gt=0, le=MAX_RUN_SECONDS_LIMIT, description="Fail the job (keeping its top) after this long."),
@@ -84,9 +87,9 @@ async def create_job(
     """Validated (preflight) before it is enqueued; 429 `active_jobs_limit` at the per-user quota,
     checked first so an over-quota user costs no preflight; 503 `job_store_full` /
     `job_store_unavailable` (with Retry-After) when the job store cannot take it; 422
-    `executor_disabled` for `executor=ray` while `distributed.enabled` is false. Runs on the
-    planning pool."""
-    return await planning.run(submit_job, body, user, ctx, cases, jobs, max_run_seconds, executor)
+    `executor_disabled` for `executor=ray` while `distributed.enabled` is false. Runs in the
+    planning lane."""
+    return await run_in_threadpool(submit_job, body, user, ctx, cases, jobs, max_run_seconds, executor)
 
 
 def submit_job(
@@ -98,7 +101,7 @@ def submit_job(
     max_run_seconds: float | None = None,
     executor: Literal["local", "ray"] = "local",
 ) -> JobCreatedResponse:
-    """The submit itself, synchronous (the route runs it on the planning pool; the CLI calls it directly)."""
+    """The submit itself, synchronous (the route runs it in a worker thread; the CLI calls it directly)."""
     if executor == "ray" and not ctx.config.distributed.enabled:
         raise DomainError("executor_disabled", "the Ray executor is disabled by config (distributed.enabled=false)")
     limit = ctx.config.jobs.max_active_jobs_per_user

@@ -8,7 +8,8 @@ import threading
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from apps.api.dependencies import Context, CurrentUser, Planning, SyncAdmission, UseCases
+from apps.api.admission import planning_post
+from apps.api.dependencies import Context, CurrentUser, SyncAdmission, UseCases
 from apps.api.dto.backtest_runtime_defaults import RuntimeDefaultsResponse
 from apps.api.dto.backtests import (
     PreflightResponse,
@@ -63,22 +64,22 @@ async def run_backtest_sync(
             watcher.cancel()
 
 
-@router.post("/preflight", response_model=PreflightResponse)
+@planning_post(router, "/preflight", response_model=PreflightResponse)
 async def preflight_backtest(
-    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
+    body: RunBacktestRequest, _user: CurrentUser, ctx: Context, cases: UseCases
 ) -> PreflightResponse:
     """Variant counts and memory estimate, no compute; `fits` says whether the guards would accept it."""
     with body_field_errors():
-        return await planning.run(cases.preflight, body, ctx)
+        return await run_in_threadpool(cases.preflight, body, ctx)
 
 
-@router.post("/variant-report", response_model=VariantReportResponse)
+@planning_post(router, "/variant-report", response_model=VariantReportResponse)
 async def variant_report(
-    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases, planning: Planning
+    body: VariantReportRequest, _user: CurrentUser, ctx: Context, cases: UseCases
 ) -> VariantReportResponse:
     """Recompute one explicit variant with full details (rows, table_md, trades, equity)."""
     with body_field_errors():
-        return await planning.run(cases.report, body, ctx)
+        return await run_in_threadpool(cases.report, body, ctx)
 
 
 @router.post("/heatmap", response_model=HeatmapResponse)

@@ -110,7 +110,7 @@ def test_a_queued_search_runs_when_a_slot_frees_within_the_wait(http: httpx.Clie
 
 
 def test_health_answers_while_many_preflights_plan(http: httpx.Client, fakes: FakeUseCases) -> None:
-    """45 preflights, each 0.1 s of GIL-holding Python: they plan one at a time on the planning pool
+    """45 preflights, each 0.1 s of GIL-holding Python: they plan one at a time in the planning lane
     while health, an async route, answers from the event loop. On 40 threads they starved it (3 calls
     answered in 2.3 s)."""
     real_preflight = fakes.preflight
