@@ -111,15 +111,18 @@ class RankedRow(Protocol):
 
 
 def _params_text(variant: RankedRow) -> str:
-    """Compact: `sma(150) rsi(21; 60,40) sl 2 tp off`; the source is shown only when not close."""
+    """Compact: `sma(150) rsi(21; 60,40) sl 2 tp off` (`fast=sma(10) slow=sma(40) ...` for aliased
+    instances, then `fast x slow` per cross rule); the source is shown only when not close."""
     payload = variant.payload
     parts = []
     for selection in payload.indicator_selections:
         values = [_short(v) for k, v in selection.inputs.items() if not (k == "source" and v == "close")]
         values += [_short(v) for v in selection.params.values()]
-        signals = [_short(v) for v in payload.signal_params.get(selection.indicator_id, {}).values()]
+        signals = [_short(v) for v in payload.signal_params.get(selection.entry_name, {}).values()]
         short_id = selection.indicator_id.split(".", 1)[-1]
-        parts.append(f"{short_id}({','.join(values)}{'; ' + ','.join(signals) if signals else ''})")
+        named = f"{selection.alias}=" if selection.alias else ""
+        parts.append(f"{named}{short_id}({','.join(values)}{'; ' + ','.join(signals) if signals else ''})")
+    parts += [f"{rule.first} x {rule.second}" for rule in payload.rules]
     risk = payload.risk_params
     parts.append(
         f"sl {_fmt(risk.sl_pct, 2) if risk.sl_pct else 'off'} tp {_fmt(risk.tp_pct, 2) if risk.tp_pct else 'off'}"
@@ -358,6 +361,8 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         console.print(
             f"constraint {c.metric} {c.op} {c.value:g}: rejected {counts.stage_a:,} Stage A, {counts.stage_b:,} Stage B"
         )
+    for pairs in response.cross_pairs:
+        console.print(f"{pairs.summary} ({'; '.join(pairs.constraints) or 'no param constraints'})")
     if response.validation is not None:
         print_validation(response.validation)
     for note in response.data_notes:

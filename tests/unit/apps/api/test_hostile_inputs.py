@@ -36,6 +36,88 @@ def _risk_range(**axis: Any) -> dict[str, Any]:
     return grid_request(risk={"sl_pct": {"mode": "range", "start": 1.0, "stop_incl": 2.0, "step": 0.5} | axis})
 
 
+def _sma_pair(
+    *, rules: Any = None, constraints: Any = None, aliases: tuple[str | None, str | None] = ("fast", "slow")
+) -> dict[str, Any]:
+    """Two aliased SMA instances with a cross rule and a constraint, each replaceable by a hostile one."""
+    windows = ({"mode": "explicit", "values": [3, 5]}, {"mode": "explicit", "values": [8, 12]})
+    indicators = []
+    for alias, window in zip(aliases, windows, strict=True):
+        indicators.append(
+            {"indicator_id": "ma.sma", "params": {"window": window}} | ({"alias": alias} if alias else {})
+        )
+    return grid_request(
+        indicators=indicators,
+        rules=rules if rules is not None else [{"type": "cross", "first": "fast", "second": "slow"}],
+        param_constraints=constraints
+        if constraints is not None
+        else [{"left": "fast.window", "op": "<", "right": "slow.window"}],
+    )
+
+
+def _instance_cases() -> list[tuple[str, dict[str, Any], str, str]]:
+    """Aliases, cross rules and param constraints that name nothing, the wrong thing or one thing twice."""
+    cross = {"type": "cross", "first": "fast", "second": "slow"}
+    return [
+        (
+            "rule names an unknown alias",
+            _sma_pair(rules=[cross | {"second": "slw"}]),
+            "unknown_alias",
+            "body.rules[0].second",
+        ),
+        ("duplicate alias", _sma_pair(aliases=("fast", "fast")), "duplicate_alias", "body.indicators[1].alias"),
+        (
+            "one id twice without aliases",
+            _sma_pair(aliases=(None, None), rules=[], constraints=[]),
+            "missing_alias",
+            "body.indicators[1].alias",
+        ),
+        (
+            "self-cross",
+            _sma_pair(rules=[cross | {"second": "fast"}], constraints=[]),
+            "self_cross",
+            "body.rules[0].second",
+        ),
+        (
+            "constraint on a non-numeric param",
+            _sma_pair(constraints=[{"left": "fast.source", "op": "<", "right": "slow.window"}]),
+            "not_numeric",
+            "body.param_constraints[0].left",
+        ),
+        (
+            "constraint names an unknown alias",
+            _sma_pair(constraints=[{"left": "fast.window", "op": "<", "right": "medium.window"}]),
+            "unknown_alias",
+            "body.param_constraints[0].right",
+        ),
+        (
+            "constraint names an unknown param",
+            _sma_pair(constraints=[{"left": "fast.length", "op": "<", "right": "slow.window"}]),
+            "unknown_param",
+            "body.param_constraints[0].left",
+        ),
+        (
+            "constraint on one instance",
+            _sma_pair(constraints=[{"left": "fast.window", "op": "<", "right": "fast.window"}]),
+            "not_crossed",
+            "body.param_constraints[0]",
+        ),
+        (
+            "constraint keeps no pair",
+            _sma_pair(constraints=[{"left": "fast.window", "op": ">", "right": "slow.window"}]),
+            "empty_grid",
+            "body.param_constraints",
+        ),
+        ("alias with a dot", _sma_pair(aliases=("fa.st", "slow")), "validation_error", "body.indicators[0].alias"),
+        (
+            "constraint op '=='",
+            _sma_pair(constraints=[{"left": "fast.window", "op": "==", "right": "slow.window"}]),
+            "validation_error",
+            "body.param_constraints[0].op",
+        ),
+    ]
+
+
 # (name, JSON text, expected status, expected error or detail code, a path the answer must name)
 Case = tuple[str, str, int, str, str]
 
@@ -72,7 +154,7 @@ def _corpus() -> list[Case]:
         ("sl string", text_sl, "validation_error", "sl_pct"),
         ("body not an object", [], "validation_error", "body"),
     ]
-    cases += [(name, json.dumps(body), 422, code, path) for name, body, code, path in named]
+    cases += [(name, json.dumps(body), 422, code, path) for name, body, code, path in named + _instance_cases()]
     cases.append(("body invalid json", '{"instrument_id": ', 422, "validation_error", "body"))
     return cases
 

@@ -16,6 +16,7 @@ from pydantic import (
     model_validator,
 )
 
+from trading.contexts.backtest.application.dto.strategy_rules import CrossRule, ParamConstraint
 from trading.contexts.backtest.application.dto.validation import (
     NeighbourhoodStability,
     ValidationRequest,
@@ -23,6 +24,7 @@ from trading.contexts.backtest.application.dto.validation import (
 )
 from trading.contexts.backtest.application.dto.wire_types import (
     MAX_INT,
+    Alias,
     FiniteFloat,
     InstrumentIdText,
     Name,
@@ -101,13 +103,32 @@ class TimeRange(_Model):
         return int(self.end.timestamp() * 1000)
 
 
+def _without_unset(data: dict[str, Any], **unset: Any) -> dict[str, Any]:
+    """Drops fields added after v1 while they hold their 'not used' value, so the JSON (and every hash
+    of it) of a request or payload that does not use them is what it always was."""
+    for name, empty in unset.items():
+        if data.get(name) == empty:
+            data.pop(name, None)
+    return data
+
+
 class IndicatorGridRequest(_Model):
-    """Omitted axes take their default grid from indicators.yaml."""
+    """Omitted axes take their default grid from indicators.yaml. `alias` names this instance when one
+    indicator id appears more than once (rules and param constraints refer to instances by it)."""
 
     indicator_id: Name
+    alias: Alias | None = None
     inputs: NameMap[AxisSpec] = Field(default_factory=dict)
     params: NameMap[AxisSpec] = Field(default_factory=dict)
     signals: NameMap[AxisSpec] = Field(default_factory=dict)
+
+    @property
+    def entry_name(self) -> str:
+        return self.alias or self.indicator_id
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_alias(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unset(handler(self), alias=None)
 
 
 class RiskGridRequest(_Model):
@@ -155,13 +176,18 @@ class MetricConstraintRequest(_Model):
 
 class IndicatorSelection(_Model):
     indicator_id: Name
+    alias: Alias | None = None
     inputs: NameMap[ParamValue] = Field(default_factory=dict)
     params: NameMap[ParamValue] = Field(default_factory=dict)
 
     @property
     def entry_name(self) -> str:
         """What names this entry inside a variant payload (and keys its `signal_params`)."""
-        return self.indicator_id
+        return self.alias or self.indicator_id
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_alias(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unset(handler(self), alias=None)
 
 
 class RiskParamsPayload(_Model):
@@ -191,6 +217,11 @@ class VariantPayload(_Model):
     execution_params: ExecutionParamsPayload
     direction_mode: DirectionModeName
     sizing_mode: SizingModeName
+    rules: list[CrossRule] = Field(default_factory=list, max_length=4)
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_rules(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        return _without_unset(handler(self), rules=[])
 
     @model_validator(mode="after")
     def _one_entry_per_name(self) -> VariantPayload:
@@ -214,6 +245,8 @@ class RunBacktestRequest(_Model):
     time_range: TimeRange
     warmup_bars: StrictInt | None = Field(default=None, ge=0, le=100_000)
     indicators: list[IndicatorGridRequest] = Field(default_factory=list, max_length=8)
+    rules: list[CrossRule] = Field(default_factory=list, max_length=4)
+    param_constraints: list[ParamConstraint] = Field(default_factory=list, max_length=8)
     risk: RiskGridRequest = Field(default_factory=RiskGridRequest)
     execution: ExecutionRequest = Field(default_factory=ExecutionRequest)
     ranking: RankingRequest = Field(default_factory=RankingRequest)
@@ -229,9 +262,7 @@ class RunBacktestRequest(_Model):
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Fields added after v1 appear only when set, so a stored request (and its hash) without them
         keeps its exact JSON."""
-        data = handler(self)
-        if self.validation is None:
-            data.pop("validation", None)
+        data = _without_unset(handler(self), validation=None, rules=[], param_constraints=[])
         if not self.constraints:
             data.pop("constraints", None)
         return data
@@ -244,9 +275,6 @@ class RunBacktestRequest(_Model):
             raise ValueError("indicators must name at least one indicator (or give an explicit variant)")
         if self.variant is not None and self.indicators:
             raise ValueError("give either indicators (a grid) or variant (one explicit variant), not both")
-        ids = [ind.indicator_id for ind in self.indicators]
-        if len(set(ids)) != len(ids):
-            raise ValueError("each indicator_id may appear once in indicators")
         return self
 
     def run_context(self) -> RunContext:
@@ -293,6 +321,17 @@ class RankedVariant(_Model):
         return columns
 
 
+class CrossPairCount(_Model):
+    """How many variant pairs of one cross rule's two instances its param constraints keep."""
+
+    first: str
+    second: str
+    constraints: list[str]
+    kept: int
+    total: int
+    summary: str
+
+
 class RunBacktestResponse(_Model):
     """Variants are already in rank order; nothing downstream sorts them again."""
 
@@ -306,6 +345,7 @@ class RunBacktestResponse(_Model):
     signal_pairs_skipped: int = 0
     validation: ValidationResult | None = None
     data_notes: list[str] = Field(default_factory=list)  # where the range reaches past the stored data
+    cross_pairs: list[CrossPairCount] = Field(default_factory=list)
 
 
 class RunContext(_Model):
@@ -378,3 +418,4 @@ class PreflightResponse(_Model):
     data_notes: list[str] = Field(default_factory=list)
     fits: bool
     problems: list[dict[str, Any]] = Field(default_factory=list)
+    cross_pairs: list[CrossPairCount] = Field(default_factory=list)

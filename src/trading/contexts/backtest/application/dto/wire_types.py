@@ -24,6 +24,12 @@ FiniteFloat = Annotated[float, Strict(), AllowInfNan(False)]
 Number = StrictInt | FiniteFloat
 Name = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=MAX_NAME_LENGTH, pattern=_TOKEN)]
 ParamValue = StrictInt | FiniteFloat | Name
+# An indicator instance's name inside one request: no dots, so `fast.window` always splits in two.
+Alias = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=32, pattern=r"^[a-z][a-z0-9_]*$")]
+# `alias.param` of one instance's numeric parameter, as param constraints name it.
+ParamRef = Annotated[
+    str, Strict(), StringConstraints(min_length=3, max_length=100, pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")
+]
 
 InstrumentIdText = Annotated[str, Strict(), StringConstraints(min_length=3, max_length=64, pattern=_TOKEN)]
 TimeframeText = Annotated[str, Strict(), StringConstraints(min_length=1, max_length=8, pattern=_TOKEN)]

@@ -7,7 +7,6 @@ the shortlist by the risk grid (sl outer, tp inner): `variant_index = position *
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -24,7 +23,6 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 from trading.contexts.backtest.domain.value_objects.metric_constraints import MetricConstraint
 from trading.contexts.indicators.application.services.guards import check_memory, check_variant_count
-from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.grid_axis import InvalidAxis, decimal_range, range_count
 from trading.shared.errors import DomainError, ErrorDetail
 
@@ -170,7 +168,7 @@ def _resolve_constraints(request: RunBacktestRequest, config: BacktestRuntimeCon
 
 
 def resolve_sizes(
-    request: RunBacktestRequest, config: BacktestRuntimeConfig, grids: list[IndicatorGrid], risk_count: int
+    request: RunBacktestRequest, config: BacktestRuntimeConfig, stage_a: int, risk_count: int
 ) -> SearchSizes:
     top_k = request.top_k or config.top_k_default
     preselect = request.preselect or config.preselect_default
@@ -183,7 +181,6 @@ def resolve_sizes(
         )
     if details:
         raise DomainError("validation_error", "top_k / preselect out of bounds", details=details)
-    stage_a = math.prod(grid.n_variants * grid.n_signal_variants for grid in grids)
     return SearchSizes(stage_a=stage_a, risk=risk_count, preselect=preselect, top_k=top_k)
 
 

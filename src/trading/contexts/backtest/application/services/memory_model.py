@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from trading.contexts.backtest.application.services.signal_units import InstancePlan
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 
 TIMELINE_BYTES_PER_BAR = 8 + 5 * 8 + 1  # ts, OHLCV, filled flag
@@ -29,6 +30,7 @@ BYTES_PER_SIGNAL_COMBINATION = 400  # one signal-param dict
 BYTES_PER_CHUNK_VARIANT = 200  # sig_idx, sl/tp, metrics, sort columns, ids of one scored variant
 BYTES_PER_RISK_VARIANT = 16  # the sl and tp columns of the risk grid
 BYTES_PER_KEYED_VARIANT = 2_000  # a cached base identity (canonical text, selections) or frontier key
+PAIR_INDEX_BYTES = 16  # first and second variant index of one kept cross pair
 RUN_OVERHEAD_BYTES = 8 * 2**20  # a run's Python and numba working set beyond its arrays (measured)
 
 
@@ -55,7 +57,17 @@ class MemoryEstimate:
         return sum(self.parts.values())
 
 
-def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape) -> MemoryEstimate:
+def cross_pair_bytes(instances: InstancePlan, n_target: int) -> int:
+    """What cross banks hold beside the plain banks: both sides' float64 primaries over the target bars
+    and the two int64 index arrays of the kept pairs (their int8 rows are made per chunk)."""
+    return sum(
+        (unit.first.grid.n_variants + unit.second.grid.n_variants) * n_target * TENSOR_BYTES_PER_VALUE
+        + unit.size * PAIR_INDEX_BYTES
+        for unit in instances.cross_units
+    )
+
+
+def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape, cross_bytes: int = 0) -> MemoryEstimate:
     n, n_target = shape.n_bars, shape.n_target
     bank_bytes = [g.n_variants * g.n_signal_variants * n_target for g in grids]
     setup_transients = [
@@ -75,7 +87,7 @@ def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape) -
         )
         + (shape.shortlist + shape.top_k) * BYTES_PER_KEYED_VARIANT
         + shape.risk * BYTES_PER_RISK_VARIANT,
-        "compute": max(load_1m, setup_peak, sum(bank_bytes) + stages),
+        "compute": max(load_1m, setup_peak, sum(bank_bytes) + cross_bytes + stages),
         "overhead": RUN_OVERHEAD_BYTES,
     }
     return MemoryEstimate(parts)

@@ -152,3 +152,26 @@ def candle_direction_rows(primary: np.ndarray, min_body: np.ndarray) -> np.ndarr
         for t in range(n):
             out[r, t] = np.int8(row[t] > size) - np.int8(row[t] < -size)
     return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def cross_rows(first: np.ndarray, second: np.ndarray, first_idx: np.ndarray, second_idx: np.ndarray) -> np.ndarray:
+    """Row r compares first[first_idx[r]] with second[second_idx[r]]: NEUTRAL until their first crossing
+    (the side strictly flips from one bar to the next), then LONG while first > second, SHORT while
+    below, NEUTRAL on equality or NaN. A position is thus opened by a crossing, never by the series
+    starting with one line above the other."""
+    b = first_idx.shape[0]
+    n = first.shape[1]
+    out = np.empty((b, n), dtype=np.int8)
+    for r in prange(b):
+        above = first[first_idx[r]]
+        below = second[second_idx[r]]
+        crossed = False
+        previous = np.int8(0)
+        for t in range(n):
+            side = np.int8(above[t] > below[t]) - np.int8(above[t] < below[t])
+            if not crossed and side != 0 and previous == -side:
+                crossed = True
+            out[r, t] = side if crossed else np.int8(0)
+            previous = side
+    return out

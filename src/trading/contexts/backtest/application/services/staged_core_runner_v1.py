@@ -20,6 +20,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import Bar
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.result_constraints import constraint_mask
+from trading.contexts.backtest.application.services.signal_rules_v1 import cross_rows
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import (
@@ -43,17 +44,53 @@ class SignalBank:
     def n_rows(self) -> int:
         return int(self.rows.shape[0])
 
+    @property
+    def n_bars(self) -> int:
+        return int(self.rows.shape[1])
+
+    def rows_for(self, row_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, index into rows per id): the bank itself, nothing copied."""
+        return self.rows, row_ids.astype(np.int64)
+
+
+@dataclass(frozen=True)
+class CrossBank:
+    """A cross rule's rows: row r compares `first[first_idx[r]]` with `second[second_idx[r]]` (the
+    instances' primary outputs over the target bars, float64). Only the kept pairs have rows, and a
+    row's int8 signal is made when a chunk needs it, never stored for the whole bank."""
+
+    first: np.ndarray
+    second: np.ndarray
+    first_idx: np.ndarray
+    second_idx: np.ndarray
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.first_idx.shape[0])
+
+    @property
+    def n_bars(self) -> int:
+        return int(self.first.shape[1])
+
+    def rows_for(self, row_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        unique, inverse = np.unique(row_ids, return_inverse=True)
+        rows = cross_rows(self.first, self.second, self.first_idx[unique], self.second_idx[unique])
+        return rows, inverse.astype(np.int64).reshape(-1)
+
+
+Bank = SignalBank | CrossBank
+
 
 class BaseVariantSpace:
-    """Base variants = the product of the banks' rows (banks in indicator-id order, last fastest)."""
+    """Base variants = the product of the banks' rows (banks in signal-unit order, last fastest)."""
 
-    def __init__(self, banks: Sequence[SignalBank]) -> None:
+    def __init__(self, banks: Sequence[Bank]) -> None:
         if not banks:
             raise ValueError("at least one signal bank is needed")
         self.banks = tuple(banks)
         self.radices = np.array([bank.n_rows for bank in banks], dtype=np.int64)
         self.size = int(np.prod(self.radices))
-        self.n_bars = int(banks[0].rows.shape[1])
+        self.n_bars = banks[0].n_bars
 
     def picks(self, base_ids: np.ndarray) -> np.ndarray:
         """Row of each bank for each base id: int64[b, k]."""
@@ -65,10 +102,13 @@ class BaseVariantSpace:
         return picks
 
     def signal_rows(self, base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, index into rows per base id); one bank is used in place, several are ANDed once."""
+        """(rows, index into rows per base id); one bank is used as it is, several are ANDed once."""
         if len(self.banks) == 1:
-            return self.banks[0].rows, base_ids.astype(np.int64)
-        combined = combine_and([bank.rows for bank in self.banks], self.picks(base_ids))
+            return self.banks[0].rows_for(base_ids)
+        picks = self.picks(base_ids)
+        parts = [bank.rows_for(picks[:, column]) for column, bank in enumerate(self.banks)]
+        local = np.stack([index for _, index in parts], axis=1)
+        combined = combine_and([rows for rows, _ in parts], local)
         return combined, np.arange(base_ids.shape[0], dtype=np.int64)
 
 

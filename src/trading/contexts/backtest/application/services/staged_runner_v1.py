@@ -29,12 +29,31 @@ from trading.contexts.backtest.application.services.grid_builder_v1 import (
     resolve_sizes,
 )
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
-from trading.contexts.backtest.application.services.memory_model import SearchShape, estimate_search_memory
-from trading.contexts.backtest.application.services.search_identities import BankIdentity, SearchIdentities
+from trading.contexts.backtest.application.services.memory_model import (
+    SearchShape,
+    cross_pair_bytes,
+    estimate_search_memory,
+)
+from trading.contexts.backtest.application.services.param_constraints import kept_pairs
+from trading.contexts.backtest.application.services.search_identities import (
+    BankIdentity,
+    CrossIdentity,
+    InstanceVariants,
+    SearchIdentities,
+    UnitIdentity,
+)
+from trading.contexts.backtest.application.services.signal_units import (
+    InstancePlan,
+    PlainUnit,
+    SignalUnit,
+    plan_instances,
+)
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_for_tensor
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import (
     DEFAULT_CHUNK_VARIANT_BARS,
+    Bank,
     BaseVariantSpace,
+    CrossBank,
     RiskGrid,
     SignalBank,
     StagedCore,
@@ -45,7 +64,6 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     RankingMetricName,
 )
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
-from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
@@ -64,6 +82,7 @@ class SearchPlan:
 
     request: RunBacktestRequest
     timeline: Timeline
+    instances: InstancePlan
     grids: list[IndicatorGrid]
     sizes: SearchSizes
     risk: RiskGrid
@@ -95,11 +114,12 @@ def explicit_variant_as_grid(request: RunBacktestRequest) -> tuple[list[Indicato
     indicators = [
         IndicatorGridRequest(
             indicator_id=selection.indicator_id,
+            alias=selection.alias,
             inputs={k: ExplicitAxis(mode="explicit", values=[v]) for k, v in selection.inputs.items()},
             params={k: ExplicitAxis(mode="explicit", values=[v]) for k, v in selection.params.items()},
             signals={
                 k: ExplicitAxis(mode="explicit", values=[v])
-                for k, v in variant.signal_params.get(selection.indicator_id, {}).items()
+                for k, v in variant.signal_params.get(selection.entry_name, {}).items()
             },
         )
         for selection in variant.indicator_selections
@@ -130,18 +150,19 @@ def effective_request(request: RunBacktestRequest) -> RunBacktestRequest:
             "fill": ep.fill,
         }
     )
-    return request.model_copy(update={"indicators": indicators, "risk": risk, "execution": execution, "variant": None})
+    update = {"indicators": indicators, "risk": risk, "execution": execution, "variant": None}
+    return request.model_copy(update=update | {"rules": list(request.variant.rules), "param_constraints": []})
 
 
 def plan_search(request: RunBacktestRequest, store: CandleStore, config: BacktestRuntimeConfig) -> SearchPlan:
     """Validation errors raise; guard breaches are collected in `problems` (preflight shows them all)."""
     effective = effective_request(request)
     catalog = default_indicator_catalog()
-    ordered = sorted(effective.indicators, key=lambda ind: ind.indicator_id)
-    grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
+    instances = plan_instances(effective, catalog.registry, catalog.defaults)
+    grids = instances.grids
     risk = build_risk_grid(effective, config.guards.max_variants_per_compute)
     spec = resolve_ranking(effective, config)
-    sizes = resolve_sizes(effective, config, grids, risk.size)
+    sizes = resolve_sizes(effective, config, instances.stage_a, risk.size)
     warmup = effective.warmup_bars if effective.warmup_bars is not None else config.warmup_bars_default
     timeline = load_timeline(
         store,
@@ -155,10 +176,11 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
         annualization_days=timeline.annualization_days,
     )
-    memory = estimate_search_memory(grids, _shape(timeline, sizes))
+    memory = estimate_search_memory(grids, _shape(timeline, sizes), cross_pair_bytes(instances, timeline.n_target))
     return SearchPlan(
         request=effective,
         timeline=timeline,
+        instances=instances,
         grids=grids,
         sizes=sizes,
         risk=risk,
@@ -197,22 +219,25 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
     started = time.perf_counter()
     timeline = plan.timeline
     bars = OhlcvArrays.from_timeline(timeline)
-    banks: list[SignalBank] = []
-    bank_identities: list[BankIdentity] = []
+    banks: list[Bank] = []
+    unit_identities: list[UnitIdentity] = []
     skipped = 0
-    for done, grid in enumerate(plan.grids):
-        tensor = compute_indicator(bars, grid)
-        signals = signals_for_tensor(tensor, bars)
-        skipped += signals.skipped_signal_combinations
-        rows = np.ascontiguousarray(signals.rows[:, timeline.target_start :])
-        banks.append(SignalBank(grid.indicator_id, rows))
-        bank_identities.append(BankIdentity(grid.indicator_id, tensor.variants, signals.signal_params))
-        del tensor, signals
+    for done, unit in enumerate(plan.instances.units, start=1):
+        bank, identity, unit_skipped = _unit_bank(unit, bars, timeline.target_start)
+        banks.append(bank)
+        unit_identities.append(identity)
+        skipped += unit_skipped
         if on_indicator is not None:
-            on_indicator(done + 1, len(plan.grids))
+            on_indicator(done, len(plan.instances.units))
     space = BaseVariantSpace(banks)
     identities = SearchIdentities(
-        bank_identities, space, plan.risk, timeline.instrument_id, timeline.timeframe, plan.execution
+        unit_identities,
+        space,
+        plan.risk,
+        timeline.instrument_id,
+        timeline.timeframe,
+        plan.execution,
+        plan.instances.rules,
     )
     core = StagedCore(
         close=np.ascontiguousarray(timeline.close[timeline.target_start :]),
@@ -226,6 +251,25 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
         bar_range=target_bar_range(timeline) if plan.execution.needs_bar_range else None,
     )
     return PreparedSearch(plan, core, identities, skipped, time.perf_counter() - started)
+
+
+def _unit_bank(unit: SignalUnit, bars: OhlcvArrays, target: int) -> tuple[Bank, UnitIdentity, int]:
+    """One unit's bank over the target bars, what its rows stand for, and its skipped signal pairs."""
+    if isinstance(unit, PlainUnit):
+        tensor = compute_indicator(bars, unit.instance.grid)
+        signals = signals_for_tensor(tensor, bars)
+        bank = SignalBank(unit.instance.name, np.ascontiguousarray(signals.rows[:, target:]))
+        variants = InstanceVariants(unit.instance.name, unit.instance.alias, tensor.variants)
+        return bank, BankIdentity(variants, signals.signal_params), signals.skipped_signal_combinations
+    sides = [compute_indicator(bars, instance.grid) for instance in (unit.first, unit.second)]
+    first_idx, second_idx = kept_pairs(unit.first.grid, unit.second.grid, unit.constraints)
+    primaries = [np.ascontiguousarray(side.primary[:, target:]) for side in sides]
+    first, second = (
+        InstanceVariants(instance.name, instance.alias, side.variants)
+        for instance, side in zip((unit.first, unit.second), sides, strict=True)
+    )
+    bank = CrossBank(primaries[0], primaries[1], first_idx, second_idx)
+    return bank, CrossIdentity(first, second, first_idx, second_idx), 0
 
 
 def target_bar_range(timeline: Timeline) -> BarRange:

@@ -13,6 +13,7 @@ import numpy as np
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
 from trading.contexts.backtest.application.dto.run_backtest import (
     ConstraintRejections,
+    CrossPairCount,
     MetricConstraintRequest,
     PreflightResponse,
     RankingConfig,
@@ -205,6 +206,7 @@ def ranked_search(
         data_notes=list(plan.timeline.data_notes),
         signal_pairs_skipped=prepared.signal_pairs_skipped,
         validation=summary,
+        cross_pairs=cross_pair_counts(plan),
     )
     return SearchResult(response, prepared, shortlist, frontier)
 
@@ -251,7 +253,23 @@ def preflight_backtest(request: RunBacktestRequest, ctx: BacktestContext) -> Pre
         data_notes=list(plan.timeline.data_notes),
         fits=not plan.problems,
         problems=[problem.payload()["error"] for problem in plan.problems],
+        cross_pairs=cross_pair_counts(plan),
     )
+
+
+def cross_pair_counts(plan: SearchPlan) -> list[CrossPairCount]:
+    """Per cross rule: the variant pairs its param constraints keep, out of all pairs (counted, never listed)."""
+    return [
+        CrossPairCount(
+            first=unit.first.name,
+            second=unit.second.name,
+            constraints=list(unit.constraint_texts),
+            kept=unit.size,
+            total=unit.total,
+            summary=unit.summary(),
+        )
+        for unit in plan.instances.cross_units
+    ]
 
 
 def build_variant_report(request: VariantReportRequest, ctx: BacktestContext) -> VariantReportResponse:

@@ -2,13 +2,16 @@
 
     {schema_version: 1, indicator_variant_key, signals, risk, execution, direction_mode, sizing_mode}
 
+plus `rules` (the search's cross rules, `[{"first":..,"second":..,"type":"cross"}]` sorted by first,
+second) only when there is one, so a variant without rules keeps its key.
+
 `variant_key` builds the document and hashes it (the reference). `VariantKeyBuilder` produces the same
 bytes from fragments rendered once per run (execution), once per base variant (indicators + signals) and
 once per risk combination, so scoring many variants costs a string join and one hash each."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,6 +22,7 @@ from trading.shared.canonical_json import canonical_dumps, canonical_sha256, sha
 VARIANT_KEY_SCHEMA_VERSION = 1
 
 SignalParams = Mapping[str, Mapping[str, Any]]
+RulesDocument = Sequence[Mapping[str, str]]
 DISABLED_RISK = RiskParams()
 EXECUTION_MODE_DEFAULTS = {"stop_mode": ExecutionParams.stop_mode, "fill": ExecutionParams.fill}
 
@@ -61,8 +65,9 @@ def variant_document(
     signals: SignalParams,
     risk: RiskParams,
     execution: ExecutionParams,
+    rules: RulesDocument = (),
 ) -> dict[str, Any]:
-    return {
+    document: dict[str, Any] = {
         "schema_version": VARIANT_KEY_SCHEMA_VERSION,
         "indicator_variant_key": indicator_variant_key,
         "signals": signals_document(signals),
@@ -71,6 +76,9 @@ def variant_document(
         "direction_mode": execution.direction_mode,
         "sizing_mode": execution.sizing_mode,
     }
+    if rules:
+        document["rules"] = [dict(rule) for rule in rules]
+    return document
 
 
 def variant_key(
@@ -78,8 +86,9 @@ def variant_key(
     signals: SignalParams,
     risk: RiskParams,
     execution: ExecutionParams,
+    rules: RulesDocument = (),
 ) -> str:
-    return canonical_sha256(variant_document(indicator_variant_key, signals, risk, execution))
+    return canonical_sha256(variant_document(indicator_variant_key, signals, risk, execution, rules))
 
 
 def base_variant_key(indicator_variant_key: str, signals: SignalParams, execution: ExecutionParams) -> str:
@@ -102,17 +111,20 @@ class BaseVariantText:
 
 class VariantKeyBuilder:
     """Keys for many variants of one run. The text between the fragments follows the sorted key order
-    of the document: direction_mode, execution, indicator_variant_key, risk, schema_version, signals,
-    sizing_mode."""
+    of the document: direction_mode, execution, indicator_variant_key, risk, (rules,) schema_version,
+    signals, sizing_mode."""
 
-    def __init__(self, execution: ExecutionParams) -> None:
+    def __init__(self, execution: ExecutionParams, rules: RulesDocument = ()) -> None:
         self._run_prefix = (
-            '{"direction_mode":' + canonical_dumps(execution.direction_mode)
-            + ',"execution":' + canonical_dumps(execution_document(execution))
+            '{"direction_mode":'
+            + canonical_dumps(execution.direction_mode)
+            + ',"execution":'
+            + canonical_dumps(execution_document(execution))
             + ',"indicator_variant_key":'
         )
         self._run_suffix = ',"sizing_mode":' + canonical_dumps(execution.sizing_mode) + "}"
-        self._schema_part = ',"schema_version":' + str(VARIANT_KEY_SCHEMA_VERSION) + ',"signals":'
+        rules_part = ',"rules":' + canonical_dumps([dict(rule) for rule in rules]) if rules else ""
+        self._schema_part = rules_part + ',"schema_version":' + str(VARIANT_KEY_SCHEMA_VERSION) + ',"signals":'
 
     def base_text(self, indicator_variant_key: str, signals: SignalParams) -> BaseVariantText:
         return BaseVariantText(

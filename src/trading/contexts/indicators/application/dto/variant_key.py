@@ -4,7 +4,8 @@ Format (schema_version 1), pinned by unit tests:
 `{"indicators":[{"id":..,"inputs":[[name,value],..],"params":[[name,value],..]},..],
 "instrument_id":..,"schema_version":1,"timeframe":..}` with indicators sorted by id (then by
 fragment text), pairs sorted by name, and whole-number floats written as integers, so a value that
-reached us as 20 or 20.0 gives the same key.
+reached us as 20 or 20.0 gives the same key. An aliased instance's object also holds `"alias":name`
+(first in its sorted keys); objects of instances without an alias are exactly as before.
 
 Fragments are plain strings: callers build each indicator variant's fragment once and join many
 combinations cheaply with `indicator_variant_key_from_fragments`.
@@ -31,15 +32,16 @@ class IndicatorSelectionLike(Protocol):
     def params(self) -> Mapping[str, Any]: ...
 
 
-def indicator_fragment(selection: IndicatorSelectionLike) -> str:
+def indicator_fragment(selection: IndicatorSelectionLike, alias: str | None = None) -> str:
     """Canonical JSON of one indicator variant: the building block of every key that contains it."""
-    return canonical_dumps(
-        {
-            "id": selection.indicator_id,
-            "inputs": _pairs(selection.inputs),
-            "params": _pairs(selection.params),
-        }
-    )
+    document: dict[str, Any] = {
+        "id": selection.indicator_id,
+        "inputs": _pairs(selection.inputs),
+        "params": _pairs(selection.params),
+    }
+    if alias is not None:
+        document["alias"] = alias
+    return canonical_dumps(document)
 
 
 def indicator_variant_key_from_fragments(
@@ -63,7 +65,9 @@ def indicator_variant_key_from_fragments(
 
 def indicator_variant_key(selections: Sequence[IndicatorSelectionLike], instrument_id: str, timeframe: str) -> str:
     return indicator_variant_key_from_fragments(
-        ((s.indicator_id, indicator_fragment(s)) for s in selections), instrument_id, timeframe
+        ((s.indicator_id, indicator_fragment(s, getattr(s, "alias", None))) for s in selections),
+        instrument_id,
+        timeframe,
     )
 
 

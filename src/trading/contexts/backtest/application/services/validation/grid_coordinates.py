@@ -1,8 +1,10 @@
 """Where a variant sits in its search's grid: the value index on every axis.
 
-A search enumerates its variants as one mixed-radix number: per indicator (id order) its compute axes
-then its signal axes, then `sl_pct`, then `tp_pct`, the last axis fastest. The only hole is a signal
-combination the signal rule skips (a threshold band with long == short), which has no bank row. This
+A search enumerates its variants as one mixed-radix number: per signal unit (plain units in id order:
+compute axes then signal axes; then cross units: the first instance's compute axes, then the second's),
+then `sl_pct`, then `tp_pct`, the last axis fastest. The holes are a signal combination the signal rule
+skips (a threshold band with long == short) and a cross pair a param constraint prunes: neither has a
+bank row. This
 module converts both ways between (base id, risk index) and per-axis value indices, so neighbours and
 heatmap cells are found by index arithmetic on the prepared search, never by rebuilding requests.
 """
@@ -21,6 +23,8 @@ from trading.contexts.backtest.application.dto.run_backtest import (
 )
 from trading.contexts.backtest.application.services.grid_builder_v1 import risk_axis_values
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
+from trading.contexts.backtest.application.services.search_identities import BankIdentity, CrossIdentity
+from trading.contexts.backtest.application.services.signal_units import CrossUnit, PlainUnit, SignalUnit
 from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.indicators.domain.grid import IndicatorGrid
@@ -31,9 +35,10 @@ AxisValue = ParamValue | None
 RISK_AXES = ("sl_pct", "tp_pct")
 
 
-def axis_name(indicator_id: str, section: str, name: str) -> str:
-    """`ma.sma.window` for inputs and params, `momentum.rsi.signals.long_threshold` for signal params."""
-    return f"{indicator_id}.signals.{name}" if section == "signals" else f"{indicator_id}.{name}"
+def axis_name(owner: str, section: str, name: str) -> str:
+    """`ma.sma.window` (or `fast.window` for an aliased instance) for inputs and params,
+    `momentum.rsi.signals.long_threshold` for signal params."""
+    return f"{owner}.signals.{name}" if section == "signals" else f"{owner}.{name}"
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,16 @@ def _compose(digits: np.ndarray, radices: Sequence[int]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _BankLayout:
-    """One indicator's axes inside the global list and its row <-> full-product code tables."""
+    """One bank's axes inside the global list and its row <-> full-product code tables. `row_to_code`
+    increases with the row, so a code finds its row by binary search (-1 where no row has it)."""
 
     first_axis: int
     radices: tuple[int, ...]
     row_to_code: np.ndarray
-    code_to_row: np.ndarray  # -1 where the signal rule skipped the combination
+
+    def rows_of(self, codes: np.ndarray) -> np.ndarray:
+        positions = np.minimum(np.searchsorted(self.row_to_code, codes), self.row_to_code.shape[0] - 1)
+        return np.where(self.row_to_code[positions] == codes, positions, -1)
 
 
 def _bank_layout(
@@ -100,31 +109,50 @@ def _bank_layout(
     n_signal_full = int(np.prod(signal_radices)) if signal_radices else 1
     compute = np.arange(grid.n_variants, dtype=np.int64)
     row_to_code = (compute[:, None] * n_signal_full + valid_codes[None, :]).ravel()
-    code_to_row = np.full(grid.n_variants * n_signal_full, -1, dtype=np.int64)
-    code_to_row[row_to_code] = np.arange(row_to_code.shape[0], dtype=np.int64)
     radices = tuple(len(axis.values) for axis in (*grid.axes, *grid.signal_axes))
-    return _BankLayout(first_axis, radices, row_to_code, code_to_row)
+    return _BankLayout(first_axis, radices, row_to_code)
 
 
-def search_axes(grids: Sequence[IndicatorGrid], risk: RiskGridRequest) -> list[SearchAxis]:
-    """Every axis of a search in enumeration order (the module docstring's mixed-radix order)."""
-    axes: list[SearchAxis] = []
-    for grid in grids:
-        inputs = {spec.name for spec in grid.definition.inputs}
-        sections = [("inputs" if a.name in inputs else "params", a) for a in grid.axes]
-        for section, axis in sections + [("signals", a) for a in grid.signal_axes]:
-            name = axis_name(grid.indicator_id, section, axis.name)
-            axes.append(SearchAxis(name, grid.indicator_id, section, axis.name, tuple(axis.values)))
+def _cross_layout(unit: CrossUnit, bank: CrossIdentity, first_axis: int) -> _BankLayout:
+    """Kept pairs are first major, second minor: code = first variant * n_second + second variant."""
+    row_to_code = bank.first_idx * unit.second.grid.n_variants + bank.second_idx
+    radices = tuple(len(axis.values) for axis in (*unit.first.grid.axes, *unit.second.grid.axes))
+    return _BankLayout(first_axis, radices, row_to_code)
+
+
+def _instance_axes(owner: str, grid: IndicatorGrid) -> list[SearchAxis]:
+    inputs = {spec.name for spec in grid.definition.inputs}
+    sections = [("inputs" if a.name in inputs else "params", a) for a in grid.axes]
+    return [
+        SearchAxis(axis_name(owner, section, axis.name), owner, section, axis.name, tuple(axis.values))
+        for section, axis in sections + [("signals", a) for a in grid.signal_axes]
+    ]
+
+
+def search_axes(instances: Sequence[tuple[str, IndicatorGrid]], risk: RiskGridRequest) -> list[SearchAxis]:
+    """Every axis of a search in enumeration order (the module docstring's mixed-radix order);
+    `instances` = (instance name, grid) in that order."""
+    axes = [axis for owner, grid in instances for axis in _instance_axes(owner, grid)]
     for name in RISK_AXES:
         axes.append(SearchAxis(name, "risk", "risk", name, tuple(risk_axis_values(getattr(risk, name), name))))
     return axes
+
+
+def unit_instances(units: Sequence[SignalUnit]) -> list[tuple[str, IndicatorGrid]]:
+    """(name, grid) of every instance in the order the units enumerate them."""
+    out: list[tuple[str, IndicatorGrid]] = []
+    for unit in units:
+        sides = (unit.instance,) if isinstance(unit, PlainUnit) else (unit.first, unit.second)
+        out += [(instance.name, instance.grid) for instance in sides]
+    return out
 
 
 def request_axes(indicators: Sequence[IndicatorGridRequest], risk: RiskGridRequest) -> list[SearchAxis]:
     """The axes of a search request's grid (indicators.yaml defaults applied), without planning it."""
     catalog = default_indicator_catalog()
     ordered = sorted(indicators, key=lambda ind: ind.indicator_id)
-    return search_axes(build_indicator_grids(ordered, catalog.registry, catalog.defaults), risk)
+    grids = build_indicator_grids(ordered, catalog.registry, catalog.defaults)
+    return search_axes([(ind.entry_name, grid) for ind, grid in zip(ordered, grids, strict=True)], risk)
 
 
 def payload_value(axis: SearchAxis, payload: VariantPayload) -> AxisValue:
@@ -134,7 +162,7 @@ def payload_value(axis: SearchAxis, payload: VariantPayload) -> AxisValue:
     if axis.section == "signals":
         return payload.signal_params.get(axis.owner, {}).get(axis.param)
     for selection in payload.indicator_selections:
-        if selection.indicator_id == axis.owner:
+        if selection.entry_name == axis.owner:
             return getattr(selection, axis.section).get(axis.param)
     return None
 
@@ -158,12 +186,16 @@ class GridCoordinates:
     def __init__(self, prepared: PreparedSearch) -> None:
         plan = prepared.plan
         self._space = prepared.core.space
-        self.axes = search_axes(plan.grids, plan.request.risk)
+        units = plan.instances.units
+        self.axes = search_axes(unit_instances(units), plan.request.risk)
         self._banks: list[_BankLayout] = []
         first = 0
-        for grid, bank in zip(plan.grids, prepared.identities.banks, strict=True):
-            self._banks.append(_bank_layout(grid, bank.signal_params, first, self.axes))
-            first += len(grid.axes) + len(grid.signal_axes)
+        for unit, bank in zip(units, prepared.identities.banks, strict=True):
+            if isinstance(unit, PlainUnit) and isinstance(bank, BankIdentity):
+                self._banks.append(_bank_layout(unit.instance.grid, bank.signal_params, first, self.axes))
+            elif isinstance(unit, CrossUnit) and isinstance(bank, CrossIdentity):
+                self._banks.append(_cross_layout(unit, bank, first))
+            first += len(self._banks[-1].radices)
         self._n_tp = len(self.axes[-1].values)
 
     def axis_position(self, name: str, path: str) -> int:
@@ -190,7 +222,7 @@ class GridCoordinates:
         rows = np.empty((digits.shape[0], len(self._banks)), dtype=np.int64)
         for column, bank in enumerate(self._banks):
             codes = _compose(safe[:, bank.first_axis : bank.first_axis + len(bank.radices)], bank.radices)
-            rows[:, column] = bank.code_to_row[codes]
+            rows[:, column] = bank.rows_of(codes)
         exists &= np.all(rows >= 0, axis=1)
         rows = np.where(exists[:, None], rows, 0)
         base_ids = _compose(rows, [int(r) for r in self._space.radices])
