@@ -1,5 +1,5 @@
-// The indicators part of the search form: add/remove indicators, each with its compute and signal
-// axes prefilled from the defaults. Cards are rebuilt on every add/remove so field paths
+// The indicators part of the search form: add/remove indicator instances (one id may be added again
+// under another alias), each with its compute and signal axes prefilled from the defaults. Cards are rebuilt on every add/remove so field paths
 // (indicators.<i>.params.<name>) always match the request the server validates.
 
 import { createAxisEditor } from "./axis_editor.js";
@@ -27,20 +27,20 @@ export class IndicatorList {
     this.container = container;
     this.picker = picker;
     this.byId = new Map(catalogue.map((indicator) => [indicator.id, indicator]));
-    this.entries = []; // {id, axes: {section: {name: axisSpec}}} in form order
+    this.entries = []; // {id, alias, axes: {section: {name: axisSpec}}} in form order
     this.cards = []; // {id, editors: [[section, name, editor]]}
     setChildren(picker, catalogue.map((indicator) => option(indicator.id, indicatorLabel(indicator))));
     addButton.addEventListener("click", () => this.add(picker.value));
   }
 
   add(indicatorId, axes = {}) {
-    if (!this.byId.has(indicatorId) || this.entries.some((entry) => entry.id === indicatorId)) return;
+    if (!this.byId.has(indicatorId)) return;
     this.capture();
-    this.entries.push({ id: indicatorId, axes });
+    this.entries.push({ id: indicatorId, alias: "", axes });
     this.render();
   }
 
-  // Replaces every card: [{id, axes: {inputs, params, signals}}] (unknown ids are dropped).
+  // Replaces every card: [{id, alias, axes: {inputs, params, signals}}] (unknown ids are dropped).
   replace(entries) {
     this.entries = entries.filter((entry) => this.byId.has(entry.id));
     this.cards = [];
@@ -59,14 +59,13 @@ export class IndicatorList {
       const axes = {};
       for (const [section, name, editor] of card.editors) (axes[section] ||= {})[name] = editor.read();
       this.entries[index].axes = axes;
+      this.entries[index].alias = card.alias.value.trim();
     });
   }
 
   render() {
     this.cards = this.entries.map((entry, index) => this.buildCard(entry, index));
     setChildren(this.container, this.cards.map((card) => card.element));
-    for (const opt of this.picker.options) opt.disabled = this.entries.some((entry) => entry.id === opt.value);
-    if (this.picker.selectedOptions[0]?.disabled) this.picker.value = [...this.picker.options].find((opt) => !opt.disabled)?.value ?? "";
     this.container.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
@@ -90,6 +89,7 @@ export class IndicatorList {
       });
       return el("div", { class: "axis-section" }, el("h4", {}, title), el("div", { class: "axis-list" }, nodes));
     });
+    const alias = el("input", { type: "text", name: "alias", value: entry.alias ?? "", placeholder: "alias (e.g. fast)", autocomplete: "off", "aria-label": `Alias of ${entry.id}` });
     const element = el(
       "div",
       { class: "indicator-card", dataset: { fieldPath: `indicators.${index}`, indicatorId: entry.id } },
@@ -97,18 +97,20 @@ export class IndicatorList {
         "div",
         { class: "card-head" },
         el("h3", {}, indicatorLabel(indicator)),
+        el("label", { class: "field alias-field", dataset: { fieldPath: `indicators.${index}.alias` } }, "Alias", alias),
         el("button", { type: "button", class: "secondary small", "aria-label": `Remove ${entry.id}`, onclick: () => this.remove(index) }, "Remove"),
       ),
       indicator.ruleExplanation ? el("p", { class: "rule-explanation hint" }, indicator.ruleExplanation) : null,
       sections,
     );
-    return { id: entry.id, element, editors };
+    return { id: entry.id, alias, element, editors };
   }
 
-  // Request part: [{indicator_id, inputs, params, signals}] with every axis spelled out.
+  // Request part: [{indicator_id, alias?, inputs, params, signals}] with every axis spelled out.
   read() {
     return this.cards.map((card) => {
       const item = { indicator_id: card.id, inputs: {}, params: {}, signals: {} };
+      if (card.alias.value.trim()) item.alias = card.alias.value.trim();
       for (const [section, name, editor] of card.editors) {
         const axis = editor.read();
         if (axis !== undefined) item[section][name] = axis;

@@ -50,6 +50,9 @@ export function renderPreflight(container, preflight) {
         "aria-valuemin": 0, "aria-valuemax": budget, "aria-valuenow": used },
       el("span", { style: `width:${(share * 100).toFixed(1)}%` }),
     ),
+    (preflight.cross_pairs || []).map((pairs) =>
+      el("p", { class: "hint cross-pairs" }, `${pairs.summary}${pairs.constraints.length ? ` (${pairs.constraints.join("; ")})` : ""}`),
+    ),
     dataNotes.length
       ? el("div", { class: "banner banner-warn", role: "status" }, dataNotes.map((note) => el("p", {}, note)))
       : null,

@@ -2,6 +2,7 @@
 // request body POST /api/backtests (and /preflight, /jobs) accept.
 
 import { createAxisEditor } from "./axis_editor.js";
+import { CrossRules } from "./cross_rules.js";
 import { el, option, setChildren } from "./dom.js";
 import { formatDateTime, metricLabel } from "./format.js";
 import { IndicatorList } from "./indicator_list.js";
@@ -86,6 +87,7 @@ export class SearchForm {
       addButton: form.querySelector("#add-indicator"),
       catalogue: indicators,
     });
+    this.crossRules = new CrossRules(form.querySelector("#indicator-list").closest("section"));
     if (indicators.length) this.indicators.add((indicators.find((i) => /(^|\.)sma$/.test(i.id)) || indicators[0]).id);
     this.setRisk(Object.fromEntries(RISK_AXES.map(([name, , initial]) => [name, initial])));
     this.fillExecution(form.querySelector("#execution-fields"));
@@ -213,8 +215,10 @@ export class SearchForm {
     end.value = toUtcInput(Date.parse(request.time_range.end));
     this.indicators.replace((request.indicators || []).map((indicator) => ({
       id: indicator.indicator_id,
+      alias: indicator.alias ?? "",
       axes: { inputs: indicator.inputs || {}, params: indicator.params || {}, signals: indicator.signals || {} },
     })));
+    this.crossRules.fill(request);
     this.setRisk(request.risk || {});
     for (const [name, control] of Object.entries(this.executionControls)) control.value = inputValue((request.execution || {})[name]);
     const ranking = request.ranking || {};
@@ -234,6 +238,7 @@ export class SearchForm {
       timeframe: timeframe.value,
       time_range: { start: fromUtcInput(start.value), end: fromUtcInput(end.value) },
       indicators: this.indicators.read(),
+      ...this.crossRules.read(),
       risk: this.risk(),
       execution: this.execution(),
       ranking: this.ranking(),

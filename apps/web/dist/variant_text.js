@@ -16,15 +16,18 @@ function describeRisk(risk) {
   return `${stop("SL", risk && risk.sl_pct)} · ${stop("TP", risk && risk.tp_pct)}`;
 }
 
-// One line per indicator ("sma(source=close, window=20) | long_threshold=30"), then the stops.
+// One line per indicator ("sma(source=close, window=20) | long_threshold=30", "fast=ma.sma(...)" for
+// an aliased instance), one per cross rule ("fast crosses slow"), then the stops.
 export function describeVariant(payload) {
   if (!payload) return [];
   const signals = payload.signal_params || {};
   const lines = (payload.indicator_selections || []).map((selection) => {
     const params = describeAssignments({ ...selection.inputs, ...selection.params });
-    const signal = describeAssignments(signals[selection.indicator_id]);
-    return `${selection.indicator_id}(${params})${signal ? ` | ${signal}` : ""}`;
+    const signal = describeAssignments(signals[selection.alias || selection.indicator_id]);
+    const name = selection.alias ? `${selection.alias}=` : "";
+    return `${name}${selection.indicator_id}(${params})${signal ? ` | ${signal}` : ""}`;
   });
+  for (const rule of payload.rules || []) lines.push(`${rule.first} crosses ${rule.second}`);
   lines.push(describeRisk(payload.risk_params));
   return lines;
 }

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from apps.api.app import create_app
-from tests.unit.apps.api.api_support import make_settings
+from tests.unit.apps.api.api_support import config_for_tests, make_settings
 from tests.unit.contexts.backtest.parity.goog_sma_cross import (
     ALL_PAIRS,
     KEPT_PAIRS,
@@ -27,7 +27,10 @@ from tests.unit.contexts.backtest.parity.goog_sma_cross import (
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     root = tmp_path_factory.mktemp("sma_cross_api")
     import_goog(root / "data")
-    settings = make_settings(root / "data", database_url=f"sqlite:///{root / 'jobs.sqlite3'}")
+    config = config_for_tests()
+    # A cold numba cache compiles the cross kernel inside the first search; the deadline is not under test.
+    config = config.model_copy(update={"sync": config.sync.model_copy(update={"sync_deadline_seconds": 600})})
+    settings = make_settings(root / "data", database_url=f"sqlite:///{root / 'jobs.sqlite3'}", backtest_config=config)
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
