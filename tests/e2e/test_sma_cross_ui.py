@@ -97,7 +97,8 @@ def test_ui_sma_cross_search_rank_one_equals_backtesting_py(goog_app: LiveApp, b
     with page.expect_response(lambda r: r.url.endswith(RUN_PATH) and r.request.method == "POST") as answer:
         page.click("#run-search")
     assert answer.value.ok, answer.value.text()
-    request: dict[str, Any] = answer.value.request.post_data_json
+    request: dict[str, Any] | None = answer.value.request.post_data_json
+    assert request is not None
     assert request["rules"] == [{"type": "cross", "first": "fast", "second": "slow"}]
     assert request["param_constraints"] == [{"left": "fast.window", "op": "<", "right": "slow.window"}]
     assert [(i["indicator_id"], i["alias"]) for i in request["indicators"]] == [("ma.sma", "fast"), ("ma.sma", "slow")]

@@ -86,8 +86,8 @@ class SmaCross(Strategy):
     last_bar = 0
 
     def init(self) -> None:
-        self.sma1 = self.I(SMA, self.data.Close, self.n1)
-        self.sma2 = self.I(SMA, self.data.Close, self.n2)
+        self.sma1: Any = self.I(SMA, self.data.Close, self.n1)  # arrays backtesting.lib.crossover reads
+        self.sma2: Any = self.I(SMA, self.data.Close, self.n2)
 
     def next(self) -> None:
         if len(self.data) - 1 >= self.last_bar:

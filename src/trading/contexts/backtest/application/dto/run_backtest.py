@@ -112,15 +112,12 @@ def _without_unset(data: dict[str, Any], **unset: Any) -> dict[str, Any]:
     return data
 
 
-class IndicatorGridRequest(_Model):
-    """Omitted axes take their default grid from indicators.yaml. `alias` names this instance when one
-    indicator id appears more than once (rules and param constraints refer to instances by it)."""
+class _IndicatorInstance(_Model):
+    """One indicator instance: `alias` names it when its id appears more than once (rules, param
+    constraints and signal params refer to it by `entry_name`); without an alias its JSON is as before."""
 
     indicator_id: Name
     alias: Alias | None = None
-    inputs: NameMap[AxisSpec] = Field(default_factory=dict)
-    params: NameMap[AxisSpec] = Field(default_factory=dict)
-    signals: NameMap[AxisSpec] = Field(default_factory=dict)
 
     @property
     def entry_name(self) -> str:
@@ -129,6 +126,14 @@ class IndicatorGridRequest(_Model):
     @model_serializer(mode="wrap")
     def _omit_unset_alias(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         return _without_unset(handler(self), alias=None)
+
+
+class IndicatorGridRequest(_IndicatorInstance):
+    """Omitted axes take their default grid from indicators.yaml."""
+
+    inputs: NameMap[AxisSpec] = Field(default_factory=dict)
+    params: NameMap[AxisSpec] = Field(default_factory=dict)
+    signals: NameMap[AxisSpec] = Field(default_factory=dict)
 
 
 class RiskGridRequest(_Model):
@@ -174,20 +179,9 @@ class MetricConstraintRequest(_Model):
         return MetricConstraint(self.metric, self.op, self.value)
 
 
-class IndicatorSelection(_Model):
-    indicator_id: Name
-    alias: Alias | None = None
+class IndicatorSelection(_IndicatorInstance):
     inputs: NameMap[ParamValue] = Field(default_factory=dict)
     params: NameMap[ParamValue] = Field(default_factory=dict)
-
-    @property
-    def entry_name(self) -> str:
-        """What names this entry inside a variant payload (and keys its `signal_params`)."""
-        return self.alias or self.indicator_id
-
-    @model_serializer(mode="wrap")
-    def _omit_unset_alias(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        return _without_unset(handler(self), alias=None)
 
 
 class RiskParamsPayload(_Model):
