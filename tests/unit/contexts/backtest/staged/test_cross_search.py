@@ -11,8 +11,10 @@ import numpy as np
 import pytest
 
 from tests.unit.contexts.backtest.staged.test_staged_runner import _request
+from trading.contexts.backtest.application.dto.heatmap import HeatmapRequest
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest, VariantReportRequest
 from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search, prepare_search
+from trading.contexts.backtest.application.services.validation.heatmap import build_heatmap
 from trading.contexts.backtest.application.use_cases.run_backtest import (
     BacktestContext,
     build_variant_report,
@@ -135,3 +137,27 @@ def test_request_order_does_not_change_the_result(backtest_ctx: BacktestContext)
     assert [(v.variant_key, v.ranking_metrics) for v in forward.variants] == [
         (v.variant_key, v.ranking_metrics) for v in backward.variants
     ]
+
+
+@pytest.mark.parametrize(("x_axis", "y_axis"), [("sl_pct", "tp_pct"), ("fast.window", "slow.window")])
+def test_heatmap_of_a_cross_variant_holds_its_rule_and_aliases(
+    backtest_ctx: BacktestContext, x_axis: str, y_axis: str
+) -> None:
+    request = _cross_request()
+    response = run_backtest(request, backtest_ctx)
+    variant = response.variants[0]
+    heatmap = build_heatmap(
+        HeatmapRequest(
+            run_context=request.run_context(),
+            variant=variant.payload,
+            indicators=request.indicators,
+            risk=request.risk,
+            x_axis=x_axis,
+            y_axis=y_axis,
+        ),
+        backtest_ctx,
+    )
+    vx, vy = heatmap.variant_x, heatmap.variant_y
+    assert vx is not None and vy is not None
+    assert heatmap.values[vy][vx] == variant.total_return_pct
+    assert heatmap.cells == len(heatmap.x_values) * len(heatmap.y_values) > 4

@@ -74,7 +74,7 @@ def _chosen_axes(request: HeatmapRequest) -> tuple[SearchAxis, SearchAxis]:
     if x_axis.name == y_axis.name:
         detail = ErrorDetail("y_axis", "invalid_value", "x_axis and y_axis must name two different axes")
         raise DomainError("validation_error", "a heatmap needs two different axes", details=[detail])
-    owners = {s.indicator_id for s in request.variant.indicator_selections} | {"risk"}
+    owners = {s.entry_name for s in request.variant.indicator_selections} | {"risk"}
     for path, axis in (("x_axis", x_axis), ("y_axis", y_axis)):
         if axis.owner not in owners:
             message = f"the variant has no indicator {axis.owner!r}"
@@ -109,6 +109,6 @@ def _held_grid_request(request: HeatmapRequest, x_axis: SearchAxis, y_axis: Sear
 
 def _open_axis(indicators: list[IndicatorGridRequest], axis: SearchAxis) -> None:
     for indicator in indicators:
-        if indicator.indicator_id == axis.owner:
+        if indicator.entry_name == axis.owner:
             section = getattr(indicator, axis.section)
             section[axis.param] = ExplicitAxis(mode="explicit", values=list(axis.values))  # type: ignore[arg-type]
