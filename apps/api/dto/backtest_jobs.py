@@ -9,6 +9,8 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from trading.contexts.backtest.application.dto.run_backtest import (
+    ConstraintRejections,
+    MetricConstraintRequest,
     RankingRequest,
     RunContext,
     VariantPayload,
@@ -27,6 +29,7 @@ class JobCreatedResponse(BaseModel):
 class JobRequestSummary(BaseModel):
     indicator_ids: list[str]
     ranking: RankingRequest
+    constraints: list[MetricConstraintRequest] | None  # None: the config's default list
     top_k: int | None
     preselect: int | None
 
@@ -52,6 +55,8 @@ class JobResponse(BaseModel):
     request: dict[str, Any]
     overall_progress: float
     stage_words: str
+    # Variants each constraint rejected so far (Stage A, Stage B); empty for a search without constraints.
+    constraint_rejections: list[ConstraintRejections]
 
 
 class JobListResponse(BaseModel):
@@ -108,12 +113,14 @@ def job_response(job: BacktestJob) -> JobResponse:
         request_summary=JobRequestSummary(
             indicator_ids=[indicator["indicator_id"] for indicator in request.get("indicators") or []],
             ranking=RankingRequest.model_validate(request.get("ranking") or {}),
+            constraints=request.get("constraints"),
             top_k=request.get("top_k"),
             preselect=request.get("preselect"),
         ),
         request=request,
         overall_progress=1.0 if job.state == "succeeded" else overall_fraction(job.stage, job.processed, job.total),
         stage_words=FINISHED_WORDS if job.is_terminal else stage_words(job.stage),
+        constraint_rejections=[ConstraintRejections.model_validate(c) for c in job.constraint_rejections or []],
     )
 
 

@@ -52,6 +52,7 @@ def test_submit_validates_with_preflight_then_enqueues(client: TestClient, fakes
     assert job["request_summary"] == {
         "indicator_ids": ["ma.sma"],
         "ranking": {"primary_metric": None, "secondary_metric": None},
+        "constraints": None,
         "top_k": 3,
         "preselect": 4,
     }

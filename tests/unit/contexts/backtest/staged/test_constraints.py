@@ -93,7 +93,8 @@ def test_a_constraint_nobody_meets_returns_no_rows_and_counts_everyone(backtest_
 
 def test_no_constraints_leave_the_request_json_and_the_response_as_before(backtest_ctx: BacktestContext) -> None:
     assert "constraints" not in _request().model_dump(mode="json")
-    assert "constraints" not in _request(constraints=[]).model_dump(mode="json")
+    # an explicit empty list is kept: it switches a non-empty config default off, also for a stored job
+    assert _request(constraints=[]).model_dump(mode="json")["constraints"] == []
     one = [{"metric": "num_trades", "op": ">=", "value": 3.0}]
     assert _request(constraints=one).model_dump(mode="json")["constraints"] == one
     assert run_backtest(_request(), backtest_ctx).constraint_rejections == []

@@ -256,10 +256,8 @@ class RunBacktestRequest(_Model):
     def _omit_unset_additions(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Fields added after v1 appear only when set, so a stored request (and its hash) without them
         keeps its exact JSON."""
-        data = _without_unset(handler(self), validation=None, rules=[], param_constraints=[])
-        if not self.constraints:
-            data.pop("constraints", None)
-        return data
+        # `constraints: []` stays: it switches a non-empty config default off
+        return _without_unset(handler(self), validation=None, rules=[], param_constraints=[], constraints=None)
 
     @model_validator(mode="after")
     def _grids_or_variant(self) -> RunBacktestRequest:

@@ -15,8 +15,15 @@ class BacktestJobResultsRepository(Protocol):
         """The live top by rank; None when the job does not exist for this owner."""
         ...
 
-    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
+    def replace_top(
+        self,
+        job_id: UUID,
+        worker_id: str,
+        rows: Sequence[JobTopRow],
+        constraint_rejections: Sequence[dict[str, Any]] = (),
+    ) -> bool:
         """Swap the whole top in one transaction; readers see the old or the new top, never a mix.
+        A search with constraints stores its rejection counts so far in the same transaction.
         False (nothing written) once `worker_id` no longer holds the job's lease."""
         ...
 

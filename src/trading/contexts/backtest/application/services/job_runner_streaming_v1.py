@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import TracebackType
 from typing import Any, Protocol
@@ -23,6 +23,7 @@ import numpy as np
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
+from trading.contexts.backtest.application.services.result_constraints import constraint_rejections
 from trading.contexts.backtest.application.services.sharded_search_driver import StageShards
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.domain.entities.backtest_job_errors import JobStoreUnavailableError
@@ -70,12 +71,14 @@ class StageBCheckpoint:
     frontier at that boundary (bit-exact), so a resumed run ends with exactly the uninterrupted top.
     A sharded run records its cut, the merged shard ids and the merged frontier in `shards` instead
     (its cursor stays 0 and its frontier None, so a reader that ignores shards starts Stage B over
-    rather than merging shards twice)."""
+    rather than merging shards twice). Stage A's rejection counts per constraint travel with the
+    shortlist (Stage B's live in the frontier), so a resumed job reports the same counts."""
 
     shortlist: np.ndarray
     next_index: int
     frontier: Frontier | None
     shards: StageShards | None = None
+    stage_a_rejections: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def to_json(self) -> dict[str, Any]:
         frontier = self.frontier
@@ -88,6 +91,8 @@ class StageBCheckpoint:
         }
         if self.shards is not None:
             data["stage_b_shards"] = self.shards.to_json()
+        if self.stage_a_rejections.size:
+            data["stage_a_rejections"] = [int(n) for n in self.stage_a_rejections]
         return data
 
     @classmethod
@@ -103,7 +108,9 @@ class StageBCheckpoint:
         frontier = None if state is None else frontier_of(int(data["frontier_capacity"]), state)
         shards_state = data.get("stage_b_shards")
         shards = None if shards_state is None else StageShards.from_json("stage_b", shards_state, frontier_of)
-        return cls(np.array(data["shortlist"], dtype=np.int64), int(data["stage_b_next_index"]), frontier, shards)
+        stage_a_rejections = np.array(data.get("stage_a_rejections", []), dtype=np.int64)
+        shortlist = np.array(data["shortlist"], dtype=np.int64)
+        return cls(shortlist, int(data["stage_b_next_index"]), frontier, shards, stage_a_rejections)
 
 
 class LeaseKeeper:
@@ -188,10 +195,11 @@ class JobStreamObserver:
         self._top_rows_of: TopRowsOf | None = None
         self._frontier: Frontier | None = None
         self._shards: StageShards | None = None
+        self._stage_a_rejections = np.zeros(0, dtype=np.int64)
         self._next_index = 0
         self._snapshot_at = clock()
         self._snapshot_index = 0
-        self._written_signature: tuple[tuple[str, ...], bytes] | None = None
+        self._written_signature: tuple[tuple[str, ...], bytes, bytes] | None = None
 
     @property
     def lease_lost(self) -> bool:
@@ -254,6 +262,7 @@ class JobStreamObserver:
         self._shortlist, self._top_rows_of = checkpoint.shortlist, top_rows_of
         self._frontier, self._next_index = checkpoint.frontier, checkpoint.next_index
         self._shards = checkpoint.shards
+        self._stage_a_rejections = checkpoint.stage_a_rejections
         self._snapshot_index = checkpoint.next_index
         if not resumed:
             self._write(self._repo.save_checkpoint(self._job_id, self._worker_id, checkpoint.to_json()))
@@ -266,9 +275,11 @@ class JobStreamObserver:
         if self._lease.lost or self._shortlist is None:
             return
         if self._shards is None:
-            checkpoint = StageBCheckpoint(self._shortlist, self._next_index, self._frontier)
+            checkpoint = StageBCheckpoint(
+                self._shortlist, self._next_index, self._frontier, stage_a_rejections=self._stage_a_rejections
+            )
         else:
-            checkpoint = StageBCheckpoint(self._shortlist, 0, None, self._shards)
+            checkpoint = StageBCheckpoint(self._shortlist, 0, None, self._shards, self._stage_a_rejections)
         self._write(self._repo.save_checkpoint(self._job_id, self._worker_id, checkpoint.to_json()))
         if self._frontier is not None:
             self.write_top_if_changed(self._frontier)
@@ -280,12 +291,20 @@ class JobStreamObserver:
             self.write_top_if_changed(self._frontier)
 
     def write_top_if_changed(self, frontier: Frontier) -> None:
-        signature = frontier.signature()
+        """The top rows and, with constraints, the rejection counts so far (one transaction)."""
+        signature = (*frontier.signature(), frontier.rejections.tobytes())
         if self._lease.lost or signature == self._written_signature or self._top_rows_of is None:
             return
         rows = self._top_rows_of(frontier)
-        if self._write(self._repo.replace_top(self._job_id, self._worker_id, rows)):
+        rejections = self._rejections_json(frontier)
+        if self._write(self._repo.replace_top(self._job_id, self._worker_id, rows, rejections)):
             self._written_signature = signature
+
+    def _rejections_json(self, frontier: Frontier) -> list[dict[str, Any]]:
+        constraints = frontier.spec.constraints
+        stage_a = self._stage_a_rejections if self._stage_a_rejections.size else np.zeros(len(constraints))
+        counts = constraint_rejections(constraints, stage_a, frontier.rejections)
+        return [entry.model_dump(mode="json") for entry in counts]
 
     def write_rows(self, rows: Sequence[JobTopRow]) -> None:
         """Replace the top with rows built outside the Stage B stream: a walk-forward fold's ranking, or

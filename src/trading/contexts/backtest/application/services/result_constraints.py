@@ -1,4 +1,5 @@
-"""The constraint mask over a scored block: one vectorised comparison per constraint, none per variant."""
+"""The constraint mask over a scored block (one vectorised comparison per constraint, none per variant)
+and the per-constraint rejection counts as the response and the job store show them."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from trading.contexts.backtest.application.dto.run_backtest import ConstraintRejections, MetricConstraintRequest
 from trading.contexts.backtest.domain.value_objects.metric_constraints import MetricConstraint
 from trading.contexts.backtest.domain.value_objects.ranking_metrics import METRIC_COLUMN
 
@@ -23,3 +25,17 @@ def constraint_mask(constraints: Sequence[MetricConstraint], metrics: np.ndarray
         rejected[index] = n_rows - int(np.count_nonzero(passes))
         admitted &= passes
     return admitted, rejected
+
+
+def constraint_rejections(
+    constraints: Sequence[MetricConstraint], stage_a: np.ndarray, stage_b: np.ndarray
+) -> list[ConstraintRejections]:
+    """One entry per constraint, in request order (empty without constraints)."""
+    return [
+        ConstraintRejections(
+            constraint=MetricConstraintRequest(metric=c.metric, op=c.op, value=c.value),
+            stage_a=int(a),
+            stage_b=int(b),
+        )
+        for c, a, b in zip(constraints, stage_a, stage_b, strict=True)
+    ]

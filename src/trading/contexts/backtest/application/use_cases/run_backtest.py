@@ -12,9 +12,7 @@ import numpy as np
 
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import BacktestRuntimeConfig
 from trading.contexts.backtest.application.dto.run_backtest import (
-    ConstraintRejections,
     CrossPairCount,
-    MetricConstraintRequest,
     PreflightResponse,
     RankingConfig,
     RunBacktestRequest,
@@ -28,12 +26,13 @@ from trading.contexts.backtest.application.dto.validation import WalkForwardVali
 from trading.contexts.backtest.application.ports.staged_runner import SearchExecutor, SearchObserver
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.executor_selection import driver_settings, runs_on_cluster
-from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
+from trading.contexts.backtest.application.services.frontier import Frontier
 from trading.contexts.backtest.application.services.report_indicator_lines import indicator_lines
 from trading.contexts.backtest.application.services.reporting_service_v1 import MAX_EQUITY_POINTS
 from trading.contexts.backtest.application.services.reporting_service_v1 import (
     build_variant_report as build_report_body,
 )
+from trading.contexts.backtest.application.services.result_constraints import constraint_rejections
 from trading.contexts.backtest.application.services.sharded_search_driver import ShardedSearchDriver
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
@@ -193,7 +192,9 @@ def ranked_search(
         stage_a_variants_total=plan.sizes.stage_a,
         stage_b_variants_total=plan.sizes.stage_b,
         ranking=RankingConfig(primary_metric=plan.spec.primary, secondary_metric=plan.spec.secondary),
-        constraint_rejections=constraint_rejections(plan.spec, prepared.core.stage_a_rejections, frontier.rejections),
+        constraint_rejections=constraint_rejections(
+            plan.spec.constraints, prepared.core.stage_a_rejections, frontier.rejections
+        ),
         timings={
             "setup_seconds": round(stage_a_started - started, 6),
             "stage_a_seconds": round(stage_b_started - stage_a_started, 6),
@@ -209,18 +210,6 @@ def ranked_search(
         cross_pairs=cross_pair_counts(plan),
     )
     return SearchResult(response, prepared, shortlist, frontier)
-
-
-def constraint_rejections(spec: RankingSpec, stage_a: np.ndarray, stage_b: np.ndarray) -> list[ConstraintRejections]:
-    """One entry per constraint, in request order (empty without constraints)."""
-    return [
-        ConstraintRejections(
-            constraint=MetricConstraintRequest(metric=c.metric, op=c.op, value=c.value),
-            stage_a=int(a),
-            stage_b=int(b),
-        )
-        for c, a, b in zip(spec.constraints, stage_a, stage_b, strict=True)
-    ]
 
 
 def _stopped_error(observer: SyncObserver, deadline_seconds: float | None, plan: SearchPlan) -> DomainError:

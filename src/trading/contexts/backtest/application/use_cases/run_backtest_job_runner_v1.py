@@ -211,7 +211,8 @@ def _in_process(prepared: PreparedSearch, observer: JobStreamObserver, checkpoin
     plan = prepared.plan
     resumed = checkpoint is not None
     if checkpoint is None:
-        checkpoint = StageBCheckpoint(prepared.core.stage_a(plan.sizes.preselect, observer), 0, None)
+        shortlist = prepared.core.stage_a(plan.sizes.preselect, observer)
+        checkpoint = StageBCheckpoint(shortlist, 0, None, stage_a_rejections=prepared.core.stage_a_rejections)
     shortlist = checkpoint.shortlist
     observer.begin_stage_b(checkpoint, lambda frontier: job_top_rows(prepared, shortlist, frontier), resumed)
     return prepared.core.stage_b(
@@ -233,7 +234,7 @@ def _sharded(
     driver = ShardedSearchDriver(prepared, executor, settings)
 
     def begin(shortlist: np.ndarray, resumed: bool, shards: StageShards | None) -> None:
-        start = StageBCheckpoint(shortlist, 0, None, shards)
+        start = StageBCheckpoint(shortlist, 0, None, shards, prepared.core.stage_a_rejections)
         observer.begin_stage_b(start, lambda frontier: job_top_rows(prepared, shortlist, frontier), resumed)
 
     def merged(shards: StageShards) -> None:
@@ -245,6 +246,7 @@ def _sharded(
         )
         return frontier
     stage_b = checkpoint.shards or _resumed_in_process_state(prepared, checkpoint, settings)
+    prepared.core.stage_a_rejections = checkpoint.stage_a_rejections
     begin(checkpoint.shortlist, True, stage_b)
     _, frontier = driver.run(observer, shortlist=checkpoint.shortlist, stage_b=stage_b, on_stage_b_merged=merged)
     return frontier

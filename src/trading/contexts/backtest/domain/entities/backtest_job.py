@@ -54,6 +54,9 @@ class BacktestJob:
     # Wall-clock limit from the first claim; None = the config default (or no limit).
     max_run_seconds: float | None = None
     executor: str = "local"  # 'local' | 'ray': which workers may claim it
+    # Rejections per constraint so far ({constraint, stage_a, stage_b} each), written with the top;
+    # None for a search without constraints (and for jobs stored before the column existed).
+    constraint_rejections: list[dict[str, Any]] | None = None
 
     @property
     def is_terminal(self) -> bool:

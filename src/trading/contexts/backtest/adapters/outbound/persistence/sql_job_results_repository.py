@@ -27,7 +27,13 @@ class SqlJobResultsRepository(SqlJobStore):
             self._exec(cur, q.SELECT_TOP, key)
             return [self._top_row(row) for row in cur.fetchall()]
 
-    def replace_top(self, job_id: UUID, worker_id: str, rows: Sequence[JobTopRow]) -> bool:
+    def replace_top(
+        self,
+        job_id: UUID,
+        worker_id: str,
+        rows: Sequence[JobTopRow],
+        constraint_rejections: Sequence[dict[str, Any]] = (),
+    ) -> bool:
         ranks = [row.rank for row in rows]
         if ranks != list(range(1, len(rows) + 1)):
             raise ValueError(f"top rows must be ranked 1..n in order, got ranks {ranks[:10]}")
@@ -36,6 +42,9 @@ class SqlJobResultsRepository(SqlJobStore):
             if rows:
                 cur.executemany(self._sql(q.UPSERT_TOP_ROW), [params | _top_params(row) for row in rows])
             self._exec(cur, q.DELETE_TOP_TAIL, params | {"count": len(rows)})
+            if constraint_rejections:
+                rejections = canonical_dumps(list(constraint_rejections))
+                self._exec(cur, q.SET_CONSTRAINT_REJECTIONS, params | {"rejections": rejections})
 
         return self._with_lease("replace_top", job_id, worker_id, write)
 

@@ -250,6 +250,7 @@ class SqlJobsRepository(SqlJobStore):
             retry_not_before=t(row[19]),
             max_run_seconds=None if row[20] is None else float(row[20]),
             executor=row[21],
+            constraint_rejections=None if row[22] is None else self._decode_json(row[22]),
         )
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 JOB_COLUMNS = (
     "id, owner_user_id, state, request_json, request_hash, created_at, updated_at, started_at, "
     "finished_at, stage, processed, total, attempt, lease_owner, lease_expires_at, heartbeat_at, "
-    "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds, executor"
+    "cancel_requested_at, error_json, store_retries, retry_not_before, max_run_seconds, executor, "
+    "constraint_rejections_json"
 )
 TOP_COLUMNS = (
     "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json, "
@@ -95,6 +96,7 @@ UPSERT_TOP_ROW = (
     "OR backtest_job_top_variants.payload_json <> excluded.payload_json "
     "OR backtest_job_top_variants.validation_json <> excluded.validation_json"
 )
+SET_CONSTRAINT_REJECTIONS = "UPDATE backtest_jobs SET constraint_rejections_json = :rejections WHERE id = :id"
 DELETE_TOP_TAIL = "DELETE FROM backtest_job_top_variants WHERE job_id = :id AND rank > :count"
 UPSERT_VALIDATION = (
     "INSERT INTO backtest_job_validation (job_id, validation_json, updated_at) VALUES (:id, :validation, :now) "
