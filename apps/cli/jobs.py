@@ -13,11 +13,12 @@ import typer
 import yaml
 from rich.table import Table
 
-from apps.api.dto.backtest_jobs import JobTopRowResponse
+from apps.api.dto.backtest_jobs import JobTopRowResponse, JobValidationResponse
 from apps.cli.backtest import console, print_wide, ranked_rows_table, search_progress, show_progress
 from apps.cli.errors import guarded
 from apps.cli.jobs_client import HttpJobs, JobsClient, Json, LocalJobs
 from apps.cli.request_file import load_request
+from apps.cli.validation_output import print_validation
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.persistence.factory import (
     default_jobs_database_url,
@@ -105,6 +106,12 @@ def print_top(client: JobsClient, job: Json, limit: int) -> None:
     ranking = job["request_summary"]["ranking"]
     primary = ranking.get("primary_metric") or default_backtest_config().ranking.primary_metric_default
     print_wide(ranked_rows_table(rows, primary, ranking.get("secondary_metric"), limit))
+    if job["request"].get("validation"):
+        stored = JobValidationResponse.model_validate(client.validation(job["job_id"])).validation
+        if stored is None:
+            console.print("validation: not stored yet (a walk-forward job stores its report after its last fold)")
+        else:
+            print_validation(stored)
 
 
 def watch_job(client: JobsClient, job_id: str, show: int) -> Json:
@@ -202,7 +209,7 @@ def top_command(
     db: Db = None,
     data_dir: DataDir = None,
 ) -> None:
-    """The job's ranked top (a live snapshot while it runs)."""
+    """The job's ranked top (a live snapshot while it runs), then its holdout or walk-forward report."""
     _run(server, token, db, data_dir, lambda client: print_top(client, client.get(job_id), limit))
 
 

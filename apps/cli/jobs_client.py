@@ -25,6 +25,7 @@ class JobsClient(Protocol):
     def list(self, limit: int, state: str | None) -> Json: ...
     def get(self, job_id: str) -> Json: ...
     def top(self, job_id: str, limit: int) -> Json: ...
+    def validation(self, job_id: str) -> Json: ...
     def cancel(self, job_id: str) -> Json: ...
     def close(self) -> None: ...
 
@@ -50,6 +51,9 @@ class LocalJobs:
 
     def top(self, job_id: str, limit: int) -> Json:
         return handlers.get_job_top(job_id, LOCAL_USER_ID, self._jobs, limit).model_dump(mode="json")
+
+    def validation(self, job_id: str) -> Json:
+        return handlers.get_job_validation(job_id, LOCAL_USER_ID, self._jobs).model_dump(mode="json")
 
     def cancel(self, job_id: str) -> Json:
         return handlers.cancel_job(job_id, LOCAL_USER_ID, self._jobs).model_dump(mode="json")
@@ -90,6 +94,9 @@ class HttpJobs:
 
     def top(self, job_id: str, limit: int) -> Json:
         return self._call("GET", f"/{job_id}/top", params={"limit": limit})
+
+    def validation(self, job_id: str) -> Json:
+        return self._call("GET", f"/{job_id}/validation")
 
     def cancel(self, job_id: str) -> Json:
         return self._call("POST", f"/{job_id}/cancel")

@@ -75,3 +75,20 @@ def test_a_bad_request_is_refused_before_it_is_queued(store: Store, data_dir: Pa
     result = runner.invoke(app, ["jobs", "submit", str(path), "--db", store.url, "--data-dir", str(data_dir)], env=ENV)
     assert result.exit_code == 1 and "unknown timeframe '7m'" in result.stderr
     assert "Traceback" not in result.output + result.stderr
+
+
+def test_a_walk_forward_job_prints_its_report_after_the_top(store: Store, data_dir: Path, tmp_path: Path) -> None:
+    path = tmp_path / "walk_forward.yaml"
+    validation = {"mode": "walk_forward", "folds": 2, "train": 300, "test": 100}
+    path.write_text(yaml.safe_dump(request_json(sma_stop=12, top_k=5) | {"validation": validation}))
+    job_id = re.findall(r"[0-9a-f-]{36}", _jobs("submit", str(path), store=store, data_dir=data_dir))[0]
+    pending = _jobs("top", job_id, store=store, data_dir=data_dir)
+    assert "no ranked rows yet" in pending
+
+    ctx = BacktestContext(str(data_dir), job_config())
+    run_worker(store.repo, ctx, "cli", StopRequest(), drain=True)
+    top = _jobs("top", job_id, store=store, data_dir=data_dir)
+    stored = store.repo.get_validation(UUID(job_id), LOCAL_USER_ID)
+    assert stored is not None and len(stored["folds"]) == 2
+    stitched = stored["stitched_metrics"]["total_return_pct"]
+    assert f"stitched out of sample: return {stitched:.2f} %" in top

@@ -108,3 +108,15 @@ def test_a_released_walk_forward_job_resumes_at_the_first_unfinished_fold(
     sync = run_walk_forward(RunBacktestRequest.model_validate(body), ctx)
     assert sync.validation is not None
     assert repo.get_validation(job.id, OWNER) == _json(sync.validation)
+
+
+def test_a_fold_whose_constraints_leave_no_variant_fails_the_job_with_the_fold_named(
+    repo: BacktestJobsRepository, ctx: BacktestContext
+) -> None:
+    body = _body(WALK_FORWARD) | {"constraints": [{"metric": "total_return_pct", "op": ">=", "value": 1e6}]}
+    job = _claim(repo, body)
+    assert run_backtest_job(job, repo, ctx, "w1") is JobOutcome.FAILED
+    failed = repo.get_job(job.id, OWNER)
+    assert failed is not None and failed.error_json is not None
+    assert (failed.error_json["code"], failed.error_json["fold"]) == ("walk_forward_fold_empty", 1)
+    assert "fold 1: no variant of the train window" in failed.error_json["message"]

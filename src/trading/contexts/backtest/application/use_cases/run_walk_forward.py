@@ -119,6 +119,15 @@ def run_fold(
     result = ranked_search(
         request.model_copy(update={"time_range": window.train, "validation": None}), ctx, observer, executor
     )
+    if not result.response.variants:
+        raise DomainError(
+            "walk_forward_fold_empty",
+            f"fold {number}: no variant of the train window {window.train.start:%Y-%m-%d %H:%M} .. "
+            f"{window.train.end:%Y-%m-%d %H:%M} meets the constraints, so the fold has nothing to trade; "
+            "relax the constraints or lengthen the train window",
+            status=422,
+            extra={"fold": number},
+        )
     best = result.response.variants[0]
     details = test_window_details(request, ctx, window, best.payload)
     axes = request_axes(request.indicators, request.risk)
