@@ -3,10 +3,17 @@ one `trading candles import` command each, then searched or turned into indicato
 
 - GOOG daily (backtesting.py's bundled data; test-only, AGPL) in the NASDAQ sessions market: a
   price-vs-SMA(20) long-only run without fees trades exactly like backtesting.py on the raw data (no
-  weekend padding), with our `close` fill = backtesting.py's `trade_on_close=True` (the next-open
-  fill has its own parity test in the engine tests).
+  weekend padding), with our `close` fill = backtesting.py's `trade_on_close=True` and our
+  `next_open` fill = its `trade_on_close=False`; Sharpe / Sortino / Calmar against its ratios on the
+  same days (both 252-day years).
   backtesting.py first calls `next()` one bar after its indicators are all defined (bar 20 for an
   SMA(20)); our run matches that by starting its range at bar 20 with 20 warmup bars.
+  Conventions, each with a test: backtesting.py's `finalize_trades` closes a trade still open at the
+  end at its last bar's open (next-open) or the close before its last bar (close fill), ours at the
+  last close, so the oracle gets one bar appended, flat at our last close, and places no order on our
+  last bar; its ratios cover its whole frame (also the 20 bars before its first decision and the
+  appended bar), ours the requested range; its Sharpe and Sortino compound the daily returns into an
+  annual return, ours take their arithmetic mean (docs: backtest-reporting-metrics-table-v1.md).
 - EURUSD hourly in the FX sessions market: no bar is invented over weekends, and indicator values on
   the timeline equal TA-Lib on the raw series.
 """
@@ -22,13 +29,19 @@ import pandas as pd
 import pytest
 import talib
 from backtesting import Strategy
+from backtesting._stats import compute_stats  # its ratio code, run over our target bars
 from backtesting.lib import FractionalBacktest
 from backtesting.test import EURUSD, GOOG, SMA
 from typer.testing import CliRunner
 
 from apps.cli.candles import app
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import load_backtest_config
-from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest, VariantReportRequest
+from trading.contexts.backtest.application.dto.run_backtest import (
+    RunBacktestRequest,
+    RunBacktestResponse,
+    VariantReportRequest,
+    VariantReportResponse,
+)
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.indicator_catalog import default_indicator_catalog
 from trading.contexts.backtest.application.services.staged_runner_v1 import plan_search
@@ -37,7 +50,7 @@ from trading.contexts.backtest.application.use_cases.run_backtest import (
     build_variant_report,
     run_backtest,
 )
-from trading.contexts.backtest.domain.value_objects.execution import RiskParams
+from trading.contexts.backtest.domain.value_objects.execution import FillModeName, RiskParams
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
 from trading.contexts.indicators.application.services.grid_builder import build_indicator_grids
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
@@ -79,39 +92,38 @@ def _ms(index: pd.Index) -> np.ndarray:
 
 
 class PriceOverSma(Strategy):
-    """Long while the close is above its 20-bar SMA, flat otherwise."""
+    """Long while the close is above its 20-bar SMA, flat otherwise; no entry on our last bar."""
 
     def init(self) -> None:
         self.sma = self.I(SMA, self.data.Close, 20)
 
     def next(self) -> None:
         above = self.data.Close[-1] > self.sma[-1]
-        last_real_bar = len(self.data) == len(GOOG)  # the appended copy follows it
+        last_real_bar = len(self.data) >= len(GOOG)  # a decision there has no next bar in our run
         if above and not self.position and not last_real_bar:
             self.buy(size=1 - 1e-12)
         elif not above and self.position:
             self.position.close()
 
 
-def _oracle() -> Any:
-    """backtesting.py's `finalize_trades` closes at the close before its last bar, so the oracle gets
-    one copy of the last bar appended (ours closes at the last close)."""
-    extra = GOOG.iloc[[-1]].copy()
-    extra.index = extra.index + pd.Timedelta(days=1)
+def _oracle(fill: FillModeName, appended: bool = True) -> Any:
+    """backtesting.py on GOOG with our fill's execution; `appended`: one more bar, flat at our last
+    close, so that its `finalize_trades` closes a trade still open at our last close, as ours does."""
+    data = GOOG
+    if appended:
+        extra = GOOG.iloc[[-1]].copy()
+        extra.index = extra.index + pd.Timedelta(days=1)
+        extra[["Open", "High", "Low"]] = GOOG["Close"].iloc[-1]
+        data = pd.concat([GOOG, extra])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         backtest = FractionalBacktest(
-            pd.concat([GOOG, extra]),
-            PriceOverSma,
-            cash=10_000,
-            commission=0.0,
-            trade_on_close=True,
-            finalize_trades=True,
+            data, PriceOverSma, cash=10_000, commission=0.0, trade_on_close=fill == "close", finalize_trades=True
         )
         return backtest.run()
 
 
-def _goog_request() -> RunBacktestRequest:
+def _goog_request(fill: FillModeName = "close") -> RunBacktestRequest:
     return RunBacktestRequest.model_validate(
         {
             "instrument_id": "4:GOOG",
@@ -126,33 +138,104 @@ def _goog_request() -> RunBacktestRequest:
                 "init_cash_quote": 10_000,
                 "fee_pct": 0.0,
                 "slippage_pct": 0.0,
-                "fill": "close",
+                "fill": fill,
             },
             "top_k": 1,
         }
     )
 
 
-def test_goog_price_vs_sma_trades_like_backtesting_py(data_dir: Path) -> None:
+def _goog_report(data_dir: Path, fill: FillModeName) -> tuple[RunBacktestResponse, VariantReportResponse]:
     ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
-    request = _goog_request()
+    request = _goog_request(fill)
     response = run_backtest(request, ctx)
-    assert response.bars["target"] == len(GOOG) - FIRST_TRADABLE and response.bars["warmup"] == FIRST_TRADABLE
-    assert response.bars["filled"] == 0
-    assert response.data_notes == []
-    best = response.variants[0]
     report = build_variant_report(
         VariantReportRequest.model_validate(
             {
                 "run_context": request.model_dump(include={"instrument_id", "timeframe", "time_range", "warmup_bars"}),
-                "variant": best.payload.model_dump(),
+                "variant": response.variants[0].payload.model_dump(),
             }
         ),
         ctx,
     )
-    stats = _oracle()
+    return response, report
+
+
+def _row(report: VariantReportResponse, metric: str) -> float:
+    value = next(row["raw"] for row in report.rows if row["metric"] == metric)
+    assert isinstance(value, int | float)
+    return float(value)
+
+
+@pytest.mark.parametrize("fill", ["close", "next_open"])
+def test_goog_price_vs_sma_trades_like_backtesting_py(data_dir: Path, fill: FillModeName) -> None:
+    response, report = _goog_report(data_dir, fill)
+    assert response.bars["target"] == len(GOOG) - FIRST_TRADABLE and response.bars["warmup"] == FIRST_TRADABLE
+    assert response.bars["filled"] == 0
+    assert response.data_notes == []
+    stats = _oracle(fill)
     assert report.trades_total == int(stats["# Trades"]) == 100  # padded weekends made it 135
-    assert best.total_return_pct == pytest.approx(float(stats["Return [%]"]), rel=RELATIVE)
+    assert response.variants[0].total_return_pct == pytest.approx(float(stats["Return [%]"]), rel=RELATIVE)
+    assert _row(report, "Total Return [%]") == response.variants[0].total_return_pct
+
+
+LAST_CLOSE = float(GOOG["Close"].iloc[-1])
+RAW_FRAME_EXITS = [
+    ("close", len(GOOG) - 2, float(GOOG["Close"].iloc[-2])),
+    ("next_open", len(GOOG) - 1, float(GOOG["Open"].iloc[-1])),
+]
+
+
+@pytest.mark.parametrize(("fill", "exit_bar", "exit_price"), RAW_FRAME_EXITS)
+def test_on_the_raw_frame_backtesting_py_ends_the_open_trade_elsewhere(
+    data_dir: Path, fill: FillModeName, exit_bar: int, exit_price: float
+) -> None:
+    """Without the appended bar the totals differ by exactly the last trade's exit: backtesting.py's
+    `finalize_trades` closes it at the last open (next-open) or the close before the last bar (close
+    fill), ours at the last close (realism.md section 1). GOOG: next-open 653.72% ours, 645.88% its;
+    close 572.47% ours, 568.31% its."""
+    _, report = _goog_report(data_dir, fill)
+    stats = _oracle(fill, appended=False)
+    last = stats["_trades"].iloc[-1]
+    assert int(last["ExitBar"]) == exit_bar and float(last["ExitPrice"]) == pytest.approx(exit_price, rel=RELATIVE)
+    assert report.trades_total == int(stats["# Trades"])
+    ours = 1 + _row(report, "Total Return [%]") / 100
+    theirs = 1 + float(stats["Return [%]"]) / 100
+    assert ours == pytest.approx(theirs * LAST_CLOSE / exit_price, rel=RELATIVE)
+    assert abs(ours / theirs - 1) > 1e-3
+
+
+def test_goog_daily_ratios_against_backtesting_py_on_the_same_days(data_dir: Path) -> None:
+    """Both annualise with 252 days here (NASDAQ's `annualization_days`; backtesting.py's guess for
+    data without weekend bars). Its ratios are recomputed by its own `compute_stats` over our target
+    bars, the oracle's equity cut to them (its frame also holds the 20 bars before its first decision
+    and the appended bar). Calmar is defined alike and equal; Sortino has the same downside deviation
+    over an arithmetic (ours) instead of a compounded annual return; Sharpe is the arithmetic one
+    (mean / sample std of the daily returns), backtesting.py's a compounded return over a compounded
+    volatility."""
+    _, report = _goog_report(data_dir, "close")
+    stats = _oracle("close")
+    target = slice(FIRST_TRADABLE, len(GOOG))
+    equity = stats["_equity_curve"]["Equity"].to_numpy()[target]
+    trades = stats["_trades"].copy()
+    trades["EntryBar"] -= FIRST_TRADABLE
+    trades["ExitBar"] = np.minimum(trades["ExitBar"], len(GOOG) - 1) - FIRST_TRADABLE
+    theirs: Any = compute_stats(trades, equity, GOOG.iloc[target], None)
+    daily = equity[1:] / equity[:-1] - 1  # one bar a day
+    compounded = float(theirs["Return (Ann.) [%]"]) / 100
+    assert compounded == pytest.approx(np.prod(1 + daily) ** (252 / daily.shape[0]) - 1, rel=RELATIVE)
+
+    assert _row(report, "Calmar Ratio") == pytest.approx(float(theirs["Calmar Ratio"]), rel=RELATIVE)
+    arithmetic = daily.mean() * 252
+    assert _row(report, "Sortino Ratio") == pytest.approx(
+        float(theirs["Sortino Ratio"]) * arithmetic / compounded, rel=RELATIVE
+    )
+    sharpe = daily.mean() / daily.std(ddof=1) * np.sqrt(252)
+    assert _row(report, "Sharpe Ratio") == pytest.approx(sharpe, rel=RELATIVE)
+    # GOOG: Sharpe 1.1017 ours, 0.8736 backtesting.py's; Sortino 1.7167 vs 1.7270; Calmar 0.6491 both
+    # (0.6420 in its stats over its whole frame).
+    assert abs(_row(report, "Sharpe Ratio") / float(theirs["Sharpe Ratio"]) - 1) > 0.1
+    assert abs(float(stats["Calmar Ratio"]) / float(theirs["Calmar Ratio"]) - 1) > 1e-3
 
 
 def test_eurusd_hourly_has_no_weekend_bars_and_talib_indicator_values(data_dir: Path) -> None:
