@@ -138,6 +138,9 @@ def _corpus() -> list[Case]:
     huge = grid_request(risk={"sl_pct": huge_axis, "tp_pct": huge_axis})
     long_key = grid_request(indicators=[{"indicator_id": "ma.sma", "params": {"k" * 100_000: 5}}])
     text_sl = grid_request(risk={"sl_pct": {"mode": "explicit", "values": ["2"]}})
+    one_value = {"mode": "explicit", "values": [30.0]}
+    rsi_bogus = grid_request(indicators=[{"indicator_id": "momentum.rsi", "signals": {"bogus": one_value}}])
+    sma_threshold = grid_request(indicators=[{"indicator_id": "ma.sma", "signals": {"long_threshold": one_value}}])
     named = [
         ("risk step 1e-300", _risk_range(step=1e-300), "too_many_values", "risk.sl_pct"),
         ("risk 99,900 x 99,900 (was a 74.5 GiB MemoryError)", huge, "too_many_variants", "body.risk"),
@@ -152,6 +155,8 @@ def _corpus() -> list[Case]:
         ("param key 100k chars", long_key, "validation_error", "body.indicators[0].params"),
         ("window true", _sma_range(start=True), "validation_error", "window"),
         ("sl string", text_sl, "validation_error", "sl_pct"),
+        ("unknown signal param", rsi_bogus, "unknown_param", "body.indicators[0].signals.bogus"),
+        ("signal param of an indicator without signals", sma_threshold, "unknown_param", "signals.long_threshold"),
         ("body not an object", [], "validation_error", "body"),
     ]
     cases += [(name, json.dumps(body), 422, code, path) for name, body, code, path in named + _instance_cases()]
