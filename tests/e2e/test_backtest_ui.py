@@ -46,8 +46,8 @@ def variant_keys(page: Page, table: str = "#results-table") -> list[str]:
     return page.locator(f"{table} tbody tr").evaluate_all("rows => rows.map(r => r.dataset.variantKey)")
 
 
-def metric_column(page: Page, metric: str) -> list[float]:
-    texts = page.locator(f"#results-table td[data-metric='{metric}']").all_inner_texts()
+def metric_column(page: Page, metric: str, table: str = "#results-table") -> list[float]:
+    texts = page.locator(f"{table} td[data-metric='{metric}']").all_inner_texts()
     return [math.nan if text in ("n/a", "inf") else float(text.replace(",", "")) for text in texts]
 
 

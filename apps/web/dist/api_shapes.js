@@ -48,6 +48,9 @@ export function readRuntimeDefaults(data) {
     primaryMetric: data.ranking.primary_metric_default,
     secondaryMetric: data.ranking.secondary_metric_default ?? null,
     allowedMetrics: data.ranking.allowed_metrics,
+    constraintsDefault: data.ranking.constraints_default || [],
+    constraintOps: data.ranking.constraint_ops || [">=", "<=", ">", "<"],
+    maxConstraints: data.ranking.max_constraints ?? 8,
     execution: data.execution || {},
     jobsEnabled: data.jobs ? data.jobs.enabled : true,
   };
@@ -70,6 +73,7 @@ export function readJob(data) {
     request: data.request || null,
     overall: data.overall_progress ?? 0,
     stageWords: data.stage_words || data.stage || "",
+    constraintRejections: data.constraint_rejections || [],
   };
 }
 

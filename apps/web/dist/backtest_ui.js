@@ -3,6 +3,7 @@
 
 import { ApiError, getJson, isAbort, postJson } from "./api_client.js";
 import { createCompareView } from "./compare_view.js";
+import { showRejections } from "./constraints_editor.js";
 import { readIndicators, readInstruments, readRuntimeDefaults } from "./api_shapes.js";
 import { clearFieldErrors, hideBanner, revealFirstError, showApiError, showBanner } from "./field_errors.js";
 import { describeRanking, formatCount } from "./format.js";
@@ -28,6 +29,7 @@ const page = {
   report: document.getElementById("report"),
   compare: document.getElementById("compare"),
   validation: document.getElementById("validation"),
+  metrics: [], // the ranking metrics of runtime-defaults (ids, labels, units)
   bannerOwner: null, // which action's error the banner shows: "preflight" | "run" | "job"
   runState: null, // {request, response} of the search shown in the table
 };
@@ -83,6 +85,7 @@ function showResult(table, request, response) {
   table.setRows(response.variants, response.ranking);
   renderValidation(page.validation, response.validation);
   page.resultsSummary.textContent = summaryText(response);
+  showRejections(page.results, response.constraint_rejections, page.metrics);
   page.results.hidden = false;
   page.status.textContent = `${response.variants.length} variants`;
 }
@@ -149,6 +152,7 @@ async function main() {
     showBanner(`Cannot load the form: ${err instanceof ApiError ? err.message : err}`);
     return;
   }
+  page.metrics = metadata.defaults.allowedMetrics;
   const searchForm = new SearchForm(page.form, metadata);
   const cache = new VariantReportCache();
   const getRunContext = () => runContextOf(page.runState.request);

@@ -3,6 +3,7 @@
 
 import { getJson, postJson } from "./api_client.js";
 import { TERMINAL_STATES, readJob, readRuntimeDefaults } from "./api_shapes.js";
+import { showRejections } from "./constraints_editor.js";
 import { el, setChildren } from "./dom.js";
 import { describeRanking, formatDateTime } from "./format.js";
 import { POLL_MS, progressBar, progressText, renderLoadError, stateBadge } from "./job_widgets.js";
@@ -99,6 +100,7 @@ export function startDetailsPage() {
     table.setRows(top.rows, ranking);
     topSection.hidden = !top.rows.length;
     topSummary.textContent = `${top.rows.length} variants (${TERMINAL_STATES.has(top.state) ? "final" : "live snapshot"})`;
+    showRejections(topSection, job.constraintRejections, defaults.allowedMetrics);
   };
 
   const poll = async () => {

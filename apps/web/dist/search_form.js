@@ -2,6 +2,7 @@
 // request body POST /api/backtests (and /preflight, /jobs) accept.
 
 import { createAxisEditor } from "./axis_editor.js";
+import { ConstraintsEditor } from "./constraints_editor.js";
 import { CrossRules } from "./cross_rules.js";
 import { el, option, setChildren } from "./dom.js";
 import { formatDateTime, metricLabel } from "./format.js";
@@ -92,6 +93,7 @@ export class SearchForm {
     this.setRisk(Object.fromEntries(RISK_AXES.map(([name, , initial]) => [name, initial])));
     this.fillExecution(form.querySelector("#execution-fields"));
     this.fillAdvanced();
+    this.constraints = new ConstraintsEditor(form.querySelector("#result-constraints"), defaults);
     installValidationFields(form);
   }
 
@@ -168,7 +170,7 @@ export class SearchForm {
   fillAdvanced() {
     const { primary, secondary, topK, preselect, warmup, topTradesN } = this.controls;
     const metrics = this.defaults.allowedMetrics;
-    const label = (metric) => `${metricLabel(metric.name)}${metric.direction ? ` (${metric.direction})` : ""}`;
+    const label = (metric) => `${metric.label || metricLabel(metric.name)}${metric.direction ? ` (${metric.direction})` : ""}`;
     setChildren(primary, metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.primaryMetric)));
     setChildren(
       secondary,
@@ -224,6 +226,7 @@ export class SearchForm {
     const ranking = request.ranking || {};
     primary.value = ranking.primary_metric || this.defaults.primaryMetric;
     secondary.value = ranking.secondary_metric || "";
+    this.constraints.fill(request.constraints);
     const optional = { warmup_bars: "warmup", top_k: "topK", preselect: "preselect", top_trades_n: "topTradesN" };
     for (const [field, control] of Object.entries(optional)) this.controls[control].value = inputValue(request[field]);
     fillValidation(this.form, request.validation);
@@ -243,6 +246,8 @@ export class SearchForm {
       execution: this.execution(),
       ranking: this.ranking(),
     };
+    const constraints = this.constraints.read();
+    if (constraints) body.constraints = constraints;
     const optional = { warmup_bars: warmup, top_k: topK, preselect, top_trades_n: topTradesN };
     for (const [name, control] of Object.entries(optional)) {
       const value = optionalNumber(control);
