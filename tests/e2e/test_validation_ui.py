@@ -102,3 +102,48 @@ def test_walk_forward_job_runs_to_success_and_shows_the_stitched_equity(
     )
     save_screenshots(page, "walk-forward-job")
     assert browser_page.errors == []
+
+
+def test_heatmap_helpers_name_axes_by_alias_and_rank_colours(live_app: LiveApp, browser_page: BrowserPage) -> None:
+    page = browser_page.page
+    page.goto(f"{live_app.base_url}/backtests")
+    names, payload, shades = page.evaluate(
+        """async () => {
+            const heat = await import('/static/heatmap_view.js');
+            const request = {indicators: [
+                {indicator_id: 'ma.sma', alias: 'fast', params: {window: {}}},
+                {indicator_id: 'ma.sma', alias: 'slow', params: {window: {}}},
+                {indicator_id: 'momentum.rsi', params: {window: {}}, signals: {long_threshold: {}}},
+            ]};
+            const axes = heat.gridAxes(request);
+            const byName = (name) => axes.find((axis) => axis.name === name);
+            const payload = {
+                indicator_selections: [
+                    {indicator_id: 'ma.sma', alias: 'fast', inputs: {source: 'close'}, params: {window: 5}},
+                    {indicator_id: 'ma.sma', alias: 'slow', inputs: {source: 'close'}, params: {window: 50}},
+                    {indicator_id: 'momentum.rsi', inputs: {source: 'close'}, params: {window: 14}},
+                ],
+                signal_params: {'momentum.rsi': {long_threshold: 55}},
+                risk_params: {sl_pct: null, tp_pct: 5},
+            };
+            const cell = heat.cellPayload(payload, [[byName('slow.window'), 100], [byName('sl_pct'), 2]]);
+            const rsi = heat.cellPayload(payload, [[byName('momentum.rsi.signals.long_threshold'), 60]]);
+            return [
+                axes.map((axis) => axis.name),
+                [cell.indicator_selections.map((s) => s.params.window), cell.risk_params, payload.risk_params.sl_pct,
+                 rsi.signal_params['momentum.rsi'].long_threshold],
+                [heat.cellShades([[1, 3], [2, null]], 'total_return_pct'),
+                 heat.cellShades([[1, 3]], 'max_drawdown_pct')],
+            ];
+        }"""
+    )
+    assert names == [
+        "fast.window",
+        "slow.window",
+        "momentum.rsi.window",
+        "momentum.rsi.signals.long_threshold",
+        "sl_pct",
+        "tp_pct",
+    ]
+    assert payload == [[5, 100, 14], {"sl_pct": 2, "tp_pct": 5}, None, 60]  # the row's payload is left as it was
+    assert shades == [[[0, 1], [0.5, None]], [[1, 0]]]  # lower drawdown is better

@@ -11,11 +11,14 @@ import { RANKING_METRIC_LABELS, formatNumber, metricLabel } from "./format.js";
 const HEATMAP_URL = "/api/backtests/heatmap";
 const LOWER_IS_BETTER = new Set(["max_drawdown_pct"]);
 
-// Axis names as the API spells them: sl_pct, tp_pct, <indicator>.<input or param>, <indicator>.signals.<param>.
+// What names an indicator instance in axis names and signal params: its alias, else its id.
+const entryName = (entry) => entry.alias || entry.indicator_id;
+
+// Axis names as the API spells them: sl_pct, tp_pct, <instance>.<input or param>, <instance>.signals.<param>.
 export function gridAxes(request) {
   const axes = [];
   for (const indicator of request.indicators || []) {
-    const id = indicator.indicator_id;
+    const id = entryName(indicator);
     for (const section of ["inputs", "params"]) {
       for (const name of Object.keys(indicator[section] || {})) axes.push({ name: `${id}.${name}`, section, owner: id, param: name });
     }
@@ -34,7 +37,7 @@ export function cellPayload(payload, settings) {
     } else if (axis.section === "signals") {
       copy.signal_params = { ...copy.signal_params, [axis.owner]: { ...(copy.signal_params || {})[axis.owner], [axis.param]: value } };
     } else {
-      const selection = copy.indicator_selections.find((entry) => entry.indicator_id === axis.owner);
+      const selection = copy.indicator_selections.find((entry) => entryName(entry) === axis.owner);
       const section = axis.param in (selection.inputs || {}) ? "inputs" : "params";
       selection[section] = { ...selection[section], [axis.param]: value };
     }
