@@ -169,9 +169,15 @@ def test_past_the_sync_deadline_the_run_fails_suggesting_a_job(make_client: Clie
     assert "/api/backtests/jobs" in error["message"]
 
 
-def test_an_unknown_constraint_metric_is_422_naming_the_field_and_the_allowed_ids(real: TestClient) -> None:
+CONSTRAINED_ENDPOINTS = ["/api/backtests", "/api/backtests/preflight", "/api/backtests/jobs"]
+
+
+@pytest.mark.parametrize("endpoint", CONSTRAINED_ENDPOINTS)
+def test_an_unknown_constraint_metric_is_422_naming_the_field_and_the_allowed_ids(
+    real: TestClient, endpoint: str
+) -> None:
     body = grid_request(constraints=[{"metric": "sharpe", "op": ">=", "value": 1}])
-    response = real.post("/api/backtests", json=body)
+    response = real.post(endpoint, json=body)
     assert response.status_code == 422
     (detail,) = response.json()["error"]["details"]
     assert detail["path"] == "body.constraints[0].metric"
@@ -192,13 +198,15 @@ def test_a_bad_constraint_is_422_naming_the_field(real: TestClient, constraint: 
     assert [d["path"] for d in response.json()["error"]["details"]] == [path]
 
 
-def test_more_constraints_than_the_config_allows_is_422(real: TestClient) -> None:
+@pytest.mark.parametrize("endpoint", CONSTRAINED_ENDPOINTS)
+def test_more_constraints_than_the_config_allows_is_422(real: TestClient, endpoint: str) -> None:
     limit = real.app.state.backtest_context.config.ranking.max_constraints  # type: ignore[attr-defined]
     many = [{"metric": "num_trades", "op": ">=", "value": float(n)} for n in range(limit + 1)]
-    response = real.post("/api/backtests", json=grid_request(constraints=many))
+    response = real.post(endpoint, json=grid_request(constraints=many))
     assert response.status_code == 422
     (detail,) = response.json()["error"]["details"]
     assert detail["path"] == "body.constraints"
+    assert real.get("/api/backtests/jobs").json()["items"] == []  # nothing was enqueued
 
 
 def test_constrained_rows_meet_the_constraint_and_the_rejections_are_counted(real: TestClient) -> None:
