@@ -65,6 +65,19 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 # Open, high and low of every bar: what intrabar stops read besides the close.
 BarRange = tuple[FloatArray, FloatArray, FloatArray]
+# What the engine's intrabar stops read: open, high, low, and the lowest low / highest high of each
+# block of STOP_BLOCK_BARS bars (`intrabar_arrays`).
+IntrabarArrays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]
+# A block whose extremes touch neither level needs no per-bar stop check (a power of two: t >> shift).
+STOP_BLOCK_SHIFT = 4
+STOP_BLOCK_BARS = 1 << STOP_BLOCK_SHIFT
+
+
+def intrabar_arrays(open_: FloatArray, high: FloatArray, low: FloatArray) -> IntrabarArrays:
+    """The bar range plus per-block extremes (NaN ignored, like every stop comparison ignores it), so
+    a position whose levels lie outside a block's range skips the block's per-bar high/low reads."""
+    starts = np.arange(0, low.shape[0], STOP_BLOCK_BARS)
+    return (open_, high, low, np.fmin.reduceat(low, starts), np.fmax.reduceat(high, starts))
 
 
 def execution_scalars(execution: ExecutionParams) -> ExecutionScalars:
@@ -161,7 +174,7 @@ def simulate_close_fill(
     trades_out: npt.NDArray[np.float64] | None,
     equity_out: npt.NDArray[np.float64] | None,
     next_open: npt.NDArray[np.float64] | None,
-    intrabar: BarRange | None,
+    intrabar: IntrabarArrays | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -174,8 +187,9 @@ def simulate_close_fill(
 
     Execution modes are chosen by argument types, so each combination compiles to its own loop:
     `next_open` (the open prices) fills every decision made at close t at the open of t + 1, except a
-    decision on the last bar, which closes at that close; `intrabar` (open, high, low) checks SL/TP
-    inside every bar after the entry fill instead of at the close. The daily-equity resample is folded
+    decision on the last bar, which closes at that close; `intrabar` (`intrabar_arrays`) checks SL/TP
+    inside every bar after the entry fill instead of at the close, reading a bar's high and low only
+    when its block's extremes reach a level. The daily-equity resample is folded
     into this loop: `day_closes` and `next_day_close` (from `day_close_index`) place the last bar of
     each UTC day; with `None` for both, the daily ratios are NaN and the loop does no per-day work.
     `days_per_year` annualises them (the market's `annualization_days`)."""
@@ -274,18 +288,29 @@ def simulate_close_fill(
         exit_reason = -1
         exit_price = 0.0
         decided_at = t
-        worst_prices = best_prices = close  # replaced below when intrabar stops read the bar range
+        worst_prices = best_prices = worst_blocks = best_blocks = close  # replaced below for intrabar stops
         if intrabar is not None:
             worst_prices = intrabar[2] if side > 0 else intrabar[1]
             best_prices = intrabar[1] if side > 0 else intrabar[2]
+            worst_blocks = intrabar[3] if side > 0 else intrabar[4]
+            best_blocks = intrabar[4] if side > 0 else intrabar[3]
+        block_end = 0
+        block_reaches_level = True
         while True:
             if intrabar is not None:
-                exit_reason, exit_price = _intrabar_stop(
-                    side, t, intrabar[0], worst_prices, best_prices, signed_sl_level, signed_tp_level
-                )
-                if exit_reason >= 0:
-                    decided_at = t
-                    break
+                if t >= block_end:
+                    block = t >> STOP_BLOCK_SHIFT
+                    block_end = (block + 1) << STOP_BLOCK_SHIFT
+                    block_reaches_level = (
+                        side * worst_blocks[block] <= signed_sl_level or side * best_blocks[block] >= signed_tp_level
+                    )
+                if block_reaches_level:
+                    exit_reason, exit_price = _intrabar_stop(
+                        side, t, intrabar[0], worst_prices, best_prices, signed_sl_level, signed_tp_level
+                    )
+                    if exit_reason >= 0:
+                        decided_at = t
+                        break
             price = close[t]
             exit_price = price
             signed_price = side * price
@@ -389,7 +414,7 @@ def simulate_close_fill_recorded(
     fee_fraction: float,
     slippage_fraction: float,
     next_open: npt.NDArray[np.float64] | None,
-    intrabar: BarRange | None,
+    intrabar: IntrabarArrays | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,

@@ -9,7 +9,9 @@ from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
     BarRange,
+    IntrabarArrays,
     execution_scalars,
+    intrabar_arrays,
     simulate_close_fill,
     simulate_close_fill_recorded,
     trade_log_from_buffer,
@@ -42,7 +44,7 @@ def _score_block_kernel(
     fee_fraction: float,
     slippage_fraction: float,
     next_open: FloatArray | None,
-    intrabar: BarRange | None,
+    intrabar: IntrabarArrays | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -58,7 +60,7 @@ def _score_block_kernel(
 
 def mode_arrays(
     close: FloatArray, bar_range: BarRange | None, execution: ExecutionParams
-) -> tuple[FloatArray | None, BarRange | None]:
+) -> tuple[FloatArray | None, IntrabarArrays | None]:
     """The engine's `next_open` and `intrabar` arguments for the execution modes: None selects close
     fills / close-checked stops. `bar_range` = (open, high, low) aligned with `close`."""
     if not execution.needs_bar_range:
@@ -69,7 +71,7 @@ def mode_arrays(
     if not (open_.shape == high.shape == low.shape == close.shape):
         raise ValueError("open, high and low must have one value per close")
     next_open = open_ if execution.fill == "next_open" else None
-    intrabar = (open_, high, low) if execution.stop_mode == "intrabar" else None
+    intrabar = intrabar_arrays(open_, high, low) if execution.stop_mode == "intrabar" else None
     return next_open, intrabar
 
 
