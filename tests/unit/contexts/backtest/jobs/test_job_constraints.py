@@ -156,3 +156,14 @@ def test_a_constrained_sharded_job_resumed_after_a_stop_sums_each_shard_once(
     assert _state(repo, job).state is JobState.SUCCEEDED
     assert stored_top(repo, job) == sync_top(body, ctx, 8)
     assert _state(repo, job).constraint_rejections == _sync_counts(body, ctx)
+
+
+def test_a_constrained_holdout_job_stores_the_final_counts(repo: BacktestJobsRepository, ctx: BacktestContext) -> None:
+    jobs = ctx.config.jobs.model_copy(update={"snapshot_seconds": 3600.0, "snapshot_variants_step": 10**9})
+    rare = BacktestContext(ctx.data_dir, ctx.config.model_copy(update={"jobs": jobs}))  # no snapshot before the end
+    body = _body() | {"validation": {"mode": "holdout", "oos_fraction": 0.3}}
+    job = repo.create_job(OWNER, body, max_active_jobs=10)
+    assert run_backtest_job(_claim(repo, "w1"), repo, rare, "w1") is JobOutcome.SUCCEEDED
+    counts = _sync_counts(body, ctx)
+    assert counts and all(entry["stage_b"] > 0 for entry in counts)
+    assert _state(repo, job).constraint_rejections == counts

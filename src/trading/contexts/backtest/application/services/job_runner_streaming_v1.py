@@ -306,11 +306,13 @@ class JobStreamObserver:
         counts = constraint_rejections(constraints, stage_a, frontier.rejections)
         return [entry.model_dump(mode="json") for entry in counts]
 
-    def write_rows(self, rows: Sequence[JobTopRow]) -> None:
+    def write_rows(self, rows: Sequence[JobTopRow], frontier: Frontier | None = None) -> None:
         """Replace the top with rows built outside the Stage B stream: a walk-forward fold's ranking, or
-        a holdout run's final rows with their out-of-sample metrics."""
+        a holdout run's final rows with their out-of-sample metrics (and its `frontier`'s final
+        rejection counts)."""
         if not self._lease.lost:
-            self._write(self._repo.replace_top(self._job_id, self._worker_id, rows))
+            rejections = [] if frontier is None else self._rejections_json(frontier)
+            self._write(self._repo.replace_top(self._job_id, self._worker_id, rows, rejections))
 
     def save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """A checkpoint of another shape than Stage B's (a walk-forward's finished folds)."""

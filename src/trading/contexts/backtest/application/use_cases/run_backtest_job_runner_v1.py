@@ -203,7 +203,7 @@ def _staged(
     summary = attach_out_of_sample(
         variants, split, plan.spec.primary, prepare_out_of_sample(split, ctx.store(), ctx.config)
     )
-    observer.write_rows(top_rows_of(variants, frontier, prepared))
+    observer.write_rows(top_rows_of(variants, frontier, prepared), frontier)
     observer.write_validation(summary.model_dump(mode="json"))
 
 
