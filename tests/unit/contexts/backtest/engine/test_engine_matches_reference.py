@@ -4,6 +4,7 @@ spec, with the same pnl, exit prices and equity up to rounding, in every stop mo
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -63,5 +64,38 @@ def test_engine_trades_like_the_reference_model(
     actual = list(zip(*columns, strict=True))
     assert actual == expected.trades
     np.testing.assert_allclose(trades.net_pnl, expected.net_pnl, rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(trades.exit_price, expected.exit_price, rtol=1e-12)
+    np.testing.assert_allclose(details.equity, expected.equity, rtol=1e-9)
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("fill", ["close", "next_open"])
+def test_intrabar_block_skipping_trades_like_the_reference_on_long_holds(seed: int, fill: str) -> None:
+    """Positions held for hundreds of bars with stops a few percent away: the engine reads a bar's high
+    and low only when its 16-bar block's extremes reach a level, and still stops on the very bar the
+    per-bar model does (touches land anywhere inside and at the edges of blocks)."""
+    rng = np.random.default_rng(seed)
+    n_bars = 3_000
+    close = 100.0 * np.exp(np.cumsum(rng.normal(0.0, 0.004, n_bars)))
+    bar_range = random_bar_range(rng, close)
+    signal = np.repeat(rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=n_bars // 300), 300)
+    risk = RiskParams(float(rng.uniform(1.0, 4.0)), float(rng.uniform(2.0, 6.0)))
+    execution = ExecutionParams(
+        direction_mode="long_short", fee_pct=0.075, slippage_pct=0.01, stop_mode="intrabar", fill=fill
+    )  # type: ignore[arg-type]
+    expected = reference_close_fill(close, signal, risk, execution, bar_range)
+    details = score_variant_with_details(np.arange(n_bars, dtype=np.int64), close, signal, risk, execution, bar_range)
+    trades = details.trades
+    actual = list(
+        zip(
+            trades.entry_bar.tolist(),
+            trades.exit_bar.tolist(),
+            trades.side.tolist(),
+            exit_reasons(details),
+            strict=True,
+        )
+    )
+    assert actual == expected.trades
+    assert sum(reason in ("stop_loss", "take_profit") for *_, reason in actual) >= 3
     np.testing.assert_allclose(trades.exit_price, expected.exit_price, rtol=1e-12)
     np.testing.assert_allclose(details.equity, expected.equity, rtol=1e-9)
