@@ -96,3 +96,20 @@ def test_any_value_change_changes_the_key() -> None:
     )
     assert indicator_variant_key([SMA_20], "1:BTCUSDT", "4h") != base
     assert indicator_variant_key([SMA_20], "1:ETHUSDT", "1h") != base
+
+
+def test_aliased_instances_pin_their_alias_into_the_key() -> None:
+    """Two ma.sma instances, `fast` and `slow`: each object carries its alias (first of its sorted keys),
+    objects sort by fragment text, and the key is pinned; without aliases the format is the one above."""
+    fast = IndicatorVariant("ma.sma", {"source": "close"}, {"window": 10})
+    slow = IndicatorVariant("ma.sma", {"source": "close"}, {"window": 34})
+    canonical = (
+        '{"indicators":[{"alias":"fast","id":"ma.sma","inputs":[["source","close"]],"params":[["window",10]]},'
+        '{"alias":"slow","id":"ma.sma","inputs":[["source","close"]],"params":[["window",34]]}],'
+        '"instrument_id":"4:GOOG","schema_version":1,"timeframe":"1d"}'
+    )
+    pinned = "df2790ab28c409007c7c389bcae89b43cf1cc53de279654f0a9f777438b49a47"
+    assert hashlib.sha256(canonical.encode()).hexdigest() == pinned
+    fragments = [("ma.sma", indicator_fragment(slow, "slow")), ("ma.sma", indicator_fragment(fast, "fast"))]
+    assert indicator_variant_key_from_fragments(fragments, "4:GOOG", "1d") == pinned
+    assert indicator_fragment(SMA_20, None) == indicator_fragment(SMA_20)

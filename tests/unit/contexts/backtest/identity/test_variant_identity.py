@@ -135,3 +135,28 @@ def test_execution_modes_change_the_key_only_when_used() -> None:
     assert variant_key(IVK_3F, {"sma": {}}, risk, explicit_defaults) == variant_key(
         IVK_3F, {"sma": {}}, risk, ExecutionParams()
     )
+
+
+def test_cross_rules_enter_the_key_document_pinned() -> None:
+    """A search's cross rules sit between `risk` and `schema_version`; without rules nothing changes."""
+    rules = [{"type": "cross", "first": "fast", "second": "slow"}]
+    execution = ExecutionParams(fill="next_open")
+    canonical = (
+        '{"direction_mode":"long_short","execution":{"fee_pct":0.075,"fill":"next_open","fixed_quote":1000.0,'
+        '"init_cash_quote":10000.0,"safe_profit_percent":30.0,"slippage_pct":0.0},'
+        '"indicator_variant_key":"' + IVK_3F + '",'
+        '"risk":{"sl_enabled":false,"sl_pct":null,"tp_enabled":false,"tp_pct":null},'
+        '"rules":[{"first":"fast","second":"slow","type":"cross"}],'
+        '"schema_version":1,"signals":{},"sizing_mode":"all_in"}'
+    )
+    pinned = "6f859dede9dd4652d03e6ac212ef2d707017cd4ca68be6ac642baa8d29fd35e9"
+    assert hashlib.sha256(canonical.encode()).hexdigest() == pinned
+    assert variant_key(IVK_3F, {}, RiskParams(), execution, rules) == pinned
+    builder = VariantKeyBuilder(execution, rules)
+    assert builder.variant_key(builder.base_text(IVK_3F, {}), RiskParams()) == pinned
+    without = VariantKeyBuilder(execution)
+    assert (
+        without.variant_key(without.base_text(IVK_3F, {}), RiskParams())
+        == variant_key(IVK_3F, {}, RiskParams(), execution)
+        != pinned
+    )
