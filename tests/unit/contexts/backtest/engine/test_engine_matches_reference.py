@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from tests.unit.contexts.backtest.engine.close_fill_cases import exit_reasons, random_bar_range
 from tests.unit.contexts.backtest.engine.reference_close_fill import reference_close_fill
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
-from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, FillModeName, RiskParams
 
 stop_pct = st.one_of(st.none(), st.floats(min_value=0.3, max_value=8.0))
 
@@ -70,7 +70,7 @@ def test_engine_trades_like_the_reference_model(
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("fill", ["close", "next_open"])
-def test_intrabar_block_skipping_trades_like_the_reference_on_long_holds(seed: int, fill: str) -> None:
+def test_intrabar_block_skipping_trades_like_the_reference_on_long_holds(seed: int, fill: FillModeName) -> None:
     """Positions held for hundreds of bars with stops a few percent away: the engine reads a bar's high
     and low only when its 16-bar block's extremes reach a level, and still stops on the very bar the
     per-bar model does (touches land anywhere inside and at the edges of blocks)."""
@@ -82,7 +82,7 @@ def test_intrabar_block_skipping_trades_like_the_reference_on_long_holds(seed: i
     risk = RiskParams(float(rng.uniform(1.0, 4.0)), float(rng.uniform(2.0, 6.0)))
     execution = ExecutionParams(
         direction_mode="long_short", fee_pct=0.075, slippage_pct=0.01, stop_mode="intrabar", fill=fill
-    )  # type: ignore[arg-type]
+    )
     expected = reference_close_fill(close, signal, risk, execution, bar_range)
     details = score_variant_with_details(np.arange(n_bars, dtype=np.int64), close, signal, risk, execution, bar_range)
     trades = details.trades
