@@ -1,6 +1,7 @@
 """A job with `executor=ray` on PostgreSQL: its driver (a `trading worker --executor ray` process) is
-killed with SIGKILL mid-Stage B; another driver resumes from the checkpoint, submits only the shards
-that were not merged yet, and stores exactly the single-process top."""
+killed with SIGKILL mid-Stage B (right after its third merged shard was checkpointed: a fixed point, so
+no poll of the test can miss it and the driver cannot finish first); another driver resumes from the
+checkpoint, submits only the shards that were not merged yet, and stores exactly the single-process top."""
 
 import json
 import signal
@@ -21,7 +22,8 @@ from trading.contexts.backtest.application.use_cases.run_backtest import Backtes
 from trading.contexts.backtest.application.use_cases.run_backtest_job_runner_v1 import JobOutcome, run_backtest_job
 from trading.contexts.backtest.domain.entities.backtest_job import JobState
 
-pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(360)]
+KILLED_AFTER_SHARDS = 3
 
 
 def driver_request() -> dict:
@@ -89,17 +91,10 @@ def test_a_killed_driver_is_resumed_by_another_without_recomputing_merged_shards
             "ray",
             "--cluster",
             cluster_spec.address,
+            hooks={"JOBS_TEST_KILL_AFTER_SHARDS": str(KILLED_AFTER_SHARDS)},
         )
         try:
-
-            def mid_stage_b() -> bool:
-                state = _checkpoint(pg_schema_url, str(job.id))
-                shards = None if state is None else state.get("stage_b_shards")
-                return shards is not None and 2 <= len(shards["merged"]) < len(shards["ranges"]) - 4
-
-            wait_until(mid_stage_b, 600, f"the first driver mid-Stage B (log: {log.read_text()[-2000:]})", 0.02)
-            first.send_signal(signal.SIGKILL)
-            first.wait(30)
+            assert first.wait(240) == -signal.SIGKILL, log.read_text()[-2000:]
         finally:
             if first.poll() is None:
                 first.kill()
@@ -107,6 +102,7 @@ def test_a_killed_driver_is_resumed_by_another_without_recomputing_merged_shards
         assert state is not None
         merged = set(state["stage_b_shards"]["merged"])
         total = len(state["stage_b_shards"]["ranges"])
+        assert len(merged) == KILLED_AFTER_SHARDS and total >= 32  # mid-Stage B
 
         executor = CountingExecutor(cluster_spec.address)
         ctx = BacktestContext(ray_ctx.data_dir, config)

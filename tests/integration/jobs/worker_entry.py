@@ -3,13 +3,16 @@
 - JOBS_TEST_ONE_POSITION_CHUNKS: Stage B chunks of one shortlisted base variant (many boundaries);
 - JOBS_TEST_SLOW_CHUNK_SECONDS: sleep after every Stage B chunk, a walk-forward fold's too (makes a job
   long enough to interrupt);
-- JOBS_TEST_EXIT_IN_STAGE_B: the process dies (os._exit) as a job's Stage B starts, like a crash.
+- JOBS_TEST_EXIT_IN_STAGE_B: the process dies (os._exit) as a job's Stage B starts, like a crash;
+- JOBS_TEST_KILL_AFTER_SHARDS=N: a sharded driver SIGKILLs itself once the observer has seen its N-th
+  merged Stage B shard (a kill mid-Stage B at a known point, with no race against a test's poll).
 Every Stage A run prints `STAGE_A_RAN`, so a test can tell a resume from a restart.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import time
 from typing import Any
@@ -34,6 +37,8 @@ def install_hooks() -> None:
     original_stage_a = StagedCore.stage_a
     original_begin_stage_b = Observer.begin_stage_b
     original_chunk = Observer.on_stage_b_chunk
+    original_shards = Observer.on_stage_b_shards
+    kill_after = int(os.environ.get("JOBS_TEST_KILL_AFTER_SHARDS") or 0)
     slow = float(os.environ.get("JOBS_TEST_SLOW_CHUNK_SECONDS") or 0)
     crash = bool(os.environ.get("JOBS_TEST_EXIT_IN_STAGE_B"))
 
@@ -51,6 +56,12 @@ def install_hooks() -> None:
         time.sleep(slow)
         original_chunk(self, *args)
 
+    def on_stage_b_shards(self: Any, shards: Any, *args: Any) -> None:
+        original_shards(self, shards, *args)
+        if kill_after and len(shards.merged) >= kill_after:
+            sys.stdout.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
     def on_fold_chunk(self: Any, *args: Any) -> None:
         time.sleep(slow)
 
@@ -58,6 +69,7 @@ def install_hooks() -> None:
     FoldObserver.on_stage_b_chunk = on_fold_chunk  # type: ignore[method-assign]
     Observer.begin_stage_b = begin_stage_b  # type: ignore[method-assign]
     Observer.on_stage_b_chunk = on_stage_b_chunk  # type: ignore[method-assign]
+    Observer.on_stage_b_shards = on_stage_b_shards  # type: ignore[method-assign]
 
 
 if __name__ == "__main__":
