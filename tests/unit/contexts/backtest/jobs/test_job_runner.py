@@ -219,3 +219,32 @@ def test_checkpoint_round_trip_is_bit_exact() -> None:
     assert back.shortlist.tolist() == [7, 3, 11] and back.next_index == 27
     assert back.frontier.signature() == frontier.signature() and back.frontier.ids.tolist() == frontier.ids.tolist()
     assert StageBCheckpoint.from_json(checkpoint.to_json() | {"version": 0}, frontier.spec) is None
+
+
+def test_a_cross_search_job_stores_the_sync_top_and_resumes_to_it(
+    repo: BacktestJobsRepository, ctx: BacktestContext, monkeypatch: pytest.MonkeyPatch, one_position_chunks: None
+) -> None:
+    """Aliases, a cross rule and a param constraint survive the stored request, the checkpoint and the
+    stored top rows (payloads keep `alias` and `rules`), and a resumed job equals the sync search."""
+    window = {"mode": "range", "start": 3, "stop_incl": 30, "step": 1}
+    body = request_json(top_k=8, preselect=30) | {
+        "indicators": [
+            {"indicator_id": "ma.sma", "alias": "fast", "params": {"window": window}},
+            {"indicator_id": "ma.ema", "alias": "slow", "params": {"window": window}},
+        ],
+        "rules": [{"type": "cross", "first": "fast", "second": "slow"}],
+        "param_constraints": [{"left": "fast.window", "op": "<", "right": "slow.window"}],
+    }
+    job = _claim(repo, body)
+    shutdown = threading.Event()
+    _on_chunk(monkeypatch, lambda _o, _f, next_index: next_index == 4 * RISK_COUNT and shutdown.set())
+    assert run_backtest_job(job, repo, ctx, "w1", shutdown) is JobOutcome.RELEASED
+    resumed = repo.claim_next("w2", lease_seconds=30, max_attempts=3)
+    assert resumed is not None and run_backtest_job(resumed, repo, ctx, "w2") is JobOutcome.SUCCEEDED
+    top = stored_top(repo, job)
+    assert top == sync_top(body, ctx, 8)
+    payload = top[0][5]
+    assert payload["rules"] == [{"type": "cross", "first": "fast", "second": "slow"}]
+    windows = {s["alias"]: s["params"]["window"] for s in payload["indicator_selections"]}
+    assert windows["fast"] < windows["slow"]
+    assert _state(repo, job).total == 30 * RISK_COUNT  # preselect 30 of the 378 kept pairs
