@@ -15,6 +15,7 @@ import pytest
 
 from tests.integration.distributed.conftest import TEST_PORTS
 from tests.unit.contexts.backtest.distributed.search_requests import REQUESTS, search_request
+from tests.unit.contexts.backtest.distributed.test_sharded_constraints import CONSTRAINTS
 from tests.unit.contexts.backtest.distributed.test_sharded_driver import Quiet, assert_same, single_process
 from trading.contexts.backtest.adapters.outbound.executors.local_ray_cluster import LocalClusterSpec, cluster_pids
 from trading.contexts.backtest.adapters.outbound.executors.ray_executor import RayExecutor
@@ -179,13 +180,18 @@ def test_cancel_stops_within_one_task_and_leaves_no_task_running(
     assert busy_shard_pids() == []
 
 
+@pytest.mark.parametrize("constraints", [None, CONSTRAINTS])
 def test_the_sync_use_case_on_ray_returns_the_in_process_response(
-    cluster_spec: LocalClusterSpec, ray_ctx: BacktestContext
+    cluster_spec: LocalClusterSpec, ray_ctx: BacktestContext, constraints: list[dict] | None
 ) -> None:
-    request = search_request("two_anded")
+    """With constraints, the shards' rejection counts cross the cluster and sum to the in-process ones."""
+    request = search_request("two_anded", **({} if constraints is None else {"constraints": constraints}))
     local = run_backtest(request, ray_ctx)
     remote = run_backtest(request, ray_ctx, executor=executor(cluster_spec))
     assert [v.model_dump() for v in remote.variants] == [v.model_dump() for v in local.variants]
+    assert remote.constraint_rejections == local.constraint_rejections
+    if constraints is not None:
+        assert all(entry.stage_a > 0 and entry.stage_b > 0 for entry in local.constraint_rejections)
 
 
 LOOPBACK_FORMS = {"127.0.0.1", "[::ffff:127.0.0.1]"}  # gRPC listens on the IPv4-mapped form
