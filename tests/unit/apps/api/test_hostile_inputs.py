@@ -198,7 +198,8 @@ def test_a_variant_payload_names_each_indicator_once_and_only_their_signal_param
     run_context = {k: grid_request()[k] for k in ("instrument_id", "timeframe", "time_range")}
     twice = payload | {"indicator_selections": payload["indicator_selections"] * 2}
     absent = payload | {"signal_params": {"momentum.rsi": {"long_threshold": 30.0}}}
-    for variant, fragment in ((twice, "more than once"), (absent, "momentum.rsi")):
+    no_side = payload | {"rules": [{"type": "cross", "first": "fast", "second": "slow"}]}
+    for variant, fragment in ((twice, "more than once"), (absent, "momentum.rsi"), (no_side, "fast, slow")):
         response = hostile_client.post(REPORT, json={"run_context": run_context, "variant": variant})
         assert response.status_code == 422
         (detail,) = response.json()["error"]["details"]

@@ -220,7 +220,8 @@ class VariantPayload(_Model):
     @model_validator(mode="after")
     def _one_entry_per_name(self) -> VariantPayload:
         """Two entries of one name would be ANDed twice and change the key; signal params of an entry
-        that is not there would be silently ignored. Both are refused."""
+        that is not there would be silently ignored, and a rule naming no entry could not run. All are
+        refused."""
         names = [selection.entry_name for selection in self.indicator_selections]
         repeated = sorted({name for name in names if names.count(name) > 1})  # at most 8 entries
         if repeated:
@@ -228,6 +229,9 @@ class VariantPayload(_Model):
         unknown = sorted(set(self.signal_params) - set(names))
         if unknown:
             raise ValueError(f"signal_params names {', '.join(unknown)}, which indicator_selections does not")
+        crossed = sorted({name for rule in self.rules for name in (rule.first, rule.second)} - set(names))
+        if crossed:
+            raise ValueError(f"rules name {', '.join(crossed)}, which indicator_selections does not")
         return self
 
 
