@@ -21,6 +21,7 @@ from apps.cli.validation_output import print_validation
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.adapters.outbound.executors.factory import open_executor
 from trading.contexts.backtest.application.dto.run_backtest import (
+    ConstraintRejections,
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
@@ -348,6 +349,15 @@ def report_command(
     guarded(run)
 
 
+def print_constraint_rejections(rejections: Sequence[ConstraintRejections]) -> None:
+    """One line per constraint under a top table (sync search or job)."""
+    for counts in rejections:
+        c = counts.constraint
+        console.print(
+            f"constraint {c.metric} {c.op} {c.value:g}: rejected {counts.stage_a:,} Stage A, {counts.stage_b:,} Stage B"
+        )
+
+
 def summarize(response: RunBacktestResponse, show: int) -> None:
     print_wide(top_table(response, show))
     t = response.timings
@@ -356,11 +366,7 @@ def summarize(response: RunBacktestResponse, show: int) -> None:
         f"on {response.bars['target']:,} bars in {t['total_seconds']:.2f} s "
         f"(setup {t['setup_seconds']:.2f}, A {t['stage_a_seconds']:.2f}, B {t['stage_b_seconds']:.2f})"
     )
-    for counts in response.constraint_rejections:
-        c = counts.constraint
-        console.print(
-            f"constraint {c.metric} {c.op} {c.value:g}: rejected {counts.stage_a:,} Stage A, {counts.stage_b:,} Stage B"
-        )
+    print_constraint_rejections(response.constraint_rejections)
     for pairs in response.cross_pairs:
         console.print(f"{pairs.summary} ({'; '.join(pairs.constraints) or 'no param constraints'})")
     if response.validation is not None:

@@ -14,7 +14,14 @@ import yaml
 from rich.table import Table
 
 from apps.api.dto.backtest_jobs import JobTopRowResponse, JobValidationResponse
-from apps.cli.backtest import console, print_wide, ranked_rows_table, search_progress, show_progress
+from apps.cli.backtest import (
+    console,
+    print_constraint_rejections,
+    print_wide,
+    ranked_rows_table,
+    search_progress,
+    show_progress,
+)
 from apps.cli.errors import guarded
 from apps.cli.jobs_client import HttpJobs, JobsClient, Json, LocalJobs
 from apps.cli.request_file import load_request
@@ -24,6 +31,7 @@ from trading.contexts.backtest.adapters.outbound.persistence.factory import (
     default_jobs_database_url,
     open_jobs_repository,
 )
+from trading.contexts.backtest.application.dto.run_backtest import ConstraintRejections
 from trading.contexts.backtest.application.use_cases.run_backtest import BacktestContext
 from trading.contexts.backtest.domain.services.search_progress import FINISHED_WORDS
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import default_data_dir
@@ -106,6 +114,8 @@ def print_top(client: JobsClient, job: Json, limit: int) -> None:
     ranking = job["request_summary"]["ranking"]
     primary = ranking.get("primary_metric") or default_backtest_config().ranking.primary_metric_default
     print_wide(ranked_rows_table(rows, primary, ranking.get("secondary_metric"), limit))
+    rejections = job.get("constraint_rejections") or []
+    print_constraint_rejections([ConstraintRejections.model_validate(c) for c in rejections])
     if job["request"].get("validation"):
         stored = JobValidationResponse.model_validate(client.validation(job["job_id"])).validation
         if stored is None:

@@ -62,6 +62,25 @@ def test_submit_watch_top_round_trip(store: Store, data_dir: Path, tmp_path: Pat
     assert "succeeded - finished (100%)" in shown and "timeframe: 5m" in shown
 
 
+def test_a_constrained_job_prints_its_rejection_counts_under_the_top(
+    store: Store, data_dir: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "constrained.yaml"
+    constraint = {"metric": "num_trades", "op": ">=", "value": 150.0}
+    path.write_text(yaml.safe_dump(request_json(sma_stop=12, top_k=5, preselect=30) | {"constraints": [constraint]}))
+    job_id = re.findall(r"[0-9a-f-]{36}", _jobs("submit", str(path), store=store, data_dir=data_dir))[0]
+    ctx = BacktestContext(str(data_dir), job_config())
+    run_worker(store.repo, ctx, "cli", StopRequest(), drain=True)
+    stored = store.repo.get_job(UUID(job_id), LOCAL_USER_ID)
+    assert stored is not None and stored.constraint_rejections is not None
+    (counts,) = stored.constraint_rejections
+    assert counts["stage_b"] > 0
+    top = _jobs("top", job_id, store=store, data_dir=data_dir)
+    expected = f"constraint num_trades >= 150: rejected {counts['stage_a']:,} Stage A, {counts['stage_b']:,} Stage B"
+    assert expected in top
+    assert "constraints:" in _jobs("show", job_id, store=store, data_dir=data_dir)  # the stored request keeps them
+
+
 def test_cancel_a_queued_job(store: Store, data_dir: Path, tmp_path: Path) -> None:
     submitted = _jobs("submit", str(_request_file(tmp_path)), store=store, data_dir=data_dir)
     job_id = re.findall(r"[0-9a-f-]{36}", submitted)[0]
