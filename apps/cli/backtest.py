@@ -25,6 +25,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RankedVariant,
     RunBacktestRequest,
     RunBacktestResponse,
+    SameOutcome,
     VariantPayload,
     VariantReportRequest,
     VariantReportResponse,
@@ -109,6 +110,7 @@ class RankedRow(Protocol):
     rank: int
     ranking_metrics: dict[str, float | None]
     payload: VariantPayload
+    same_outcome: SameOutcome | None
 
 
 def _params_text(variant: RankedRow) -> str:
@@ -166,6 +168,9 @@ def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | 
     table.add_column("#", justify="right")
     for header in columns.values():
         table.add_column(header, justify="right")
+    collapsed = any(row.same_outcome is not None for row in rows)
+    if collapsed:
+        table.add_column("same", justify="right")
     table.add_column("variant", no_wrap=True)
     digits = {name: 0 if name == "num_trades" else 2 for name in columns}
     for variant in rows[:limit]:
@@ -173,9 +178,15 @@ def ranked_rows_table(rows: Sequence[RankedRow], primary: str, secondary: str | 
         table.add_row(
             str(variant.rank),
             *(_fmt(m.get(name), digits[name]) for name in columns),
+            *([_same_outcome_text(variant.same_outcome)] if collapsed else []),
             _params_text(variant),
         )
     return table
+
+
+def _same_outcome_text(group: SameOutcome | None) -> str:
+    """`x 9` when nine variants had this row's outcome; blank for an outcome of one variant."""
+    return f"x {group.count:,}" if group is not None and group.count > 1 else ""
 
 
 def export_csv(response: RunBacktestResponse, path: Path) -> None:
@@ -188,9 +199,12 @@ def export_csv(response: RunBacktestResponse, path: Path) -> None:
             return
         first = response.variants[0]
         extra = list(first.validation_columns())
+        groups = ["same_outcome_count"] if first.same_outcome is not None else []
         parameters = [parameter_columns(v.payload) for v in response.variants]
         names = list(dict.fromkeys(name for row in parameters for name in row))
-        writer.writerow(["rank", "variant_index", "variant_key", *first.ranking_metrics, *extra, *names, "payload"])
+        writer.writerow(
+            ["rank", "variant_index", "variant_key", *first.ranking_metrics, *groups, *extra, *names, "payload"]
+        )
         for v, row_parameters in zip(response.variants, parameters, strict=True):
             columns = v.validation_columns()
             writer.writerow(
@@ -199,6 +213,7 @@ def export_csv(response: RunBacktestResponse, path: Path) -> None:
                     v.variant_index,
                     v.variant_key,
                     *v.ranking_metrics.values(),
+                    *([v.same_outcome.count if v.same_outcome else None] if groups else []),
                     *(columns.get(name) for name in extra),
                     *(row_parameters.get(name) for name in names),
                     v.payload.model_dump_json(),

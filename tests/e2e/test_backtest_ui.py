@@ -6,8 +6,10 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import BrowserPage, LiveApp, request_counter, save_screenshots
@@ -291,4 +293,41 @@ def test_stop_aborts_a_running_search(live_app: LiveApp, browser_page: BrowserPa
     expect(page.locator("#stop-search")).to_be_hidden()
     expect(page.locator("#run-search")).to_be_enabled()
     expect(page.locator("#results")).to_be_hidden()
+    assert browser_page.errors == []
+
+
+def test_same_outcome_counts_show_and_members_open_on_demand(
+    live_app: LiveApp, browser_page: BrowserPage, tmp_path: Path
+) -> None:
+    page = browser_page.page
+    open_search(live_app, page)
+    never_triggering = {
+        "instrument_id": "1:BTCUSDT",
+        "timeframe": "4h",
+        "time_range": {"start": "2024-01-10T00:00:00Z", "end": "2024-02-10T00:00:00Z"},
+        "indicators": [{"indicator_id": "ma.sma", "params": {"window": {"mode": "explicit", "values": [5, 10]}}}],
+        # stops 60-95% away and take-profits of 5000%+ never trigger: each window is one outcome of 4 variants
+        "risk": {"sl_pct": {"mode": "explicit", "values": [None, 95.0]},
+                 "tp_pct": {"mode": "explicit", "values": [None, 5000.0]}},
+    }  # fmt: skip
+    (tmp_path / "never.yaml").write_text(yaml.safe_dump(never_triggering))
+    page.set_input_files("#import-request", str(tmp_path / "never.yaml"))
+    expect(page.locator("#request-file-status")).to_have_text("Loaded never.yaml.")
+    response = run_search(page)
+    assert [v["same_outcome"]["count"] for v in response["variants"]] == [4, 4]
+    rows = page.locator("#results-table tbody tr")
+    expect(rows).to_have_count(2)
+    groups = page.locator("#results-table .same-outcome")
+    expect(groups.locator("summary")).to_have_text(["× 4 same outcome", "× 4 same outcome"])
+    members = groups.nth(0).locator("li")
+    expect(members).to_have_count(4)
+    expect(members.first).to_be_hidden()  # the members open on demand
+    groups.nth(0).locator("summary").click()
+    expect(members.first).to_be_visible()
+    listed = members.all_inner_texts()
+    assert sorted(listed) == ["sl_pct 95, tp_pct 5000", "sl_pct 95, tp_pct off", "sl_pct off, tp_pct 5000",
+                              "sl_pct off, tp_pct off"]  # fmt: skip
+    keys = members.evaluate_all("items => items.map(i => i.dataset.variantKey)")
+    assert keys == [m["variant_key"] for m in response["variants"][0]["same_outcome"]["members"]]
+    save_screenshots(page, "same-outcome-members")
     assert browser_page.errors == []

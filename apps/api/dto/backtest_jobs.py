@@ -13,6 +13,7 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     MetricConstraintRequest,
     RankingRequest,
     RunContext,
+    SameOutcome,
     VariantPayload,
 )
 from trading.contexts.backtest.application.dto.validation import NeighbourhoodStability, ValidationResult
@@ -76,6 +77,7 @@ class JobTopRowResponse(BaseModel):
     payload: VariantPayload
     stability: NeighbourhoodStability | None = None
     oos_metrics: dict[str, float | None] | None = None
+    same_outcome: SameOutcome | None = None
 
 
 class JobTopResponse(BaseModel):
@@ -144,6 +146,7 @@ def job_top_response(job: BacktestJob, rows: list[JobTopRow]) -> JobTopResponse:
                 payload=VariantPayload.model_validate(row.payload),
                 stability=None if row.stability is None else NeighbourhoodStability.model_validate(row.stability),
                 oos_metrics=row.oos_metrics,
+                same_outcome=None if row.same_outcome is None else SameOutcome.model_validate(row.same_outcome),
             )
             for row in rows
         ],

@@ -27,6 +27,7 @@ class RankingDefaults(BaseModel):
     constraints_default: list[MetricConstraintRequest]
     max_constraints: int
     constraint_ops: list[ConstraintOp]
+    collapse_same_outcome_default: bool
     allowed_metrics: list[AllowedMetric]
 
 

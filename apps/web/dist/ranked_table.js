@@ -5,6 +5,7 @@
 import { el, setChildren } from "./dom.js";
 import { RANKING_METRIC_LABELS, formatNumber, metricLabel } from "./format.js";
 import { validationColumns } from "./validation_columns.js";
+import { sameOutcomeNote } from "./same_outcome.js";
 import { describeVariant } from "./variant_text.js";
 
 const METRIC_NAMES = Object.keys(RANKING_METRIC_LABELS);
@@ -38,7 +39,7 @@ export class RankedTable {
 
   // Polling hands the same rows again and again; re-rendering them would reset the scroll position.
   setRows(rows, ranking) {
-    const signature = JSON.stringify([ranking, (rows || []).map((row) => [row.variant_key, row.ranking_metrics, row.oos_metrics])]);
+    const signature = JSON.stringify([ranking, (rows || []).map((row) => [row.variant_key, row.ranking_metrics, row.oos_metrics, row.same_outcome])]);
     if (signature === this.signature) return;
     this.signature = signature;
     if (ranking && JSON.stringify(ranking) !== JSON.stringify(this.ranking)) this.sort = null;
@@ -120,11 +121,11 @@ export class RankedTable {
         el("td", { class: "num rank" }, row.rank),
         el("td", {}, this.reportButton(row), this.selectBox(row)),
         metrics.map((name) =>
-          el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name])),
+          el("td", { class: `num ${rankedBy(name) ? "ranked" : ""}`, dataset: { metric: name } }, formatNumber((row.ranking_metrics || {})[name], name === "num_trades" ? 0 : 2)),
         ),
         this.extraColumns.map((column) => el("td", { class: `num ${column.kind}`, dataset: { column: column.id } },
           formatNumber(column.value(row), column.id === "stability.neighbours" ? 0 : 2))),
-        el("td", { class: "params" }, describeVariant(row.payload).map((line) => el("div", {}, line))),
+        el("td", { class: "params" }, describeVariant(row.payload).map((line) => el("div", {}, line)), sameOutcomeNote(row)),
       ),
     );
     const note = this.sort ? el("p", { class: "hint" }, "View sorted on screen; the rank column is the server's ranking.") : null;

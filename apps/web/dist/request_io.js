@@ -76,16 +76,17 @@ function parameterColumns(payload) {
   return columns;
 }
 
-// rank, variant_key, the ranking metrics, one column per parameter, then the payload as JSON: the
-// CLI's --csv columns.
+// rank, variant_key, the ranking metrics, the same-outcome count (when the search collapsed), one
+// column per parameter, then the payload as JSON: the CLI's --csv columns.
 export function rankedRowsToCsv(rows) {
   const metrics = Object.keys(rows[0]?.ranking_metrics || {});
+  const groups = rows[0]?.same_outcome ? ["same_outcome_count"] : [];
   const parameters = rows.map((row) => parameterColumns(row.payload || {}));
   const names = [...new Set(parameters.flatMap((columns) => Object.keys(columns)))];
-  const header = ["rank", "variant_index", "variant_key", ...metrics, ...names, "payload"];
+  const header = ["rank", "variant_index", "variant_key", ...metrics, ...groups, ...names, "payload"];
   const lines = rows.map((row, i) => [
     row.rank, row.variant_index, row.variant_key, ...metrics.map((m) => row.ranking_metrics[m]),
-    ...names.map((name) => parameters[i][name]), row.payload,
+    ...groups.map(() => row.same_outcome?.count), ...names.map((name) => parameters[i][name]), row.payload,
   ]);
   return [header, ...lines].map((line) => line.map(csvCell).join(",")).join("\n") + "\n";
 }

@@ -97,6 +97,7 @@ def sync_top(body: dict[str, Any], ctx: BacktestContext, top_k: int) -> TopSumma
             v.indicator_variant_key,
             _metrics(v.ranking_metrics),
             v.payload.model_dump(mode="json"),
+            None if v.same_outcome is None else v.same_outcome.model_dump(mode="json"),
             None if v.stability is None else v.stability.model_dump(mode="json"),
         )
         for v in run_backtest(request, ctx).variants
@@ -115,6 +116,7 @@ def stored_top(repo: BacktestJobsRepository, job: BacktestJob | UUID) -> TopSumm
             r.indicator_variant_key,
             _metrics(r.ranking_metrics),
             r.payload,
+            r.same_outcome,
             r.stability,
         )
         for r in rows

@@ -192,6 +192,11 @@ def test_top_round_trips_exactly_including_non_finite_metrics(store: Store) -> N
     assert store.repo.get_top(job.id, "alice", 100) == rows
     assert store.repo.get_top(job.id, "alice", 2) == rows[:2]
 
+    group = {"count": 3, "members": [{"variant_key": "k", "variant_index": 0, "params": {"sl_pct": None}}]}
+    rows[1] = JobTopRow(2, "k2", "ik", 1, 2.5, {"profit_factor": 1.0}, {}, same_outcome=group)
+    assert store.repo.replace_top(job.id, "w1", rows)
+    assert store.repo.get_top(job.id, "alice", 100) == rows  # the group is stored and read back as written
+
     nan_row = JobTopRow(1, "k", "ik", 0, 1.0, {"profit_factor": math.nan}, {})
     assert store.repo.replace_top(job.id, "w1", [nan_row])
     (stored,) = store.repo.get_top(job.id, "alice", 100) or []

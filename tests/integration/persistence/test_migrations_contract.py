@@ -17,7 +17,7 @@ import pytest
 from tests.conftest_pg import temporary_schema
 from trading.contexts.backtest.adapters.outbound.persistence.factory import open_jobs_repository
 
-ALL_VERSIONS = [1, 2, 3, 4, 5]
+ALL_VERSIONS = [1, 2, 3, 4, 5, 6]
 
 
 @contextmanager

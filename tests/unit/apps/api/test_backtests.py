@@ -23,7 +23,11 @@ def test_sync_run_keeps_the_application_rank_order_and_nulls_non_finite(
     assert body["variants"][1]["ranking_metrics"] == {"total_return_pct": 5.0, "max_drawdown_pct": None}
     assert all(v["report"] is None for v in body["variants"])
     assert (body["stage_a_variants_total"], body["stage_b_variants_total"]) == (2, 4)
-    assert body["ranking"] == {"primary_metric": "max_drawdown_pct", "secondary_metric": None}
+    assert body["ranking"] == {
+        "primary_metric": "max_drawdown_pct",
+        "secondary_metric": None,
+        "collapse_same_outcome": False,
+    }
     assert body["variants"][0]["payload"]["indicator_selections"][0]["params"] == {"window": 6}
 
     (call,) = fakes.run_calls

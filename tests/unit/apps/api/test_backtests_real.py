@@ -40,10 +40,16 @@ def test_sync_response_is_the_use_case_result_unchanged(real: TestClient, rankin
     assert set(ranking["timings"]) == set(direct.timings)
 
 
-def test_variants_come_in_rank_order_by_metric_then_key(ranking: dict[str, Any]) -> None:
+def test_variants_come_in_rank_order_one_row_per_outcome(ranking: dict[str, Any]) -> None:
     variants = ranking["variants"]
-    assert [v["rank"] for v in variants] == [1, 2, 3]  # top_k = 3 of 2 windows x 2 stop-losses
+    # 2 windows x 2 stop-losses; the 2% stop never triggers, so each window is one outcome of 2 variants
+    assert [v["rank"] for v in variants] == [1, 2]
     assert (ranking["stage_a_variants_total"], ranking["stage_b_variants_total"]) == (2, 4)
+    assert ranking["ranking"]["collapse_same_outcome"] is True
+    for variant in variants:
+        group = variant["same_outcome"]
+        assert group["count"] == 2 and group["members"][0]["variant_key"] == variant["variant_key"]
+        assert sorted(str(member["params"]) for member in group["members"]) == ["{'sl_pct': 2.0}", "{'sl_pct': None}"]
     keys = [(-v["ranking_metrics"]["total_return_pct"], v["variant_key"]) for v in variants]
     assert keys == sorted(keys)
     for variant in variants:
@@ -113,6 +119,7 @@ def test_runtime_defaults_reflect_the_config(real: TestClient) -> None:
     ranking = defaults["ranking"]
     assert (ranking["constraints_default"], ranking["max_constraints"]) == ([], 8)
     assert ranking["constraint_ops"] == [">=", "<=", ">", "<"]
+    assert ranking["collapse_same_outcome_default"] is True
     allowed = ranking["allowed_metrics"]
     assert allowed[:4] == [
         {

@@ -17,6 +17,7 @@ RUN_CONTEXT_KEYS = ("instrument_id", "timeframe", "time_range", "warmup_bars")
 SEARCH = grid_request(
     risk={"sl_pct": {"mode": "explicit", "values": [None, 2.0]}, "tp_pct": {"mode": "explicit", "values": [1.0, 3.0]}},
     top_k=8,
+    ranking={"collapse_same_outcome": False},  # every variant a row: the heatmap cells compare with them
 )
 
 

@@ -24,6 +24,9 @@ REQUEST = {
     "indicators": [{"indicator_id": "ma.ema", "params": {"window": {"mode": "explicit", "values": [4, 8, 16]}}}],
     "risk": {"sl_pct": {"mode": "explicit", "values": [None, 1.0]}},
     "top_k": 5,
+    # One row per variant: these tests count rows and rejections per variant. The 1% stop never triggers,
+    # so the default would collapse each window's two variants (test_..._count_the_variants_of_each_outcome).
+    "ranking": {"collapse_same_outcome": False},
 }
 
 
@@ -177,3 +180,18 @@ def test_a_bad_constraint_in_the_request_file_names_the_field(tmp_path: Path, da
                            env={"COLUMNS": "200"})
     assert result.exit_code == 1
     assert "constraints[0].metric" in result.output + result.stderr
+
+
+def test_the_top_table_and_csv_count_the_variants_of_each_outcome(tmp_path: Path, data_dir: Path) -> None:
+    out_csv, out_json = tmp_path / "top.csv", tmp_path / "out.json"
+    body = {key: value for key, value in REQUEST.items() if key != "ranking"}  # the default: collapse
+    args = ["backtest", "run", str(_request_file(tmp_path, body)), "--data-dir", str(data_dir)]
+    result = runner.invoke(app, [*args, "--csv", str(out_csv), "--json", str(out_json)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    variants = json.loads(out_json.read_text())["variants"]
+    assert [v["same_outcome"]["count"] for v in variants] == [2, 2, 2]  # 3 windows; the 1% stop never triggers
+    header = next(line for line in result.output.splitlines() if "return %" in line)
+    lines = [line for line in result.output.splitlines() if line.startswith("│ ")]
+    assert [dict(zip(_cells(header), _cells(line), strict=True))["same"] for line in lines] == ["x 2"] * 3
+    rows = list(csv.DictReader(out_csv.open()))
+    assert [row["same_outcome_count"] for row in rows] == ["2", "2", "2"]

@@ -12,6 +12,7 @@ def test_every_shipped_config_loads(env: str) -> None:
     config = load_backtest_config(DEFAULT_CONFIG_ROOT / env / "backtest.yaml")
     assert config.ranking.primary_metric_default == "total_return_pct"
     assert config.ranking.secondary_metric_default is None
+    assert config.ranking.collapse_same_outcome_default is True
     assert config.reporting.eager_top_reports_enabled is False
     assert config.execution.fee_pct_default_by_market_id[1] == 0.075
 
@@ -32,6 +33,7 @@ def _write_variant(tmp_path: Path, edit) -> Path:
         (lambda b: b["jobs"].update(heartbeat_seconds=60), "heartbeat_seconds must be smaller than lease_seconds"),
         (lambda b: b["ranking"].update(primary_metric_default="sharpe"), "backtest.ranking.primary_metric_default"),
         (lambda b: b["ranking"].update(secondary_metric_default="total_return_pct"), "must differ"),
+        (lambda b: b["ranking"].update(collapse_same_outcome_default="yes"), "ranking.collapse_same_outcome_default"),
         (lambda b: b.update(top_k_default=10**9), "top_k_default exceeds guards.max_top_k"),
         (lambda b: b["execution"]["fee_pct_default_by_market_id"].update({9: 150}), "must be in [0, 100)"),
     ],

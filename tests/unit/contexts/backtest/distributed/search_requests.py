@@ -1,5 +1,6 @@
 """The requests every distributed test runs: one indicator; two ANDed; ties and NaN/inf metrics ranked
-by a metric that has them (profit factor: inf with no losing trade, NaN with no trade) then a secondary."""
+by a metric that has them (profit factor: inf with no losing trade, NaN with no trade) then a secondary;
+the ties again with one row per variant (the others collapse same outcomes, the config default)."""
 
 from typing import Any
 
@@ -47,6 +48,10 @@ REQUESTS: dict[str, dict[str, Any]] = {
         "warmup_bars": 60,
         "ranking": {"primary_metric": "profit_factor", "secondary_metric": "max_drawdown_pct"},
     },
+}
+REQUESTS["ties_per_variant"] = {
+    **REQUESTS["ties_nan_inf_secondary"],
+    "ranking": {**REQUESTS["ties_nan_inf_secondary"]["ranking"], "collapse_same_outcome": False},
 }
 
 

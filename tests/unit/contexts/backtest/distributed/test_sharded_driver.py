@@ -14,6 +14,11 @@ from tests.unit.contexts.backtest.distributed.search_requests import REQUESTS, s
 from trading.contexts.backtest.application.ports.staged_runner import ShardResult, ShardTask
 from trading.contexts.backtest.application.services.frontier import Frontier
 from trading.contexts.backtest.application.services.in_process_executor import InProcessExecutor, InProcessSession
+from trading.contexts.backtest.application.services.outcome_frontier import (
+    OutcomeFrontier,
+    stage_b_frontier,
+    stage_b_frontier_from_state,
+)
 from trading.contexts.backtest.application.services.shard_plan import ShardSizing
 from trading.contexts.backtest.application.services.sharded_search_driver import (
     DriverSettings,
@@ -57,10 +62,16 @@ def single_process(prepared: PreparedSearch) -> tuple[np.ndarray, Frontier]:
 
 
 def assert_same(actual: tuple[np.ndarray, Frontier], expected: tuple[np.ndarray, Frontier]) -> None:
+    """Same shortlist, ids, keys and metric bits; for a collapsed top also the same counts and members."""
     assert actual[0].tolist() == expected[0].tolist()
     assert actual[1].ids.tolist() == expected[1].ids.tolist()
     assert list(actual[1].keys) == list(expected[1].keys)
     assert actual[1].metrics.tobytes() == expected[1].metrics.tobytes()
+    assert type(actual[1]) is type(expected[1])
+    if isinstance(expected[1], OutcomeFrontier):
+        assert isinstance(actual[1], OutcomeFrontier)
+        assert actual[1].counts.tolist() == expected[1].counts.tolist()
+        assert actual[1].member_ids.tolist() == expected[1].member_ids.tolist()
 
 
 def driver(prepared: PreparedSearch, shards: int | None = None, **kw: object) -> ShardedSearchDriver:
@@ -69,13 +80,16 @@ def driver(prepared: PreparedSearch, shards: int | None = None, **kw: object) ->
 
 
 def test_the_ties_request_really_has_ties_nan_and_inf(backtest_ctx: BacktestContext) -> None:
-    prepared = prepared_for(backtest_ctx, "ties_nan_inf_secondary")
+    prepared = prepared_for(backtest_ctx, "ties_per_variant")
     _shortlist, top = single_process(prepared)
     primary = top.metrics[:, 3]  # profit_factor
     assert np.isinf(primary).all()  # every row of the top ties on the primary metric
     assert len(set(top.metrics[:, 1].tolist())) < len(primary)  # and some on the secondary too
     bottom = prepared.core.stage_a_range(0, prepared.core.space.size, 10_000, Quiet())
     assert np.isnan(bottom.metrics[:, 3]).sum() > 100  # never-trading variants: NaN, ranked last
+    collapsed = single_process(prepared_for(backtest_ctx, "ties_nan_inf_secondary"))[1]
+    assert isinstance(collapsed, OutcomeFrontier)  # the collapsed ties: many members per outcome
+    assert collapsed.counts.max() > 1 and np.isinf(collapsed.metrics[:, 3]).any()
 
 
 @pytest.mark.parametrize("name", sorted(REQUESTS))
@@ -135,7 +149,7 @@ def test_any_partition_and_merge_order_with_duplicates_equals_the_full_sort(
     stage_a = StageShards("stage_a", _ranges(cuts_a, core.space.size), Frontier(sizes.preselect, core.spec))
     n_positions = int(expected[0].shape[0])
     capacity_b = min(sizes.top_k, n_positions * core.risk.size)
-    stage_b = StageShards("stage_b", _ranges(cuts_b, n_positions), Frontier(capacity_b, core.spec))
+    stage_b = StageShards("stage_b", _ranges(cuts_b, n_positions), stage_b_frontier(capacity_b, core.spec))
     run = ShardedSearchDriver(prepared, ShufflingExecutor(prepared, seed), DriverSettings(ShardSizing(2.0, 4)))
     assert_same(run.run(Quiet(), stage_a=stage_a, stage_b=stage_b), expected)
     assert run.stats.results_merged == {"stage_a": len(stage_a.ranges), "stage_b": len(stage_b.ranges)}
@@ -150,7 +164,7 @@ def test_a_resumed_stage_b_skips_the_merged_shards(backtest_ctx: BacktestContext
     state = checkpoints[2]  # three Stage B shards merged when the driver "died"
     core = prepared.core
     resumed_b = StageShards.from_json(
-        "stage_b", state, lambda capacity, frontier: Frontier.from_state(capacity, core.spec, frontier)
+        "stage_b", state, lambda capacity, frontier: stage_b_frontier_from_state(capacity, core.spec, frontier)
     )
     second = driver(prepared, 7)
     assert_same(second.run(Quiet(), shortlist=expected[0], stage_b=resumed_b), expected)

@@ -58,17 +58,24 @@ def _on_chunk(monkeypatch: pytest.MonkeyPatch, hook: Any) -> None:
     monkeypatch.setattr(Observer, "on_stage_b_chunk", wrapped)
 
 
-@pytest.mark.parametrize("top_k", [12, None])
+@pytest.mark.parametrize(("top_k", "collapse"), [(12, None), (None, None), (None, False)])
 def test_job_top_equals_the_sync_variants(
-    repo: BacktestJobsRepository, ctx: BacktestContext, top_k: int | None
+    repo: BacktestJobsRepository, ctx: BacktestContext, top_k: int | None, collapse: bool | None
 ) -> None:
     body = request_json(top_k=top_k, preselect=20)
+    if collapse is not None:
+        body["ranking"]["collapse_same_outcome"] = collapse
     job = _claim(repo, body)
     assert run_backtest_job(job, repo, ctx, "w1") is JobOutcome.SUCCEEDED
 
     persisted = top_k or ctx.config.jobs.top_k_persisted_default  # 300 > the 180 Stage B variants
     expected = sync_top(body, ctx, persisted)
-    assert len(expected) == (12 if top_k else 20 * RISK_COUNT)
+    if top_k:
+        assert len(expected) == 12
+    elif collapse is False:
+        assert len(expected) == 20 * RISK_COUNT and all(row[-2] is None for row in expected)
+    else:  # every outcome of the 180 variants, each once, its members counted (row[-2]: same_outcome)
+        assert len(expected) < sum(row[-2]["count"] for row in expected) == 20 * RISK_COUNT
     assert stored_top(repo, job) == expected
     done = _state(repo, job)
     assert (done.state, done.stage, done.processed, done.total) == (JobState.SUCCEEDED, "stage_b", 180, 180)
@@ -97,7 +104,8 @@ def test_top_is_written_only_when_the_frontier_changed(
     assert len(signatures) == 30  # every chunk was due a snapshot (snapshot_seconds=0)
     assert 1 <= changes < 30  # later chunks stop beating the top: those chunks must write nothing
     assert repo.write_counts["replace_top"] == changes
-    assert materialised == [5] * changes  # rows are built only for writes
+    # Rows are built only for writes (the first chunk's 9 variants hold fewer than 5 distinct outcomes).
+    assert len(materialised) == changes and materialised[-1] == 5 and max(materialised) == 5
     assert repo.write_counts["save_checkpoint"] == 1 + 30  # the shortlist, then one per due chunk
     assert stored_top(repo, job) == sync_top(body, ctx, 5)
 

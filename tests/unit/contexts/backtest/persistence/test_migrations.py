@@ -19,7 +19,7 @@ def test_both_dialects_ship_the_same_numbered_migrations() -> None:
     postgres = load_migrations(PostgresBacktestJobsRepository.migrations_dir)
     sqlite = load_migrations(SqliteBacktestJobsRepository.migrations_dir)
     assert [(m.version, m.name) for m in postgres] == [(m.version, m.name) for m in sqlite]
-    assert [m.version for m in postgres] == [1, 2, 3, 4, 5]
+    assert [m.version for m in postgres] == [1, 2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_an_unterminated_statement_is_an_error() -> None:
 def test_sqlite_migrate_applies_once_and_records_the_version(tmp_path: Path) -> None:
     repo = SqliteBacktestJobsRepository(tmp_path / "nested" / "jobs.sqlite3")
     try:
-        assert repo.migrate() == [1, 2, 3, 4, 5]
+        assert repo.migrate() == [1, 2, 3, 4, 5, 6]
         assert repo.migrate() == []
     finally:
         repo.close()
@@ -70,5 +70,6 @@ def test_sqlite_migrate_applies_once_and_records_the_version(tmp_path: Path) -> 
         (3, "job_executor"),
         (4, "job_validation"),
         (5, "job_constraint_rejections"),
+        (6, "top_row_same_outcome"),
     ]
     assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)

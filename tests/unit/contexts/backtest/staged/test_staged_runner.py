@@ -102,8 +102,9 @@ def every_variant(prepared: PreparedSearch) -> tuple[np.ndarray, np.ndarray]:
     ],
 )
 def test_full_grid_equals_brute_force_sort(backtest_ctx: BacktestContext, ranking: dict) -> None:
-    """With preselect >= Stage A, the top equals scoring every variant and sorting by (metrics, key)."""
-    request = _request(preselect=1_000, top_k=1_000, ranking=ranking)
+    """With preselect >= Stage A, the top equals scoring every variant and sorting by (metrics, key); one
+    row per variant, so same outcomes are not collapsed (their grouping: test_same_outcome_groups.py)."""
+    request = _request(preselect=1_000, top_k=1_000, ranking={**ranking, "collapse_same_outcome": False})
     response = run_backtest(request, backtest_ctx)
     plan = plan_search(request, backtest_ctx.store(), backtest_ctx.config)
     metrics, keys = every_variant(prepare_search(plan))

@@ -25,7 +25,11 @@ STAGE_B = STAGE_A * 3 * 4
 
 
 def exhaustive_request(**overrides: Any) -> RunBacktestRequest:
-    return RunBacktestRequest.model_validate({**GRID, "top_k": STAGE_B, "preselect": STAGE_A, **overrides})
+    """Every variant of GRID as a row: same outcomes are not collapsed."""
+    ranking = {"collapse_same_outcome": False, **overrides.pop("ranking", {})}
+    return RunBacktestRequest.model_validate(
+        {**GRID, "top_k": STAGE_B, "preselect": STAGE_A, "ranking": ranking, **overrides}
+    )
 
 
 def coordinates(row: RankedVariant) -> tuple:

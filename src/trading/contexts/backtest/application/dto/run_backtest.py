@@ -160,6 +160,16 @@ class ExecutionRequest(_Model):
 class RankingRequest(_Model):
     primary_metric: RankingMetricName | None = None
     secondary_metric: RankingMetricName | None = None
+    # None = the config default (`ranking.collapse_same_outcome_default`); false gives one row per variant.
+    collapse_same_outcome: Annotated[bool, Strict()] | None = None
+
+    @model_serializer(mode="wrap")
+    def _omit_unset_collapse(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Added after v1: appears only when set, so stored requests (and their hashes) keep their JSON."""
+        data = handler(self)
+        if self.collapse_same_outcome is None:
+            data.pop("collapse_same_outcome", None)
+        return data
 
     @model_validator(mode="after")
     def _distinct(self) -> RankingRequest:
@@ -285,6 +295,24 @@ class RunBacktestRequest(_Model):
 class RankingConfig(_Model):
     primary_metric: RankingMetricName
     secondary_metric: RankingMetricName | None
+    collapse_same_outcome: bool = False
+
+
+class SameOutcomeMember(_Model):
+    """One variant of a same-outcome group, told apart from the others by `params` (the parameters
+    that differ among the listed members, named like the CSV columns; None = that stop off)."""
+
+    variant_key: str
+    variant_index: int
+    params: dict[str, float | int | str | None]
+
+
+class SameOutcome(_Model):
+    """`count` variants had this row's bit-identical outcome; `members` are the first few by variant_key
+    (the row itself first)."""
+
+    count: int
+    members: list[SameOutcomeMember]
 
 
 class ConstraintRejections(_Model):
@@ -306,6 +334,7 @@ class RankedVariant(_Model):
     report: dict[str, Any] | None = None
     stability: NeighbourhoodStability | None = None
     oos_metrics: dict[str, float | None] | None = None
+    same_outcome: SameOutcome | None = None
 
     def validation_columns(self) -> dict[str, float | int | str | None]:
         """The row's validation figures as flat CSV columns (empty when the search computed none)."""

@@ -39,9 +39,19 @@ class ShardTask:
 
 
 @dataclass(frozen=True)
+class OutcomeGroups:
+    """Per row of a collapsed top: how many variants had its outcome, and the first few of them
+    (variant indices, -1 padded) by variant_key."""
+
+    counts: np.ndarray
+    member_ids: np.ndarray
+
+
+@dataclass(frozen=True)
 class ShardResult:
-    """A shard's own top: global ids (base ids / Stage B variant indices) and their metrics, rank order.
-    Keys do not travel; the driver computes the few it needs."""
+    """A shard's own top: global ids (base ids / Stage B variant indices) and their metrics, rank order;
+    with `groups` when the Stage B top collapses same outcomes. Keys do not travel; the driver computes
+    the few it needs."""
 
     stage: StageName
     shard_id: int
@@ -50,6 +60,7 @@ class ShardResult:
     seconds: float  # time spent inside the shard, for the overhead numbers
     worker_pid: int
     rejections: np.ndarray  # variants each constraint kept out of the shard's top; summed at the merge
+    groups: OutcomeGroups | None = None
 
 
 class ExecutorSession(Protocol):

@@ -28,6 +28,8 @@ class RankingSpec:
     primary: RankingMetricName = "total_return_pct"
     secondary: RankingMetricName | None = None
     constraints: tuple[MetricConstraint, ...] = ()
+    # Stage B keeps one row per distinct outcome (see outcome_frontier.py); Stage A never collapses.
+    collapse_same_outcome: bool = False
 
     @property
     def metric_names(self) -> tuple[RankingMetricName, ...]:

@@ -145,12 +145,15 @@ def resolve_ranking(request: RunBacktestRequest, config: BacktestRuntimeConfig) 
     both come from the defaults, with a request secondary overriding the default one."""
     asked = request.ranking
     constraints = _resolve_constraints(request, config)
+    collapse = asked.collapse_same_outcome
+    if collapse is None:
+        collapse = config.ranking.collapse_same_outcome_default
     if asked.primary_metric is not None:
-        spec = RankingSpec(asked.primary_metric, asked.secondary_metric, constraints)
+        spec = RankingSpec(asked.primary_metric, asked.secondary_metric, constraints, collapse)
     else:
         default_secondary = config.ranking.secondary_metric_default
         primary = config.ranking.primary_metric_default
-        spec = RankingSpec(primary, asked.secondary_metric or default_secondary, constraints)
+        spec = RankingSpec(primary, asked.secondary_metric or default_secondary, constraints, collapse)
     if spec.secondary == spec.primary:
         detail = ErrorDetail("ranking.secondary_metric", "invalid_value", "secondary metric repeats the primary")
         raise DomainError("validation_error", "invalid ranking", details=[detail])

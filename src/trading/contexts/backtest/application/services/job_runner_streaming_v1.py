@@ -23,6 +23,7 @@ import numpy as np
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import Jobs
 from trading.contexts.backtest.application.ports.backtest_jobs_repository import BacktestJobsRepository
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
+from trading.contexts.backtest.application.services.outcome_frontier import stage_b_frontier_from_state
 from trading.contexts.backtest.application.services.result_constraints import constraint_rejections
 from trading.contexts.backtest.application.services.sharded_search_driver import StageShards
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
@@ -33,7 +34,8 @@ logger = logging.getLogger(__name__)
 
 # Progress rows are cheap but not free: at most one write per stage change or per this interval.
 PROGRESS_SECONDS = 0.5
-CHECKPOINT_VERSION = 1
+# 2: a Stage B frontier that collapses same outcomes stores its groups; a version-1 checkpoint starts over.
+CHECKPOINT_VERSION = 2
 
 Clock = Callable[[], float]
 TopRowsOf = Callable[[Frontier], Sequence[JobTopRow]]
@@ -102,7 +104,7 @@ class StageBCheckpoint:
             return None
 
         def frontier_of(capacity: int, state: dict[str, list]) -> Frontier:
-            return Frontier.from_state(capacity, spec, state)
+            return stage_b_frontier_from_state(capacity, spec, state)
 
         state = data["frontier"]
         frontier = None if state is None else frontier_of(int(data["frontier_capacity"]), state)

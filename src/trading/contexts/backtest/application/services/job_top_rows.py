@@ -27,6 +27,7 @@ def top_rows_of(variants: Sequence[RankedVariant], frontier: Frontier, prepared:
             payload=variant.payload.model_dump(mode="json"),
             stability=None if variant.stability is None else variant.stability.model_dump(mode="json"),
             oos_metrics=variant.oos_metrics,
+            same_outcome=None if variant.same_outcome is None else variant.same_outcome.model_dump(mode="json"),
         )
         for variant, metrics in zip(variants, frontier.metrics, strict=True)
     ]

@@ -14,6 +14,7 @@ import numpy as np
 
 from trading.contexts.backtest.application.ports.staged_runner import ShardResult, ShardTask
 from trading.contexts.backtest.application.services.frontier import Frontier
+from trading.contexts.backtest.application.services.outcome_frontier import shard_groups
 from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch, SearchPlan, prepare_search
 
 
@@ -83,4 +84,5 @@ def run_shard(
         time.perf_counter() - started,
         os.getpid(),
         frontier.rejections.copy(),
+        shard_groups(frontier),
     )

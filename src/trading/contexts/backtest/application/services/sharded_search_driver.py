@@ -2,8 +2,10 @@
 
 The frontier's order is total (metrics, NaN last, then the unique variant_key), so the global top is
 contained in the union of the shards' tops whatever the partition or the arrival order; merging each
-shard's top into one bounded frontier gives exactly the single-process result. The frontier does not
-deduplicate ids, so every shard is merged exactly once (a set of merged shard ids guards against a
+shard's top into one bounded frontier gives exactly the single-process result. A collapsed Stage B top
+orders outcomes by their numbers alone, so a kept outcome is in the top of every shard that saw it and
+the shards' member counts add up to the exact count (outcome_frontier.py). The frontier does not
+deduplicate ids (nor counts), so every shard is merged exactly once (a set of merged shard ids guards against a
 duplicated delivery or a retried task reporting twice).
 
 The driver keeps at most `in_flight_per_slot x slots` shards in flight, reports progress in variants,
@@ -29,6 +31,7 @@ from trading.contexts.backtest.application.ports.staged_runner import (
 )
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction
+from trading.contexts.backtest.application.services.outcome_frontier import merge_shard_top, stage_b_frontier
 from trading.contexts.backtest.application.services.shard_plan import ShardSizing, plan_ranges
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import SearchStopped
 from trading.contexts.backtest.application.services.staged_runner_v1 import PreparedSearch
@@ -131,7 +134,7 @@ class ShardedSearchDriver:
                 n_positions = int(shortlist.shape[0])
                 ranges = plan_ranges(n_positions, n_risk, core.space.n_bars, session.slots, self._settings.sizing)
                 capacity = max(1, min(sizes.top_k, n_positions * n_risk))
-                stage_b = StageShards("stage_b", ranges, Frontier(capacity, core.spec))
+                stage_b = StageShards("stage_b", ranges, stage_b_frontier(capacity, core.spec))
             session.set_shortlist(shortlist)
             final = shortlist
 
@@ -185,7 +188,7 @@ class ShardedSearchDriver:
                 if result.stage != stage or result.shard_id in shards.merged:
                     self.stats.duplicates_ignored += 1
                     continue
-                shards.frontier.offer(result.ids, result.metrics, key_of)
+                merge_shard_top(shards.frontier, result, key_of)
                 shards.frontier.rejections += result.rejections
                 shards.merged.add(result.shard_id)
                 in_flight.discard(result.shard_id)

@@ -19,6 +19,7 @@ from trading.contexts.backtest.application.ports.staged_runner import SearchObse
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
+from trading.contexts.backtest.application.services.outcome_frontier import stage_b_frontier
 from trading.contexts.backtest.application.services.result_constraints import constraint_mask
 from trading.contexts.backtest.application.services.signal_rules_v1 import cross_rows
 from trading.contexts.backtest.application.services.signals_from_indicators_v1 import combine_and
@@ -247,7 +248,7 @@ class StagedCore:
         if start_index % n_risk:
             raise ValueError("stage_b start_index must be a multiple of the risk grid size")
         n_positions = int(shortlist.shape[0])
-        frontier = frontier or Frontier(max(1, min(top_k, n_positions * n_risk)), self.spec)
+        frontier = frontier or stage_b_frontier(max(1, min(top_k, n_positions * n_risk)), self.spec)
         return self.stage_b_range(shortlist, start_index // n_risk, n_positions, top_k, observer, frontier)
 
     def stage_b_range(
@@ -263,7 +264,8 @@ class StagedCore:
         variant indices stay global, so a shard of Stage B runs exactly this code."""
         n_risk = self.risk.size
         total = int(shortlist.shape[0]) * n_risk
-        frontier = frontier or Frontier(max(1, min(top_k, (position_stop - position_start) * n_risk)), self.spec)
+        capacity = max(1, min(top_k, (position_stop - position_start) * n_risk))
+        frontier = frontier or stage_b_frontier(capacity, self.spec)
         step = self._chunk(n_risk)
 
         def keys_of(variant_indices: np.ndarray) -> Sequence[str]:

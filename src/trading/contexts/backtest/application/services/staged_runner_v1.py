@@ -17,6 +17,9 @@ from trading.contexts.backtest.application.dto.run_backtest import (
     RiskExplicitAxis,
     RiskGridRequest,
     RunBacktestRequest,
+    SameOutcome,
+    SameOutcomeMember,
+    VariantPayload,
 )
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
 from trading.contexts.backtest.application.services.frontier import Frontier, RankingSpec
@@ -34,6 +37,7 @@ from trading.contexts.backtest.application.services.memory_model import (
     cross_pair_bytes,
     estimate_search_memory,
 )
+from trading.contexts.backtest.application.services.outcome_frontier import OutcomeFrontier
 from trading.contexts.backtest.application.services.param_constraints import kept_pairs
 from trading.contexts.backtest.application.services.search_identities import (
     BankIdentity,
@@ -58,6 +62,7 @@ from trading.contexts.backtest.application.services.staged_core_runner_v1 import
     SignalBank,
     StagedCore,
 )
+from trading.contexts.backtest.application.services.variant_parameters import differing_parameters
 from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
     ExecutionParams,
@@ -285,12 +290,15 @@ def target_bar_range(timeline: Timeline) -> BarRange:
 def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: Frontier) -> list[RankedVariant]:
     """Frontier rows in rank order with their payloads; built only for what is returned or persisted."""
     n_risk = prepared.core.risk.size
+
+    def payload(variant_index: int) -> VariantPayload:
+        return prepared.identities.payload(int(shortlist[variant_index // n_risk]), variant_index % n_risk)
+
     rows = []
     for rank, (variant_index, metrics, key) in enumerate(
         zip(frontier.ids, frontier.metrics, frontier.keys, strict=True), start=1
     ):
         base_id = int(shortlist[int(variant_index) // n_risk])
-        risk_index = int(variant_index) % n_risk
         metric_dict = metrics_as_json(metrics, prepared.core.computed_metrics)
         rows.append(
             RankedVariant(
@@ -300,10 +308,25 @@ def ranked_variants(prepared: PreparedSearch, shortlist: np.ndarray, frontier: F
                 indicator_variant_key=prepared.identities.indicator_variant_key(base_id),
                 total_return_pct=metric_dict["total_return_pct"],
                 ranking_metrics=metric_dict,
-                payload=prepared.identities.payload(base_id, risk_index),
+                payload=payload(int(variant_index)),
+                same_outcome=_same_outcome(frontier, rank - 1, payload),
             )
         )
     return rows
+
+
+def _same_outcome(frontier: Frontier, row: int, payload: Callable[[int], VariantPayload]) -> SameOutcome | None:
+    """The row's group: its count and its listed members told apart by the parameters that differ."""
+    if not isinstance(frontier, OutcomeFrontier):
+        return None
+    ids = [int(i) for i in frontier.member_ids[row] if i >= 0]
+    keys = [str(k) for k in frontier.member_keys[row][: len(ids)]]
+    params = differing_parameters([payload(i) for i in ids])
+    members = [
+        SameOutcomeMember(variant_key=key, variant_index=i, params=differing)
+        for i, key, differing in zip(ids, keys, params, strict=True)
+    ]
+    return SameOutcome(count=int(frontier.counts[row]), members=members)
 
 
 def metrics_as_json(

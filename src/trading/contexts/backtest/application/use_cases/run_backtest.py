@@ -191,7 +191,11 @@ def ranked_search(
         variants=variants,
         stage_a_variants_total=plan.sizes.stage_a,
         stage_b_variants_total=plan.sizes.stage_b,
-        ranking=RankingConfig(primary_metric=plan.spec.primary, secondary_metric=plan.spec.secondary),
+        ranking=RankingConfig(
+            primary_metric=plan.spec.primary,
+            secondary_metric=plan.spec.secondary,
+            collapse_same_outcome=plan.spec.collapse_same_outcome,
+        ),
         constraint_rejections=constraint_rejections(
             plan.spec.constraints, prepared.core.stage_a_rejections, frontier.rejections
         ),
@@ -346,6 +350,7 @@ def runtime_defaults(ctx: BacktestContext) -> dict[str, Any]:
             "constraints_default": [c.model_dump() for c in config.ranking.constraints_default],
             "max_constraints": config.ranking.max_constraints,
             "constraint_ops": list(get_args(ConstraintOp)),
+            "collapse_same_outcome_default": config.ranking.collapse_same_outcome_default,
             "allowed_metrics": [
                 {
                     "id": info.name,

@@ -20,3 +20,5 @@ class JobTopRow:
     # out-of-sample ranking metrics of a holdout run.
     stability: dict[str, Any] | None = None
     oos_metrics: dict[str, float | None] | None = None
+    # {count, members} when the search collapsed same outcomes (trust.md §3), else None.
+    same_outcome: dict[str, Any] | None = None

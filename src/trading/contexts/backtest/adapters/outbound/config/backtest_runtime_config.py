@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from trading.contexts.backtest.application.dto.run_backtest import MetricConstraintRequest
 from trading.contexts.backtest.domain.value_objects.execution import (
@@ -28,6 +28,8 @@ class RankingDefaults(_Strict):
     # Applied when a request gives no `constraints`; a request's list may hold at most `max_constraints`.
     constraints_default: tuple[MetricConstraintRequest, ...] = ()
     max_constraints: int = Field(default=8, ge=0, le=64)
+    # One row per distinct outcome (trust.md §3) unless a request says `collapse_same_outcome: false`.
+    collapse_same_outcome_default: StrictBool = True
 
     @model_validator(mode="after")
     def _distinct(self) -> RankingDefaults:

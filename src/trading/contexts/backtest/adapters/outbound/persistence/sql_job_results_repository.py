@@ -76,6 +76,7 @@ class SqlJobResultsRepository(SqlJobStore):
             payload=self._decode_json(row[6]),
             stability=validation.get("stability"),
             oos_metrics=validation.get("oos_metrics"),
+            same_outcome=None if row[8] is None else self._decode_json(row[8]),
         )
 
 
@@ -91,4 +92,5 @@ def _top_params(row: JobTopRow) -> dict[str, Any]:
         "validation_json": canonical_dumps(
             {name: value for name, value in (("stability", row.stability), ("oos_metrics", row.oos_metrics)) if value}
         ),
+        "same_outcome_json": None if row.same_outcome is None else canonical_dumps(row.same_outcome),
     }

@@ -14,7 +14,7 @@ JOB_COLUMNS = (
 )
 TOP_COLUMNS = (
     "rank, variant_key, indicator_variant_key, variant_index, total_return_pct, ranking_metrics_json, payload_json, "
-    "validation_json"
+    "validation_json, same_outcome_json"
 )
 ACTIVE = "state IN ('queued', 'running')"
 # A worker's write goes through only while it still holds an unexpired lease.
@@ -84,17 +84,19 @@ SELECT_CHECKPOINT = "SELECT checkpoint_json FROM backtest_job_checkpoints WHERE 
 UPSERT_TOP_ROW = (
     f"INSERT INTO backtest_job_top_variants (job_id, {TOP_COLUMNS}) VALUES (:id, :rank, :variant_key, "
     ":indicator_variant_key, :variant_index, :total_return_pct, :ranking_metrics_json, :payload_json, "
-    ":validation_json) "
+    ":validation_json, :same_outcome_json) "
     "ON CONFLICT (job_id, rank) DO UPDATE SET variant_key = excluded.variant_key, "
     "indicator_variant_key = excluded.indicator_variant_key, variant_index = excluded.variant_index, "
     "total_return_pct = excluded.total_return_pct, ranking_metrics_json = excluded.ranking_metrics_json, "
-    "payload_json = excluded.payload_json, validation_json = excluded.validation_json "
+    "payload_json = excluded.payload_json, validation_json = excluded.validation_json, "
+    "same_outcome_json = excluded.same_outcome_json "
     "WHERE backtest_job_top_variants.variant_key <> excluded.variant_key "
     "OR backtest_job_top_variants.variant_index <> excluded.variant_index "
     "OR backtest_job_top_variants.total_return_pct <> excluded.total_return_pct "
     "OR backtest_job_top_variants.ranking_metrics_json <> excluded.ranking_metrics_json "
     "OR backtest_job_top_variants.payload_json <> excluded.payload_json "
-    "OR backtest_job_top_variants.validation_json <> excluded.validation_json"
+    "OR backtest_job_top_variants.validation_json <> excluded.validation_json "
+    "OR backtest_job_top_variants.same_outcome_json IS DISTINCT FROM excluded.same_outcome_json"
 )
 SET_CONSTRAINT_REJECTIONS = "UPDATE backtest_jobs SET constraint_rejections_json = :rejections WHERE id = :id"
 DELETE_TOP_TAIL = "DELETE FROM backtest_job_top_variants WHERE job_id = :id AND rank > :count"
