@@ -98,6 +98,7 @@ def test_a_constrained_job_keeps_its_constraints_and_shows_the_counts(
         job = api.get(f"/api/backtests/jobs/{match.group(1)}").json()
     assert job["request"]["constraints"] == [CONSTRAINT]
     assert [entry["constraint"] for entry in job["constraint_rejections"]] == [CONSTRAINT]
+    expect(page.locator("#job-status .facts")).to_contain_text(f"Num. Trades ≥ {BOUND}")  # beside the ranking
     expect(page.locator("#job-top [data-testid=constraint-rejections]")).to_contain_text(
         f"Num. Trades ≥ {BOUND}: rejected {job['constraint_rejections'][0]['stage_a']:,} in Stage A"
     )

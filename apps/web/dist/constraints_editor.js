@@ -107,7 +107,7 @@ export class ConstraintsEditor {
   }
 }
 
-function describeConstraint(constraint, metrics) {
+export function describeConstraint(constraint, metrics) {
   const metric = metrics.find((m) => m.id === constraint.metric);
   return `${metric ? metric.label : constraint.metric} ${OP_TEXT[constraint.op] || constraint.op} ${constraint.value}`;
 }

@@ -3,7 +3,7 @@
 
 import { getJson, postJson } from "./api_client.js";
 import { TERMINAL_STATES, readJob, readRuntimeDefaults } from "./api_shapes.js";
-import { showRejections } from "./constraints_editor.js";
+import { describeConstraint, showRejections } from "./constraints_editor.js";
 import { el, setChildren } from "./dom.js";
 import { describeRanking, formatDateTime } from "./format.js";
 import { POLL_MS, progressBar, progressText, renderLoadError, stateBadge } from "./job_widgets.js";
@@ -27,7 +27,7 @@ function describeJobError(error) {
   return `${code}${error.message || JSON.stringify(error)}`;
 }
 
-function jobStatus(job, ranking) {
+function jobStatus(job, ranking, metrics) {
   const context = job.runContext || {};
   const range = context.time_range ? `${formatDateTime(context.time_range.start)} – ${formatDateTime(context.time_range.end)}` : null;
   const facts = [
@@ -36,6 +36,7 @@ function jobStatus(job, ranking) {
     ["Range", range],
     ["Indicators", (job.summary.indicator_ids || []).join(", ")],
     ["Ranking", describeRanking(ranking)],
+    ["Constraints", (job.summary.constraints || []).map((c) => describeConstraint(c, metrics)).join(", ")],
     ["Created", job.createdAt && formatDateTime(job.createdAt)],
     ["Started", job.startedAt && formatDateTime(job.startedAt)],
     ["Finished", job.finishedAt && formatDateTime(job.finishedAt)],
@@ -114,7 +115,7 @@ export function startDetailsPage() {
     }
     const terminal = TERMINAL_STATES.has(job.state);
     const ranking = effectiveRanking(job, defaults);
-    setChildren(status, jobStatus(job, ranking));
+    setChildren(status, jobStatus(job, ranking, defaults.allowedMetrics));
     renderRequest(requestPanel, job);
     cancelButton.hidden = terminal;
     cancelButton.disabled = Boolean(job.cancelRequestedAt);
