@@ -209,11 +209,12 @@ def test_a_bad_constraint_is_422_naming_the_field(real: TestClient, constraint: 
 def test_more_constraints_than_the_config_allows_is_422(real: TestClient, endpoint: str) -> None:
     limit = real.app.state.backtest_context.config.ranking.max_constraints  # type: ignore[attr-defined]
     many = [{"metric": "num_trades", "op": ">=", "value": float(n)} for n in range(limit + 1)]
+    jobs_before = real.get("/api/backtests/jobs").json()["items"]
     response = real.post(endpoint, json=grid_request(constraints=many))
     assert response.status_code == 422
     (detail,) = response.json()["error"]["details"]
     assert detail["path"] == "body.constraints"
-    assert real.get("/api/backtests/jobs").json()["items"] == []  # nothing was enqueued
+    assert real.get("/api/backtests/jobs").json()["items"] == jobs_before  # nothing was enqueued
 
 
 def test_constrained_rows_meet_the_constraint_and_the_rejections_are_counted(real: TestClient) -> None:
