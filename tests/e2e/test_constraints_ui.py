@@ -1,6 +1,7 @@
 """Constraints in the browser against the real app and worker: Sharpe as the primary metric (the ranking
 selects sit in their own card, not under Advanced) plus a `num_trades >= 20` row in the constraints
-editor; every ranked row shows at least 20 trades, the rejection counts appear under the results, and
+editor; every ranked row shows at least 20 trades, same-outcome counts show under the rows that stand
+for several variants, the rejection counts appear under the results, and
 the same request as a job keeps its constraints and shows the counts on the job page."""
 
 from __future__ import annotations
@@ -59,6 +60,10 @@ def test_sharpe_with_min_trades_ranks_only_rows_with_enough_trades(
     assert all(trades >= BOUND for trades in shown_trades)
     assert shown_trades == [row["ranking_metrics"]["num_trades"] for row in rows]
     assert is_ordered(metric_column(page, "sharpe_ratio"), descending=True)
+    groups = [row["same_outcome"]["count"] for row in rows]  # one row per outcome (the default)
+    shown_groups = page.locator("#results-table tbody tr .same-outcome summary").all_inner_texts()
+    assert shown_groups == [f"× {count:,} same outcome" for count in groups if count > 1]
+    assert max(groups) > 1  # some stops of the form's grid never trigger: their variants share a row
 
     rejections = response["constraint_rejections"]
     assert [entry["constraint"] for entry in rejections] == [CONSTRAINT]
