@@ -21,7 +21,7 @@ from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_s
 from trading.contexts.market_data.application.candle_ingest import write_synthetic_candles
 
 NEVER_SL = [50.0, 60.0, 70.0, 80.0, 90.0]
-NEVER_TP = [5000.0, 6000.0, 7000.0, 8000.0, 9000.0, 9500.0, 9800.0, 10000.0]
+NEVER_TP = [5000.0, 6000.0, 7000.0, 8000.0, 9000.0, 9500.0, 9800.0, 9900.0]
 
 
 def _search(n_bars: int, collapse: bool, never_triggering: bool) -> RunBacktestRequest:
