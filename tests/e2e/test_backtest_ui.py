@@ -3,6 +3,8 @@ ranking changes, field errors, jobs (success, cancel, not found vs disabled), sc
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import re
 import uuid
@@ -12,7 +14,9 @@ import pytest
 import yaml
 from playwright.sync_api import Page, expect
 
+from apps.cli.backtest import export_csv
 from tests.e2e.conftest import BrowserPage, LiveApp, request_counter, save_screenshots
+from trading.contexts.backtest.application.dto.run_backtest import RunBacktestResponse
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
@@ -331,3 +335,45 @@ def test_same_outcome_counts_show_and_members_open_on_demand(
     assert keys == [m["variant_key"] for m in response["variants"][0]["same_outcome"]["members"]]
     save_screenshots(page, "same-outcome-members")
     assert browser_page.errors == []
+
+
+def test_the_web_csv_has_the_cli_csv_columns(live_app: LiveApp, browser_page: BrowserPage, tmp_path: Path) -> None:
+    """Same header as `trading backtest run --csv` for the same response (but the validation figures, which
+    only the CLI writes): metrics, the same-outcome count, one column per parameter, the payload; and the
+    same parameter cells."""
+    request = {
+        "instrument_id": "1:BTCUSDT",
+        "timeframe": "4h",
+        "time_range": {"start": "2024-01-10T00:00:00Z", "end": "2024-02-10T00:00:00Z"},
+        "indicators": [{"indicator_id": "momentum.rsi", "params": {"window": {"mode": "explicit", "values": [7, 14]}}}],
+        "risk": {"sl_pct": {"mode": "explicit", "values": [None, 95.0]}},
+    }
+    with live_app.api() as api:
+        answer = api.post(RUN_PATH, json=request)
+    assert answer.status_code == 200, answer.text
+    response = RunBacktestResponse.model_validate(answer.json())
+    export_csv(response, tmp_path / "cli.csv")
+    cli = list(csv.reader((tmp_path / "cli.csv").open()))
+    page = browser_page.page
+    page.goto(f"{live_app.base_url}/backtests/jobs")
+    text = page.evaluate(
+        "async (rows) => (await import('/static/request_io.js')).rankedRowsToCsv(rows)", answer.json()["variants"]
+    )
+    web = list(csv.reader(io.StringIO(text)))
+    assert web[0] == [name for name in cli[0] if not name.startswith(("stability_", "oos_"))]
+    assert {"same_outcome_count", "momentum.rsi.window", "momentum.rsi.long_threshold", "sl_pct"} <= set(web[0])
+    columns = ["rank", "variant_key", "same_outcome_count", "momentum.rsi.window", "sl_pct", "tp_pct"]
+    in_web, in_cli = ([header.index(name) for name in columns] for header in (web[0], cli[0]))
+    # JavaScript writes 95 where Python writes 95.0: compare the numbers
+    assert [[_number_or_text(row[i]) for i in in_web] for row in web[1:]] == [
+        [_number_or_text(row[i]) for i in in_cli] for row in cli[1:]
+    ]
+    # the 95% stop never triggers: each signal variant's two stops are one outcome (several may share one)
+    assert {int(row[in_web[2]]) % 2 for row in web[1:]} == {0}
+
+
+def _number_or_text(cell: str) -> float | str:
+    try:
+        return float(cell)
+    except ValueError:
+        return cell
