@@ -338,9 +338,8 @@ def test_same_outcome_counts_show_and_members_open_on_demand(
 
 
 def test_the_web_csv_has_the_cli_csv_columns(live_app: LiveApp, browser_page: BrowserPage, tmp_path: Path) -> None:
-    """Same header as `trading backtest run --csv` for the same response (but the validation figures, which
-    only the CLI writes): metrics, the same-outcome count, one column per parameter, the payload; and the
-    same parameter cells."""
+    """Same header as `trading backtest run --csv` for the same response: metrics, the same-outcome count,
+    the stability figures, one column per parameter, the payload; and the same cells."""
     request = {
         "instrument_id": "1:BTCUSDT",
         "timeframe": "4h",
@@ -360,9 +359,11 @@ def test_the_web_csv_has_the_cli_csv_columns(live_app: LiveApp, browser_page: Br
         "async (rows) => (await import('/static/request_io.js')).rankedRowsToCsv(rows)", answer.json()["variants"]
     )
     web = list(csv.reader(io.StringIO(text)))
-    assert web[0] == [name for name in cli[0] if not name.startswith(("stability_", "oos_"))]
-    assert {"same_outcome_count", "momentum.rsi.window", "momentum.rsi.long_threshold", "sl_pct"} <= set(web[0])
+    assert web[0] == cli[0]
+    assert {"same_outcome_count", "stability_mean", "stability_worst", "stability_neighbours"} <= set(web[0])
+    assert {"momentum.rsi.window", "momentum.rsi.long_threshold", "sl_pct"} <= set(web[0])
     columns = ["rank", "variant_key", "same_outcome_count", "momentum.rsi.window", "sl_pct", "tp_pct"]
+    columns += ["stability_mean", "stability_worst", "stability_neighbours"]
     in_web, in_cli = ([header.index(name) for name in columns] for header in (web[0], cli[0]))
     # JavaScript writes 95 where Python writes 95.0: compare the numbers
     assert [[_number_or_text(row[i]) for i in in_web] for row in web[1:]] == [

@@ -76,17 +76,29 @@ function parameterColumns(payload) {
   return columns;
 }
 
-// rank, variant_key, the ranking metrics, the same-outcome count (when the search collapsed), one
-// column per parameter, then the payload as JSON: the CLI's --csv columns.
+// The row's neighbourhood stability and out-of-sample metrics as flat `stability_*` / `oos_*`
+// columns, named as the CLI names them (none when the search computed neither).
+function validationColumns(row) {
+  const columns = {};
+  for (const [name, value] of Object.entries(row.stability || {})) columns[`stability_${name}`] = value;
+  for (const [name, value] of Object.entries(row.oos_metrics || {})) columns[`oos_${name}`] = value;
+  return columns;
+}
+
+// rank, variant_key, the ranking metrics, the same-outcome count (when the search collapsed), the
+// validation figures, one column per parameter, then the payload as JSON: the CLI's --csv columns.
 export function rankedRowsToCsv(rows) {
   const metrics = Object.keys(rows[0]?.ranking_metrics || {});
   const groups = rows[0]?.same_outcome ? ["same_outcome_count"] : [];
+  const validation = rows.map(validationColumns);
+  const extra = Object.keys(validation[0] || {});
   const parameters = rows.map((row) => parameterColumns(row.payload || {}));
   const names = [...new Set(parameters.flatMap((columns) => Object.keys(columns)))];
-  const header = ["rank", "variant_index", "variant_key", ...metrics, ...groups, ...names, "payload"];
+  const header = ["rank", "variant_index", "variant_key", ...metrics, ...groups, ...extra, ...names, "payload"];
   const lines = rows.map((row, i) => [
     row.rank, row.variant_index, row.variant_key, ...metrics.map((m) => row.ranking_metrics[m]),
-    ...groups.map(() => row.same_outcome?.count), ...names.map((name) => parameters[i][name]), row.payload,
+    ...groups.map(() => row.same_outcome?.count), ...extra.map((name) => validation[i][name]),
+    ...names.map((name) => parameters[i][name]), row.payload,
   ]);
   return [header, ...lines].map((line) => line.map(csvCell).join(",")).join("\n") + "\n";
 }
