@@ -46,4 +46,4 @@ def test_the_readme_constrained_example_prints_what_the_readme_shows(tmp_path: P
         v["ranking_metrics"]["num_trades"] >= 20 and v["ranking_metrics"]["max_drawdown_pct"] <= 25 for v in variants
     )
     top = variants[0]["ranking_metrics"]
-    assert (round(top["sharpe_ratio"], 2), top["num_trades"], round(top["max_drawdown_pct"], 1)) == (0.44, 80, 21.1)
+    assert (round(top["sharpe_ratio"], 2), top["num_trades"], round(top["max_drawdown_pct"], 1)) == (0.35, 80, 21.1)

@@ -12,8 +12,8 @@ one `trading candles import` command each, then searched or turned into indicato
   end at its last bar's open (next-open) or the close before its last bar (close fill), ours at the
   last close, so the oracle gets one bar appended, flat at our last close, and places no order on our
   last bar; its ratios cover its whole frame (also the 20 bars before its first decision and the
-  appended bar), ours the requested range; its Sharpe and Sortino compound the daily returns into an
-  annual return, ours take their arithmetic mean (docs: backtest-reporting-metrics-table-v1.md).
+  appended bar), ours the requested range, so its ratios are recomputed over our bars, where Sharpe,
+  Sortino and Calmar are equal (docs: backtest-reporting-metrics-table-v1.md).
 - EURUSD hourly in the FX sessions market: no bar is invented over weekends, and indicator values on
   the timeline equal TA-Lib on the raw series.
 """
@@ -29,12 +29,12 @@ import pandas as pd
 import pytest
 import talib
 from backtesting import Strategy
-from backtesting._stats import compute_stats  # its ratio code, run over our target bars
 from backtesting.lib import FractionalBacktest
 from backtesting.test import EURUSD, GOOG, SMA
 from typer.testing import CliRunner
 
 from apps.cli.candles import app
+from tests.unit.contexts.backtest.parity.backtesting_py_ratios import DAILY_RATIOS, daily_ratios_on_our_bars
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import load_backtest_config
 from trading.contexts.backtest.application.dto.run_backtest import (
     RunBacktestRequest,
@@ -205,37 +205,19 @@ def test_on_the_raw_frame_backtesting_py_ends_the_open_trade_elsewhere(
     assert abs(ours / theirs - 1) > 1e-3
 
 
-def test_goog_daily_ratios_against_backtesting_py_on_the_same_days(data_dir: Path) -> None:
+def test_goog_daily_ratios_equal_backtesting_py_on_the_same_days(data_dir: Path) -> None:
     """Both annualise with 252 days here (NASDAQ's `annualization_days`; backtesting.py's guess for
-    data without weekend bars). Its ratios are recomputed by its own `compute_stats` over our target
-    bars, the oracle's equity cut to them (its frame also holds the 20 bars before its first decision
-    and the appended bar). Calmar is defined alike and equal; Sortino has the same downside deviation
-    over an arithmetic (ours) instead of a compounded annual return; Sharpe is the arithmetic one
-    (mean / sample std of the daily returns), backtesting.py's a compounded return over a compounded
-    volatility."""
+    data without weekend bars) and compound the daily returns alike. Its ratios are recomputed by its
+    own `compute_stats` over our target bars (its frame also holds the 20 bars before its first
+    decision and the appended bar)."""
     _, report = _goog_report(data_dir, "close")
     stats = _oracle("close")
-    target = slice(FIRST_TRADABLE, len(GOOG))
-    equity = stats["_equity_curve"]["Equity"].to_numpy()[target]
-    trades = stats["_trades"].copy()
-    trades["EntryBar"] -= FIRST_TRADABLE
-    trades["ExitBar"] = np.minimum(trades["ExitBar"], len(GOOG) - 1) - FIRST_TRADABLE
-    theirs: Any = compute_stats(trades, equity, GOOG.iloc[target], None)
-    daily = equity[1:] / equity[:-1] - 1  # one bar a day
-    compounded = float(theirs["Return (Ann.) [%]"]) / 100
-    assert compounded == pytest.approx(np.prod(1 + daily) ** (252 / daily.shape[0]) - 1, rel=RELATIVE)
-
-    assert _row(report, "Calmar Ratio") == pytest.approx(float(theirs["Calmar Ratio"]), rel=RELATIVE)
-    arithmetic = daily.mean() * 252
-    assert _row(report, "Sortino Ratio") == pytest.approx(
-        float(theirs["Sortino Ratio"]) * arithmetic / compounded, rel=RELATIVE
-    )
-    sharpe = daily.mean() / daily.std(ddof=1) * np.sqrt(252)
-    assert _row(report, "Sharpe Ratio") == pytest.approx(sharpe, rel=RELATIVE)
-    # GOOG: Sharpe 1.1017 ours, 0.8736 backtesting.py's; Sortino 1.7167 vs 1.7270; Calmar 0.6491 both
-    # (0.6420 in its stats over its whole frame).
-    assert abs(_row(report, "Sharpe Ratio") / float(theirs["Sharpe Ratio"]) - 1) > 0.1
-    assert abs(float(stats["Calmar Ratio"]) / float(theirs["Calmar Ratio"]) - 1) > 1e-3
+    theirs = daily_ratios_on_our_bars(stats, GOOG.iloc[FIRST_TRADABLE:], FIRST_TRADABLE)
+    for name in DAILY_RATIOS:
+        assert _row(report, name) == pytest.approx(theirs[name], rel=RELATIVE), name
+    # GOOG: Sharpe 0.8736, Sortino 1.7270, Calmar 0.6491 (0.6420 in its stats over its whole frame).
+    assert [round(_row(report, name), 4) for name in DAILY_RATIOS] == [0.8736, 1.7270, 0.6491]
+    assert abs(float(stats["Calmar Ratio"]) / theirs["Calmar Ratio"] - 1) > 1e-3
 
 
 def test_eurusd_hourly_has_no_weekend_bars_and_talib_indicator_values(data_dir: Path) -> None:
@@ -280,8 +262,9 @@ def test_the_market_sets_the_days_ratios_annualise_with(data_dir: Path) -> None:
     ts_ms = np.arange(5, dtype=np.int64) * DAY_MS
     details = score_variant_with_details(ts_ms, close, np.ones(5, dtype=np.int8), RiskParams(), plan.execution)
     returns = close[1:] / close[:-1] - 1.0
-    sharpe = returns.mean() / returns.std(ddof=1) * np.sqrt(252)
-    assert details.metrics.sharpe_ratio == pytest.approx(sharpe, rel=1e-6)
+    growth = (close[-1] / close[0]) ** (1 / 4)  # 1 + the geometric mean daily return
+    volatility = np.sqrt((returns.var(ddof=1) + growth**2) ** 252 - growth**504)
+    assert details.metrics.sharpe_ratio == pytest.approx((growth**252 - 1) / volatility, rel=1e-9)
     with pytest.raises(DomainError) as caught:
         run_backtest(_goog_request().model_copy(update={"timeframe": "1h"}), ctx)
     assert (caught.value.code, caught.value.status) == ("timeframe_below_base", 422)

@@ -47,16 +47,14 @@ def reference_metrics(details: VariantScoreDetails) -> dict[str, float]:
         result["avg_trade_pct"] = float((np.exp(np.log(growth).mean()) - 1.0) * 100.0)
     if n >= 2:
         result["sqn"] = math.sqrt(n) * return_over_drawdown(float(pnl.mean()), float(pnl.std(ddof=1)))
-    if daily.shape[0] >= 2:
-        factor = math.sqrt(details.execution.annualization_days)
-        mean = float(daily.mean())
-        downside = math.sqrt(float(np.mean(np.minimum(daily, 0.0) ** 2)))
-        result["sharpe_ratio"] = return_over_drawdown(mean, float(daily.std(ddof=1))) * factor
-        result["sortino_ratio"] = return_over_drawdown(mean, downside) * factor
-        annual = (
-            (day_equity[-1] / day_equity[0]) ** (details.execution.annualization_days / daily.shape[0]) - 1.0
-            if day_equity.min() > 0
-            else math.nan
-        )
+    if daily.shape[0] >= 2 and day_equity.min() > 0:
+        # backtesting.py's compounded definitions, written out plainly.
+        year = details.execution.annualization_days
+        growth = math.exp(float(np.log1p(daily).mean()))  # 1 + geometric mean daily return
+        annual = growth**year - 1.0
+        volatility = math.sqrt(max((float(daily.var(ddof=1)) + growth**2) ** year - growth ** (2 * year), 0.0))
+        downside = math.sqrt(float(np.mean(np.minimum(daily, 0.0) ** 2))) * math.sqrt(year)
+        result["sharpe_ratio"] = return_over_drawdown(annual, volatility)
+        result["sortino_ratio"] = return_over_drawdown(annual, downside)
         result["calmar_ratio"] = return_over_drawdown(annual, max_dd / 100.0)
     return result

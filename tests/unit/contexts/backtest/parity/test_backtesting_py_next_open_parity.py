@@ -27,6 +27,7 @@ from backtesting import Strategy
 from backtesting.lib import FractionalBacktest
 from backtesting.test import EURUSD, GOOG
 
+from tests.unit.contexts.backtest.parity.backtesting_py_ratios import DAILY_RATIOS, daily_ratios_on_our_bars
 from tests.unit.contexts.backtest.parity.sma_cross import cross_signal
 from tests.unit.contexts.backtest.reporting.test_backtesting_py_oracle import SHARED_METRICS, raw
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
@@ -86,7 +87,12 @@ def run_both(
         ).run()
     ts_ms = pd.DatetimeIndex(data.index).as_unit("ms").asi8
     execution = ExecutionParams(
-        direction_mode=direction, init_cash_quote=INIT_CASH, fee_pct=FEE * 100, slippage_pct=0.0, fill="next_open"
+        direction_mode=direction,
+        init_cash_quote=INIT_CASH,
+        fee_pct=FEE * 100,
+        slippage_pct=0.0,
+        fill="next_open",
+        annualization_days=252,  # the stock and FX markets' year, backtesting.py's guess for both data sets
     )
     bar_range = tuple(data[name].to_numpy(dtype=np.float64) for name in ("Open", "High", "Low"))
     details = score_variant_with_details(ts_ms, close, signal, RiskParams(), execution, bar_range)  # type: ignore[arg-type]
@@ -143,3 +149,14 @@ def test_report_metric_matches_backtesting_py(
     _, stats, rows = parity
     expected = abs(float(stats[theirs])) if theirs == "Max. Drawdown [%]" else float(stats[theirs])
     assert raw(rows, ours) == pytest.approx(expected, rel=RELATIVE)
+
+
+@pytest.mark.parametrize("name", DAILY_RATIOS)
+def test_daily_ratio_matches_backtesting_py_on_the_same_days(
+    parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]], name: str
+) -> None:
+    """Sharpe, Sortino and Calmar over our bars (its frame has one more bar), hourly EURUSD included:
+    both resample to UTC day ends, where a Saturday without bars is no day."""
+    details, stats, rows = parity
+    bars = pd.DataFrame({"Close": details.close}, index=pd.to_datetime(details.ts_ms, unit="ms"))
+    assert raw(rows, name) == pytest.approx(daily_ratios_on_our_bars(stats, bars)[name], rel=RELATIVE)

@@ -13,7 +13,7 @@ from trading.contexts.backtest.application.services.report_table_formatter impor
 from trading.contexts.backtest.application.services.reporting_service_v1 import build_variant_report
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.services.equity_downsampling import min_max_downsample_indices
-from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, RiskParams
+from trading.contexts.backtest.domain.value_objects.execution import DirectionModeName, ExecutionParams, RiskParams
 
 DAY_MS = 86_400_000
 JAN_1_2024_MS = 1_704_067_200_000
@@ -72,11 +72,14 @@ def test_raw_values_are_hand_computed() -> None:
     assert rows["Expectancy [%]"]["raw"] == pytest.approx((-1.0 + 220 / 990 * 100) / 2)
     assert rows["SQN"]["raw"] == pytest.approx(105 / 115)  # sqrt(2) * 105 / (115 * sqrt(2))
     assert rows["Avg. Trade [%]"]["raw"] == pytest.approx(10.0)  # sqrt(0.99 * 1210 / 990) - 1
+    # Day-end equity 1000 -> 1210 over five daily returns; a 365-day year compounds 73 such stretches.
     daily = np.array([0.0, 0.1, -0.1, 0.0, 220 / 990])
-    mean = daily.mean()
-    assert rows["Sharpe Ratio"]["raw"] == pytest.approx(mean / daily.std(ddof=1) * math.sqrt(365))
-    assert rows["Sortino Ratio"]["raw"] == pytest.approx(mean / math.sqrt(0.01 / 5) * math.sqrt(365))
-    assert rows["Calmar Ratio"]["raw"] == pytest.approx((1.21**73 - 1) / 0.1, rel=1e-9)
+    growth = 1.21 ** (1 / 5)  # 1 + the geometric mean daily return
+    annual = 1.21**73 - 1
+    volatility = math.sqrt((daily.var(ddof=1) + growth**2) ** 365 - growth**730)
+    assert rows["Sharpe Ratio"]["raw"] == pytest.approx(annual / volatility, rel=1e-9)
+    assert rows["Sortino Ratio"]["raw"] == pytest.approx(annual / (math.sqrt(0.01 / 5) * math.sqrt(365)), rel=1e-9)
+    assert rows["Calmar Ratio"]["raw"] == pytest.approx(annual / 0.1, rel=1e-9)
 
 
 def test_markdown_table_and_trades() -> None:
@@ -205,3 +208,22 @@ def test_a_steady_gain_has_infinite_risk_adjusted_returns() -> None:
         assert (rows[name]["value"], rows[name]["raw"]) == ("inf", None)
     sharpe = rows["Sharpe Ratio"]["raw"]
     assert sharpe is None or float(sharpe) > 1e6  # the daily returns differ only by rounding
+
+
+@pytest.mark.parametrize(
+    ("close", "direction"),
+    [([100.0, 100.0, 0.0, 50.0, 60.0], "long_only"), ([100.0, 100.0, 250.0, 200.0, 190.0], "short_only")],
+    ids=["a -100% day", "below zero"],
+)
+def test_a_day_end_at_or_below_zero_equity_leaves_the_daily_ratios_undefined(
+    close: list[float], direction: DirectionModeName
+) -> None:
+    """No geometric mean daily growth exists once equity reaches zero (a -100% day) or goes below it
+    (a short that lost more than its cash): Sharpe, Sortino and Calmar are NaN, ranked after every
+    defined value. backtesting.py takes 0 there, which would rank a wiped-out account with a flat one."""
+    execution = ExecutionParams(direction_mode=direction, init_cash_quote=100.0, fee_pct=0.0, slippage_pct=0.0)
+    signal = np.array([0, 1, 1, 1, 1] if direction == "long_only" else [0, -1, -1, -1, -1], dtype=np.int8)
+    details = score_variant_with_details(TS_MS[:5], np.array(close), signal, RiskParams(), execution)
+    assert details.equity.min() <= 0.0 < details.equity[0]
+    ratios = (details.metrics.sharpe_ratio, details.metrics.sortino_ratio, details.metrics.calmar_ratio)
+    assert all(math.isnan(value) for value in ratios)

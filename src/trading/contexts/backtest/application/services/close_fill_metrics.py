@@ -181,22 +181,35 @@ def write_metrics(
             if n_trades >= 2
             else math.nan
         )
+    _write_daily_ratios(out, acc, max_drawdown_pct, days_per_year)
+
+
+@njit(**_KERNEL_OPTIONS)
+def _write_daily_ratios(out: FloatArray, acc: FloatArray, max_drawdown_pct: float, days_per_year: float) -> None:
+    """Sharpe, Sortino and Calmar by backtesting.py's compounded definitions (risk-free 0): the annual
+    return compounds the geometric mean daily growth over `days_per_year` days; Sharpe divides it by
+    the compounded annual volatility, Sortino by the root mean square of the down days x sqrt(days per
+    year), Calmar by the max drawdown. Undefined with fewer than two daily returns, or after a day end
+    at equity <= 0 (no geometric mean; backtesting.py takes 0 there)."""
     days = acc[_DAY_COUNT]
-    if days < 2.0:
+    if days < 2.0 or not acc[_DAY_MIN_EQUITY] > 0.0:
         out[_SHARPE] = math.nan
         out[_SORTINO] = math.nan
         out[_CALMAR] = math.nan
         return
-    mean = acc[_DAY_MEAN]
-    annual_factor = math.sqrt(days_per_year)
-    out[_SHARPE] = _return_over_risk(mean, _sample_std(acc[_DAY_M2], days)) * annual_factor
-    out[_SORTINO] = _return_over_risk(mean, math.sqrt(acc[_DAY_DOWNSIDE_SQ] / days)) * annual_factor
-    # The product of the daily growths telescopes to last / first day equity; a day at or below zero
-    # equity leaves the compounded annual return undefined.
-    if acc[_DAY_MIN_EQUITY] > 0.0:
-        annual_return = (acc[_DAY_LAST_EQUITY] / acc[_DAY_FIRST_EQUITY]) ** (days_per_year / days) - 1.0
-    else:
-        annual_return = math.nan
+    # The product of the daily growths telescopes to last / first day-end equity, so the log of the
+    # geometric mean daily growth needs no per-day logarithm.
+    log_growth = math.log(acc[_DAY_LAST_EQUITY] / acc[_DAY_FIRST_EQUITY]) / days
+    annual_return = math.expm1(days_per_year * log_growth)
+    # Volatility of the compounded year, sqrt((var + g^2)^D - g^(2D)) with g the mean daily growth and
+    # var the sample variance (ddof 1) of the daily returns, factored as g^D x sqrt((1 + var / g^2)^D - 1)
+    # so that it never cancels below zero and is exactly 0 for equal daily returns.
+    variance = acc[_DAY_M2] / (days - 1.0)
+    spread = math.expm1(days_per_year * math.log1p(variance * math.exp(-2.0 * log_growth)))
+    annual_volatility = math.exp(days_per_year * log_growth) * math.sqrt(spread)
+    annual_downside = math.sqrt(acc[_DAY_DOWNSIDE_SQ] / days) * math.sqrt(days_per_year)
+    out[_SHARPE] = _return_over_risk(annual_return, annual_volatility)
+    out[_SORTINO] = _return_over_risk(annual_return, annual_downside)
     out[_CALMAR] = _return_over_risk(annual_return, max_drawdown_pct / 100.0)
 
 
