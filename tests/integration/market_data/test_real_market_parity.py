@@ -14,13 +14,16 @@ one `trading candles import` command each, then searched or turned into indicato
   last bar; its ratios cover its whole frame (also the 20 bars before its first decision and the
   appended bar), ours the requested range, so its ratios are recomputed over our bars, where Sharpe,
   Sortino and Calmar are equal (docs: backtest-reporting-metrics-table-v1.md).
-- EURUSD hourly in the FX sessions market: no bar is invented over weekends, and indicator values on
-  the timeline equal TA-Lib on the raw series.
+- EURUSD hourly in the FX sessions market: no bar is invented over weekends, indicator values on the
+  timeline equal TA-Lib on the raw series, and the same price-vs-SMA(20) run (close fill) gives
+  backtesting.py's trades, total return and daily ratios on the same days (252-day years).
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,44 +94,61 @@ def _ms(index: pd.Index) -> np.ndarray:
     return pd.DatetimeIndex(index).as_unit("ms").asi8
 
 
+@dataclass(frozen=True)
+class Series:
+    """One of backtesting.py's bundled data sets as imported by the fixture."""
+
+    instrument: str
+    data: pd.DataFrame
+    timeframe: str
+    bar: timedelta
+
+
+GOOG_1D = Series("4:GOOG", GOOG, "1d", timedelta(days=1))
+EURUSD_1H = Series("5:EURUSD", EURUSD, "1h", timedelta(hours=1))
+
+
 class PriceOverSma(Strategy):
     """Long while the close is above its 20-bar SMA, flat otherwise; no entry on our last bar."""
+
+    last_bar = len(GOOG) - 1
 
     def init(self) -> None:
         self.sma = self.I(SMA, self.data.Close, 20)
 
     def next(self) -> None:
         above = self.data.Close[-1] > self.sma[-1]
-        last_real_bar = len(self.data) >= len(GOOG)  # a decision there has no next bar in our run
+        last_real_bar = len(self.data) - 1 >= self.last_bar  # a decision there has no next bar in our run
         if above and not self.position and not last_real_bar:
             self.buy(size=1 - 1e-12)
         elif not above and self.position:
             self.position.close()
 
 
-def _oracle(fill: FillModeName, appended: bool = True) -> Any:
-    """backtesting.py on GOOG with our fill's execution; `appended`: one more bar, flat at our last
-    close, so that its `finalize_trades` closes a trade still open at our last close, as ours does."""
-    data = GOOG
+def _oracle(fill: FillModeName, appended: bool = True, series: Series = GOOG_1D) -> Any:
+    """backtesting.py on the series with our fill's execution; `appended`: one more bar, flat at our
+    last close, so that its `finalize_trades` closes a trade still open at our last close, as ours does."""
+    data = series.data
     if appended:
-        extra = GOOG.iloc[[-1]].copy()
-        extra.index = extra.index + pd.Timedelta(days=1)
-        extra[["Open", "High", "Low"]] = GOOG["Close"].iloc[-1]
-        data = pd.concat([GOOG, extra])
+        extra = data.iloc[[-1]].copy()
+        extra.index = extra.index + series.bar
+        extra[["Open", "High", "Low"]] = data["Close"].iloc[-1]
+        data = pd.concat([data, extra])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         backtest = FractionalBacktest(
             data, PriceOverSma, cash=10_000, commission=0.0, trade_on_close=fill == "close", finalize_trades=True
         )
-        return backtest.run()
+        return backtest.run(last_bar=len(series.data) - 1)
 
 
-def _goog_request(fill: FillModeName = "close") -> RunBacktestRequest:
+def _request(fill: FillModeName = "close", series: Series = GOOG_1D) -> RunBacktestRequest:
+    index = series.data.index
     return RunBacktestRequest.model_validate(
         {
-            "instrument_id": "4:GOOG",
-            "timeframe": "1d",
-            "time_range": {"start": GOOG.index[FIRST_TRADABLE].isoformat(), "end": "2013-03-02T00:00:00Z"},
+            "instrument_id": series.instrument,
+            "timeframe": series.timeframe,
+            "time_range": {"start": index[FIRST_TRADABLE].isoformat(), "end": (index[-1] + series.bar).isoformat()},
             "warmup_bars": FIRST_TRADABLE,
             "indicators": [{"indicator_id": "ma.sma", "params": {"window": {"mode": "explicit", "values": [20]}}}],
             "risk": {"sl_pct": NO_STOP, "tp_pct": NO_STOP},
@@ -145,9 +165,11 @@ def _goog_request(fill: FillModeName = "close") -> RunBacktestRequest:
     )
 
 
-def _goog_report(data_dir: Path, fill: FillModeName) -> tuple[RunBacktestResponse, VariantReportResponse]:
+def _report(
+    data_dir: Path, fill: FillModeName, series: Series = GOOG_1D
+) -> tuple[RunBacktestResponse, VariantReportResponse]:
     ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
-    request = _goog_request(fill)
+    request = _request(fill, series)
     response = run_backtest(request, ctx)
     report = build_variant_report(
         VariantReportRequest.model_validate(
@@ -169,7 +191,7 @@ def _row(report: VariantReportResponse, metric: str) -> float:
 
 @pytest.mark.parametrize("fill", ["close", "next_open"])
 def test_goog_price_vs_sma_trades_like_backtesting_py(data_dir: Path, fill: FillModeName) -> None:
-    response, report = _goog_report(data_dir, fill)
+    response, report = _report(data_dir, fill)
     assert response.bars["target"] == len(GOOG) - FIRST_TRADABLE and response.bars["warmup"] == FIRST_TRADABLE
     assert response.bars["filled"] == 0
     assert response.data_notes == []
@@ -194,7 +216,7 @@ def test_on_the_raw_frame_backtesting_py_ends_the_open_trade_elsewhere(
     `finalize_trades` closes it at the last open (next-open) or the close before the last bar (close
     fill), ours at the last close (realism.md section 1). GOOG: next-open 653.72% ours, 645.88% its;
     close 572.47% ours, 568.31% its."""
-    _, report = _goog_report(data_dir, fill)
+    _, report = _report(data_dir, fill)
     stats = _oracle(fill, appended=False)
     last = stats["_trades"].iloc[-1]
     assert int(last["ExitBar"]) == exit_bar and float(last["ExitPrice"]) == pytest.approx(exit_price, rel=RELATIVE)
@@ -210,7 +232,7 @@ def test_goog_daily_ratios_equal_backtesting_py_on_the_same_days(data_dir: Path)
     data without weekend bars) and compound the daily returns alike. Its ratios are recomputed by its
     own `compute_stats` over our target bars (its frame also holds the 20 bars before its first
     decision and the appended bar)."""
-    _, report = _goog_report(data_dir, "close")
+    _, report = _report(data_dir, "close")
     stats = _oracle("close")
     theirs = daily_ratios_on_our_bars(stats, GOOG.iloc[FIRST_TRADABLE:], FIRST_TRADABLE)
     for name in DAILY_RATIOS:
@@ -218,6 +240,22 @@ def test_goog_daily_ratios_equal_backtesting_py_on_the_same_days(data_dir: Path)
     # GOOG: Sharpe 0.8736, Sortino 1.7270, Calmar 0.6491 (0.6420 in its stats over its whole frame).
     assert [round(_row(report, name), 4) for name in DAILY_RATIOS] == [0.8736, 1.7270, 0.6491]
     assert abs(float(stats["Calmar Ratio"]) / theirs["Calmar Ratio"] - 1) > 1e-3
+
+
+def test_eurusd_hourly_in_the_fx_market_trades_and_rates_like_backtesting_py(data_dir: Path) -> None:
+    """The FX market annualises with 252 days, backtesting.py too (hourly data with next to no weekend
+    bars); both resample to UTC day ends, where a Saturday without bars is no day."""
+    response, report = _report(data_dir, "close", EURUSD_1H)
+    assert response.bars["target"] == len(EURUSD) - FIRST_TRADABLE and response.bars["filled"] == 0
+    stats = _oracle("close", series=EURUSD_1H)
+    assert report.trades_total == int(stats["# Trades"]) > 100
+    assert _row(report, "Total Return [%]") == pytest.approx(float(stats["Return [%]"]), rel=RELATIVE)
+    theirs = daily_ratios_on_our_bars(stats, EURUSD.iloc[FIRST_TRADABLE:], FIRST_TRADABLE)
+    for name in DAILY_RATIOS:
+        assert _row(report, name) == pytest.approx(theirs[name], rel=RELATIVE), name
+    # EURUSD: 264 trades, 8.46%; Sharpe 1.5620, Sortino 2.9328, Calmar 3.4685 (its whole frame: 1.5444,
+    # 2.8963, 3.4197).
+    assert [round(_row(report, name), 4) for name in DAILY_RATIOS] == [1.5620, 2.9328, 3.4685]
 
 
 def test_eurusd_hourly_has_no_weekend_bars_and_talib_indicator_values(data_dir: Path) -> None:
@@ -256,7 +294,7 @@ def test_weekly_gaps_are_not_missing_data_and_a_finer_request_names_the_base(dat
 
 def test_the_market_sets_the_days_ratios_annualise_with(data_dir: Path) -> None:
     ctx = BacktestContext(str(data_dir), load_backtest_config(DEFAULT_CONFIG_ROOT / "test" / "backtest.yaml"))
-    plan = plan_search(_goog_request(), ctx.store(), ctx.config)
+    plan = plan_search(_request(), ctx.store(), ctx.config)
     assert plan.execution.annualization_days == 252
     close = np.array([100.0, 101.0, 98.98, 100.4647, 100.7661])  # daily returns 1%, -2%, 1.5%, 0.3%
     ts_ms = np.arange(5, dtype=np.int64) * DAY_MS
@@ -266,6 +304,6 @@ def test_the_market_sets_the_days_ratios_annualise_with(data_dir: Path) -> None:
     volatility = np.sqrt((returns.var(ddof=1) + growth**2) ** 252 - growth**504)
     assert details.metrics.sharpe_ratio == pytest.approx((growth**252 - 1) / volatility, rel=1e-9)
     with pytest.raises(DomainError) as caught:
-        run_backtest(_goog_request().model_copy(update={"timeframe": "1h"}), ctx)
+        run_backtest(_request().model_copy(update={"timeframe": "1h"}), ctx)
     assert (caught.value.code, caught.value.status) == ("timeframe_below_base", 422)
     assert "4:GOOG is stored at 1d bars" in caught.value.message
