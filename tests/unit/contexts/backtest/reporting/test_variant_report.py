@@ -61,7 +61,8 @@ def golden_report() -> dict[str, ReportRow]:
 def test_rows_are_in_spec_order_with_golden_text() -> None:
     rows = golden_report()
     assert list(rows)[: len(EXPECTED_TEXT)] == [name for name, _ in EXPECTED_TEXT]
-    assert list(rows)[len(EXPECTED_TEXT) :] == ["Sharpe Ratio", "Sortino Ratio", "Calmar Ratio"]
+    assert list(rows)[len(EXPECTED_TEXT) :] == ["Sharpe Ratio", "Sortino Ratio", "Calmar Ratio", "Annualisation [days]"]
+    assert (rows["Annualisation [days]"]["value"], rows["Annualisation [days]"]["raw"]) == ("365", 365)
     assert {name: rows[name]["value"] for name, _ in EXPECTED_TEXT} == dict(EXPECTED_TEXT)
 
 

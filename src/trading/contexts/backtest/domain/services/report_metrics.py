@@ -110,4 +110,6 @@ def compute_report_metrics(details: VariantScoreDetails, start_ms: int, end_ms: 
         ReportMetric("Sharpe Ratio", metrics.sharpe_ratio, "ratio"),
         ReportMetric("Sortino Ratio", metrics.sortino_ratio, "ratio"),
         ReportMetric("Calmar Ratio", metrics.calmar_ratio, "ratio"),
+        # Which year the three ratios above annualise with: the market's, 365 or 252 days.
+        ReportMetric("Annualisation [days]", details.execution.annualization_days, "count"),
     ]
