@@ -79,7 +79,7 @@ def _warm_up(body: dict[str, Any], ctx: BacktestContext) -> None:
     run_backtest(RunBacktestRequest.model_validate(first), ctx)
 
 
-def _status_kib(field: str) -> int:
+def status_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
@@ -95,9 +95,9 @@ def measure_child(name: str, data_dir: str) -> dict[str, Any]:
     estimate, breakdown = plan.memory_bytes, plan.memory_breakdown
     del plan
     Path("/proc/self/clear_refs").write_text("5")
-    baseline = _status_kib("VmRSS")
+    baseline = status_kib("VmRSS")
     response = run_backtest(request, ctx)
-    growth = (_status_kib("VmHWM") - baseline) * 1024
+    growth = (status_kib("VmHWM") - baseline) * 1024
     return {
         "shape": name,
         "stage_a": response.stage_a_variants_total,

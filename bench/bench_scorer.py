@@ -40,7 +40,7 @@ DAY_MS = 86_400_000
 
 
 @njit(cache=True, parallel=True)
-def _floor_kernel(
+def floor_kernel(
     close: FloatArray, signals: npt.NDArray[np.int8], sig_idx: npt.NDArray[np.int64], out: FloatArray
 ) -> None:
     for v in prange(sig_idx.shape[0]):
@@ -160,7 +160,7 @@ def four_metric_seconds(block: BenchBlock, execution: ExecutionParams, repeats: 
 
 def floor_seconds(block: BenchBlock, repeats: int) -> float:
     out = np.empty(block.sig_idx.shape[0], dtype=np.float64)
-    return best_seconds(lambda: _floor_kernel(block.close, block.signals, block.sig_idx, out), repeats)
+    return best_seconds(lambda: floor_kernel(block.close, block.signals, block.sig_idx, out), repeats)
 
 
 def scorer_to_floor_ratio(block: BenchBlock, execution: ExecutionParams, repeats: int) -> tuple[float, float]:
