@@ -334,6 +334,17 @@ def test_same_outcome_counts_show_and_members_open_on_demand(
     keys = members.evaluate_all("items => items.map(i => i.dataset.variantKey)")
     assert keys == [m["variant_key"] for m in response["variants"][0]["same_outcome"]["members"]]
     save_screenshots(page, "same-outcome-members")
+    # unticking "One row per outcome" sends collapse_same_outcome: false and lists every variant
+    expect(page.locator("#collapse-same-outcome")).to_be_checked()  # the server's default
+    page.locator("#collapse-same-outcome").uncheck()
+    every_variant = run_search(page)
+    assert every_variant["ranking"]["collapse_same_outcome"] is False
+    assert [v.get("same_outcome") for v in every_variant["variants"]] == [None] * 8
+    assert sorted(v["variant_key"] for v in every_variant["variants"]) == sorted(
+        m["variant_key"] for v in response["variants"] for m in v["same_outcome"]["members"]
+    )
+    expect(rows).to_have_count(8)
+    expect(page.locator("#results-table .same-outcome")).to_have_count(0)
     assert browser_page.errors == []
 
 

@@ -49,6 +49,7 @@ export function readRuntimeDefaults(data) {
     secondaryMetric: data.ranking.secondary_metric_default ?? null,
     allowedMetrics: data.ranking.allowed_metrics,
     constraintsDefault: data.ranking.constraints_default || [],
+    collapseSameOutcome: data.ranking.collapse_same_outcome_default ?? true,
     constraintOps: data.ranking.constraint_ops || [">=", "<=", ">", "<"],
     maxConstraints: data.ranking.max_constraints ?? 8,
     execution: data.execution || {},

@@ -76,6 +76,7 @@ export class SearchForm {
       coverage: form.querySelector("#instrument-coverage"),
       primary: form.querySelector("#primary-metric"),
       secondary: form.querySelector("#secondary-metric"),
+      collapse: form.querySelector("#collapse-same-outcome"),
       topK: form.querySelector("#top-k"),
       preselect: form.querySelector("#preselect"),
       warmup: form.querySelector("#warmup-bars"),
@@ -177,14 +178,22 @@ export class SearchForm {
       option("", "none", this.defaults.secondaryMetric === null),
       metrics.map((metric) => option(metric.name, label(metric), metric.name === this.defaults.secondaryMetric)),
     );
+    this.controls.collapse.checked = this.defaults.collapseSameOutcome;
     topK.placeholder = this.defaults.topK ?? "";
     preselect.placeholder = this.defaults.preselect ?? "";
     warmup.placeholder = this.defaults.warmupBars ?? "";
     topTradesN.placeholder = this.defaults.topTradesN ?? "";
   }
 
+  // The collapse switch is sent only when it differs from the server's default, so an untouched form
+  // sends the same request (and job identity) as before the switch existed.
   ranking() {
-    return { primary_metric: this.controls.primary.value, secondary_metric: this.controls.secondary.value || null };
+    const collapse = this.controls.collapse.checked;
+    return {
+      primary_metric: this.controls.primary.value,
+      secondary_metric: this.controls.secondary.value || null,
+      ...(collapse === this.defaults.collapseSameOutcome ? {} : { collapse_same_outcome: collapse }),
+    };
   }
 
   topTradesN() {
@@ -226,6 +235,7 @@ export class SearchForm {
     const ranking = request.ranking || {};
     primary.value = ranking.primary_metric || this.defaults.primaryMetric;
     secondary.value = ranking.secondary_metric || "";
+    this.controls.collapse.checked = ranking.collapse_same_outcome ?? this.defaults.collapseSameOutcome;
     this.constraints.fill(request.constraints);
     const optional = { warmup_bars: "warmup", top_k: "topK", preselect: "preselect", top_trades_n: "topTradesN" };
     for (const [field, control] of Object.entries(optional)) this.controls[control].value = inputValue(request[field]);
