@@ -60,6 +60,7 @@ def test_sharpe_with_min_trades_ranks_only_rows_with_enough_trades(
     assert all(trades >= BOUND for trades in shown_trades)
     assert shown_trades == [row["ranking_metrics"]["num_trades"] for row in rows]
     assert is_ordered(metric_column(page, "sharpe_ratio"), descending=True)
+    expect(page.locator("#results-table thead th.ranked").first).to_have_text("Sharpe ★")  # named, not its id
     groups = [row["same_outcome"]["count"] for row in rows]  # one row per outcome (the default)
     shown_groups = page.locator("#results-table tbody tr .same-outcome summary").all_inner_texts()
     assert shown_groups == [f"× {count:,} same outcome" for count in groups if count > 1]

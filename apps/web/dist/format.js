@@ -9,8 +9,23 @@ export const RANKING_METRIC_LABELS = {
   win_rate_pct: "Win rate %",
 };
 
+// The other ranking metrics: not default table columns, but named when a search ranks or constrains
+// by one of them (or its out-of-sample twin is shown).
+const OTHER_METRIC_LABELS = {
+  avg_trade_pct: "Avg trade %",
+  expectancy_pct: "Expectancy %",
+  best_trade_pct: "Best trade %",
+  worst_trade_pct: "Worst trade %",
+  sqn: "SQN",
+  sharpe_ratio: "Sharpe",
+  sortino_ratio: "Sortino",
+  calmar_ratio: "Calmar",
+  position_coverage_pct: "Coverage %",
+  max_drawdown_duration_bars: "Max DD bars",
+};
+
 export function metricLabel(name) {
-  return RANKING_METRIC_LABELS[name] || name;
+  return RANKING_METRIC_LABELS[name] || OTHER_METRIC_LABELS[name] || name;
 }
 
 // "Total return %, then Max drawdown %" for a {primary_metric, secondary_metric} ranking.
