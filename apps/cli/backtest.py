@@ -252,11 +252,14 @@ def print_report(report: VariantReportResponse, trades_limit: int) -> None:
 
 
 def trades_table(trades: list[dict[str, Any]], total: int) -> Table:
-    """Times with the year only when the trades span years; prices with the decimals the data uses."""
+    """Times with the year when the trades span years, else the one year in the title; prices with the
+    decimals the data uses."""
     times = [str(trade[field]) for trade in trades for field in ("entry_time", "exit_time")]
-    with_year = len({time[:4] for time in times}) > 1
+    years = sorted({time[:4] for time in times})
+    with_year = len(years) > 1
     decimals = price_decimals(np.array([float(trade[field]) for trade in trades for field in PRICE_FIELDS]))
-    table = Table(title=f"First {len(trades)} of {total} trades", box=None)
+    title = f"First {len(trades)} of {total} trades" + ("" if with_year else f" ({years[0]})")
+    table = Table(title=title, box=None)
     for header in TRADE_HEADERS.values():
         table.add_column(header, no_wrap=True, justify="left" if header in {"entry", "exit", "side"} else "right")
     for trade in trades:

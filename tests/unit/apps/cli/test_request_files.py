@@ -96,9 +96,11 @@ def _rendered(table: Table) -> str:
     return console.export_text()
 
 
-def test_trade_times_show_years_only_across_years_and_prices_use_the_data_decimals() -> None:
+def test_trade_times_show_years_in_the_rows_across_years_else_in_the_title() -> None:
     same_year = _rendered(trades_table([_trade("2024-03-01T10:00:00Z", "2024-03-02T11:00:00Z", 1.07345)], 1))
     assert "03-01 10:00" in same_year and "2024-03-01" not in same_year
+    assert "First 1 of 1 trades (2024)" in same_year
     assert "1.07345" in same_year and "1.07357" in same_year
     across = _rendered(trades_table([_trade("2023-12-31T22:00:00Z", "2024-01-01T02:00:00Z", 1.07345)], 1))
     assert "2023-12-31 22:00" in across and "2024-01-01 02:00" in across
+    assert "First 1 of 1 trades " in across and "(20" not in across
