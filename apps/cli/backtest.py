@@ -12,6 +12,7 @@ from typing import Annotated, Any, Protocol
 import numpy as np
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -245,7 +246,7 @@ def print_report(report: VariantReportResponse, trades_limit: int) -> None:
     table.add_column("metric")
     table.add_column("value", justify="right")
     for row in report.rows:
-        table.add_row(str(row["metric"]), str(row["value"]))
+        table.add_row(escape(str(row["metric"])), escape(str(row["value"])))  # "[days]" is not markup
     console.print(table)
     if report.trades:
         print_wide(trades_table(report.trades[:trades_limit], report.trades_total))

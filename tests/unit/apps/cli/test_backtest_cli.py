@@ -42,6 +42,7 @@ def test_run_prints_top_and_exports(tmp_path: Path, data_dir: Path) -> None:
     assert "Top 5 by total_return_pct" in result.output
     assert "3 Stage A + 6 Stage B variants" in result.output
     assert "Total Return [%]" in result.output and "Sharpe Ratio" in result.output
+    assert "Annualisation [days]" in result.output  # printed as text, not read as markup
     response = json.loads(out_json.read_text())
     rows = list(csv.DictReader(out_csv.open()))
     assert [r["rank"] for r in rows] == ["1", "2", "3", "4", "5"]
