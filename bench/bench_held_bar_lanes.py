@@ -1,5 +1,5 @@
 """What a held bar costs when a base's risk variants share one walk (issue 18, idea 1): the engine's
-per-bar work in a position (close stop compares, equity, `_track_drawdown`) for every variant walked
+per-bar work in a position (close stop compares, equity, `track_drawdown`) for every variant walked
 on its own, as the engine does, against the same update interleaved over the `--lanes` risk variants
 of a base in one pass over the bars, beside the floor loop. A model of the held loop, not the engine:
 no signal exits, entries or trades; it says how much of W1's held-bar cost is the loop-carried chain
@@ -19,7 +19,7 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from bench.bench_scorer import best_seconds, floor_kernel
-from trading.contexts.backtest.application.services.close_fill_engine import _track_drawdown
+from trading.contexts.backtest.application.services.close_fill_engine import track_drawdown
 
 FloatArray = npt.NDArray[np.float64]
 SLACK = 1.0 + 1e-12  # the engine's drawdown pre-check slack, as its fresh accumulators start
@@ -36,7 +36,7 @@ def held_per_variant(
             price = close[t]
             stops += (price <= sl[v]) | (price >= tp[v])
             equity = base[v] + qty[v] * price
-            peak, peak_bar, low_ratio, check, gap = _track_drawdown(equity, t, peak, peak_bar, low_ratio, check, gap)
+            peak, peak_bar, low_ratio, check, gap = track_drawdown(equity, t, peak, peak_bar, low_ratio, check, gap)
         out[v] = low_ratio + gap + stops
 
 
@@ -66,7 +66,7 @@ def held_lanes(
             for k in range(lanes):
                 stops[k] += (price <= lane_sl[k]) | (price >= lane_tp[k])
                 equity = lane_base[k] + lane_qty[k] * price
-                peak[k], peak_bar[k], low_ratio[k], check[k], gap[k] = _track_drawdown(
+                peak[k], peak_bar[k], low_ratio[k], check[k], gap[k] = track_drawdown(
                     equity, t, peak[k], peak_bar[k], low_ratio[k], check[k], gap[k]
                 )
         for k in range(lanes):

@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels.ma import sma
 
@@ -54,6 +54,21 @@ def test_scoring_kernel_releases_the_gil() -> None:
     ts_ms = np.arange(n, dtype=np.int64) * 60_000
     _assert_main_thread_kept_running(
         lambda: score_block_metric(close, signals, idx, sl, sl, ExecutionParams(fee_pct=0.1), ts_ms=ts_ms)
+    )
+
+
+def test_stage_b_lane_walk_releases_the_gil() -> None:
+    rng = np.random.default_rng(4)
+    n, rows = 300_000, 16
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
+    signals = rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(rows, n))
+    stops = np.array([np.nan, 1.0, 2.0, 3.0])
+    ts_ms = np.arange(n, dtype=np.int64) * 60_000
+    _assert_main_thread_kept_running(
+        lambda: score_bases_metric(
+            close, signals, np.arange(rows, dtype=np.int64), np.repeat(stops, 4), np.tile(stops, 4),
+            ExecutionParams(fee_pct=0.1), ts_ms=ts_ms,
+        )
     )
 
 

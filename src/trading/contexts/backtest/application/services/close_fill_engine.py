@@ -94,7 +94,7 @@ def execution_scalars(execution: ExecutionParams) -> ExecutionScalars:
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
-def _direction_allowed(side: int, direction_mode: int) -> bool:
+def direction_allowed(side: int, direction_mode: int) -> bool:
     if side > 0:
         return direction_mode != _SHORT_ONLY
     if side < 0:
@@ -103,7 +103,7 @@ def _direction_allowed(side: int, direction_mode: int) -> bool:
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
-def _track_drawdown(
+def track_drawdown(
     equity: float,
     bar: int,
     peak_equity: float,
@@ -127,7 +127,91 @@ def _track_drawdown(
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
-def _longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
+def flat_stretch(
+    equity: float,
+    flat_from: int,
+    flat_end: int,
+    peak_equity: float,
+    peak_bar: int,
+    min_equity_to_peak: float,
+    check_ratio: float,
+    longest_gap: int,
+    acc: FloatArray,
+    day_closes: IntArray | None,
+) -> tuple[float, int, float, float, int]:
+    """The flat closes [flat_from, flat_end) at one equity: one drawdown update and one merge of their
+    day closes, however long the stretch."""
+    peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap = track_drawdown(
+        equity, flat_from, peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+    )
+    if peak_bar == flat_from:
+        peak_bar = flat_end - 1  # the whole stretch sits at the peak
+    if day_closes is not None:
+        record_flat_day_closes(acc, equity, int(day_closes[flat_end] - day_closes[flat_from]))
+    return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def open_position(
+    side: int,
+    price: float,
+    budget: float,
+    available: float,
+    sl_fraction: float,
+    tp_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """Entry fill of `budget` at `price`: (entry price, qty, signed qty, entry amount, entry fee, cash
+    left, signed SL level, signed TP level). Stop levels are times the side, so one comparison serves
+    longs and shorts; NaN never triggers."""
+    entry_price = price * (1.0 + side * slippage_fraction)
+    qty = budget / (entry_price * (1.0 + fee_fraction))
+    signed_qty = side * qty
+    entry_amount = qty * entry_price
+    entry_fee = entry_amount * fee_fraction
+    available -= entry_amount + entry_fee
+    signed_sl_level = side * entry_price * (1.0 - side * sl_fraction)
+    signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
+    return entry_price, qty, signed_qty, entry_amount, entry_fee, available, signed_sl_level, signed_tp_level
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def close_position(
+    side: int,
+    price: float,
+    qty: float,
+    signed_qty: float,
+    entry_price: float,
+    entry_amount: float,
+    entry_fee: float,
+    available: float,
+    safe: float,
+    win_sum: float,
+    loss_sum: float,
+    lock_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """Exit fill at `price` (before slippage): (exit price, exit fee, gross pnl, net pnl, cash, locked
+    profit, win sum, loss sum)."""
+    exit_price = price * (1.0 - side * slippage_fraction)
+    exit_fee = qty * exit_price * fee_fraction
+    gross_pnl = signed_qty * (exit_price - entry_price)
+    net_pnl = gross_pnl - entry_fee - exit_fee
+    available += entry_amount + gross_pnl - exit_fee
+    # Branch-free: a trade's sign is unpredictable, and adding 0.0 leaves every sum unchanged.
+    profit = max(net_pnl, 0.0)
+    win_sum += profit
+    loss_sum += min(net_pnl, 0.0)
+    locked = profit * lock_fraction
+    available -= locked
+    safe += locked
+    return exit_price, exit_fee, gross_pnl, net_pnl, available, safe, win_sum, loss_sum
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
     """Bars from a peak to the bar back at the peak, or to the last bar for a drawdown still open there;
     a gap of one bar between peaks is no drawdown."""
     recovered = longest_gap if longest_gap > 1 else 0
@@ -225,7 +309,7 @@ def simulate_close_fill(
         side = 0
         while t < last_bar:
             current_signal = int(signal[t])
-            if current_signal != previous_signal and _direction_allowed(current_signal, direction_mode):
+            if current_signal != previous_signal and direction_allowed(current_signal, direction_mode):
                 budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
                 if budget > 0.0:
                     side = current_signal
@@ -238,13 +322,10 @@ def simulate_close_fill(
         # one equity for the drawdown and the daily returns.
         flat_end = t + lag if side != 0 else n
         if flat_end > flat_from:
-            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = _track_drawdown(
-                equity, flat_from, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap
+            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = flat_stretch(
+                equity, flat_from, flat_end, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio,
+                longest_gap, acc, day_closes,
             )
-            if peak_bar == flat_from:
-                peak_bar = flat_end - 1  # the whole stretch sits at the peak
-            if day_closes is not None:
-                record_flat_day_closes(acc, equity, int(day_closes[flat_end] - day_closes[flat_from]))
         if side == 0:
             if equity_out is not None:
                 equity_out[max(t, flat_from) :] = equity
@@ -259,15 +340,9 @@ def simulate_close_fill(
             t += 1
             price = next_open[t]
         entry_bar = t
-        entry_price = price * (1.0 + side * slippage_fraction)
-        qty = budget / (entry_price * (1.0 + fee_fraction))
-        signed_qty = side * qty
-        entry_amount = qty * entry_price
-        entry_fee = entry_amount * fee_fraction
-        available -= entry_amount + entry_fee
-        # Stop levels times the side, so one comparison serves longs and shorts; NaN never triggers.
-        signed_sl_level = side * entry_price * (1.0 - side * sl_fraction)
-        signed_tp_level = side * entry_price * (1.0 + side * tp_fraction)
+        entry_price, qty, signed_qty, entry_amount, entry_fee, available, signed_sl_level, signed_tp_level = (
+            open_position(side, price, budget, available, sl_fraction, tp_fraction, fee_fraction, slippage_fraction)
+        )
         equity_base = available + safe + entry_amount - signed_qty * entry_price
         # A register holds the next day-close bar, so the daily resample costs one compare per bar.
         day_close_bar = next_day_close[t] if next_day_close is not None else -1
@@ -276,7 +351,7 @@ def simulate_close_fill(
         # the fill: the next bar for a close fill, the fill bar itself for an open fill.
         if next_open is None:
             equity = equity_base + signed_qty * price
-            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = _track_drawdown(
+            peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = track_drawdown(
                 equity, t, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap
             )
             if t == day_close_bar:
@@ -324,7 +399,7 @@ def simulate_close_fill(
                 reverses = (
                     current_signal == -side
                     and t < last_bar
-                    and _direction_allowed(current_signal, direction_mode)
+                    and direction_allowed(current_signal, direction_mode)
                 )
                 exit_reason = _EXIT_REVERSE if reverses else _EXIT_SIGNAL
             elif t == last_bar:
@@ -333,7 +408,7 @@ def simulate_close_fill(
             fills_next_bar = next_open is not None and t < last_bar
             if exit_reason < 0 or fills_next_bar:
                 equity = equity_base + signed_qty * price
-                peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = _track_drawdown(
+                peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap = track_drawdown(
                     equity, t, peak_equity, peak_bar, min_equity_to_peak, drawdown_check_ratio, longest_gap
                 )
                 if t == day_close_bar:
@@ -349,18 +424,10 @@ def simulate_close_fill(
                     exit_price = next_open[t]
                 break
 
-        exit_price = exit_price * (1.0 - side * slippage_fraction)
-        exit_fee = qty * exit_price * fee_fraction
-        gross_pnl = signed_qty * (exit_price - entry_price)
-        net_pnl = gross_pnl - entry_fee - exit_fee
-        available += entry_amount + gross_pnl - exit_fee
-        # Branch-free: a trade's sign is unpredictable, and adding 0.0 leaves every sum unchanged.
-        profit = max(net_pnl, 0.0)
-        win_sum += profit
-        loss_sum += min(net_pnl, 0.0)
-        locked = profit * lock_fraction
-        available -= locked
-        safe += locked
+        exit_price, exit_fee, gross_pnl, net_pnl, available, safe, win_sum, loss_sum = close_position(
+            side, exit_price, qty, signed_qty, entry_price, entry_amount, entry_fee, available, safe, win_sum,
+            loss_sum, lock_fraction, fee_fraction, slippage_fraction,
+        )
         record_trade(acc, n_trades, net_pnl, entry_amount, entry_bar, t)
         if trades_out is not None:
             row = trades_out[n_trades]
@@ -390,7 +457,7 @@ def simulate_close_fill(
         equity,
         init_cash,
         min_equity_to_peak,
-        _longest_drawdown(longest_gap, peak_bar, last_bar),
+        longest_drawdown(longest_gap, peak_bar, last_bar),
         n_trades,
         win_sum,
         loss_sum,

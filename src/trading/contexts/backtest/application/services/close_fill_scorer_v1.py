@@ -16,6 +16,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import (
     simulate_close_fill_recorded,
     trade_log_from_buffer,
 )
+from trading.contexts.backtest.application.services.close_fill_lanes import score_bases_lanes
 from trading.contexts.backtest.application.services.close_fill_metrics import day_close_index
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.value_objects.execution import (
@@ -75,6 +76,36 @@ def mode_arrays(
     return next_open, intrabar
 
 
+def _checked_inputs(
+    close: FloatArray,
+    signals: npt.NDArray[np.int8],
+    row_idx: npt.NDArray[np.int64],
+    sl_pct: FloatArray,
+    tp_pct: FloatArray,
+    n_stops: int,
+    ts_ms: IntArray | None,
+) -> tuple[FloatArray, npt.NDArray[np.int8], npt.NDArray[np.int64], FloatArray, FloatArray]:
+    """The kernels' inputs as contiguous arrays of their dtypes, after the shape checks the kernels skip:
+    `n_stops` values of `sl_pct` / `tp_pct`, row indices inside `signals`, one signal and timestamp per
+    close."""
+    close = np.ascontiguousarray(close, dtype=np.float64)
+    signals = np.ascontiguousarray(signals, dtype=np.int8)
+    row_idx = np.ascontiguousarray(row_idx, dtype=np.int64)
+    sl_pct = np.ascontiguousarray(sl_pct, dtype=np.float64)
+    tp_pct = np.ascontiguousarray(tp_pct, dtype=np.float64)
+    if close.ndim != 1 or close.shape[0] == 0:
+        raise ValueError("close must be a non-empty 1-D array")
+    if signals.ndim != 2 or signals.shape[1] != close.shape[0]:
+        raise ValueError(f"signals must be [rows, {close.shape[0]}], got {signals.shape}")
+    if sl_pct.shape != (n_stops,) or tp_pct.shape != (n_stops,):
+        raise ValueError(f"sl_pct and tp_pct must have {n_stops} values")
+    if row_idx.shape[0] and (row_idx.min() < 0 or row_idx.max() >= signals.shape[0]):
+        raise ValueError("signal row indices point outside the signal rows")
+    if ts_ms is not None and np.shape(ts_ms) != close.shape:
+        raise ValueError("ts_ms must have one timestamp per close")
+    return close, signals, row_idx, sl_pct, tp_pct
+
+
 def score_block_metric(
     close: FloatArray,
     signals: npt.NDArray[np.int8],
@@ -90,28 +121,53 @@ def score_block_metric(
     low) is needed by intrabar stops and next-open fills only. `ts_ms` (bar open times) places the UTC
     day closes of the daily ratios; without it the kernel runs specialised without the daily resample
     and Sharpe, Sortino and Calmar are NaN (for searches that neither rank nor filter by them)."""
-    close = np.ascontiguousarray(close, dtype=np.float64)
-    signals = np.ascontiguousarray(signals, dtype=np.int8)
-    sig_idx = np.ascontiguousarray(sig_idx, dtype=np.int64)
-    sl_pct = np.ascontiguousarray(sl_pct, dtype=np.float64)
-    tp_pct = np.ascontiguousarray(tp_pct, dtype=np.float64)
+    close, signals, sig_idx, sl_pct, tp_pct = _checked_inputs(
+        close, signals, sig_idx, sl_pct, tp_pct, int(np.shape(sig_idx)[0]), ts_ms
+    )
     n_variants = sig_idx.shape[0]
-    if close.ndim != 1 or close.shape[0] == 0:
-        raise ValueError("close must be a non-empty 1-D array")
-    if signals.ndim != 2 or signals.shape[1] != close.shape[0]:
-        raise ValueError(f"signals must be [rows, {close.shape[0]}], got {signals.shape}")
-    if sl_pct.shape != (n_variants,) or tp_pct.shape != (n_variants,):
-        raise ValueError("sig_idx, sl_pct and tp_pct must have one value per variant")
-    if n_variants and (sig_idx.min() < 0 or sig_idx.max() >= signals.shape[0]):
-        raise ValueError("sig_idx points outside the signal rows")
-    if ts_ms is not None and np.shape(ts_ms) != close.shape:
-        raise ValueError("ts_ms must have one timestamp per close")
     next_open, intrabar = mode_arrays(close, bar_range, execution)
     days = (None, None) if ts_ms is None else day_close_index(ts_ms)
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
         _score_block_kernel(
             close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days,
+            float(execution.annualization_days), out,
+        )
+    return out
+
+
+def uses_lane_walk(execution: ExecutionParams) -> bool:
+    """Whether `score_bases_metric` walks a base once for all its risk variants: the lane walk is built
+    (and proven bit-identical) for close-checked stops with close fills only."""
+    return execution.stop_mode == "close" and execution.fill == "close"
+
+
+def score_bases_metric(
+    close: FloatArray,
+    signals: npt.NDArray[np.int8],
+    row_idx: npt.NDArray[np.int64],
+    sl_pct: FloatArray,
+    tp_pct: FloatArray,
+    execution: ExecutionParams,
+    bar_range: BarRange | None = None,
+    ts_ms: IntArray | None = None,
+) -> FloatArray:
+    """Base b (`signals[row_idx[b]]`) against the whole risk grid (`sl_pct`, `tp_pct`): the rows of
+    `score_block_metric` for variants b * risk + r, bit for bit. Close-checked stops with close fills
+    walk each base once for all its risk variants (`close_fill_lanes`); the other execution modes
+    score each variant on its own through `score_block_metric`."""
+    n_risk = int(np.shape(sl_pct)[0])
+    if not uses_lane_walk(execution):
+        return score_block_metric(
+            close, signals, np.repeat(row_idx, n_risk), np.tile(sl_pct, len(row_idx)), np.tile(tp_pct, len(row_idx)),
+            execution, bar_range, ts_ms,
+        )
+    close, signals, row_idx, sl_pct, tp_pct = _checked_inputs(close, signals, row_idx, sl_pct, tp_pct, n_risk, ts_ms)
+    days = (None, None) if ts_ms is None else day_close_index(ts_ms)
+    out = np.empty((row_idx.shape[0] * n_risk, len(RANKING_METRICS)), dtype=np.float64)
+    if out.shape[0]:
+        score_bases_lanes(
+            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), *days,
             float(execution.annualization_days), out,
         )
     return out

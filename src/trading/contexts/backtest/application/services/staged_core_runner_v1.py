@@ -17,7 +17,7 @@ import numpy as np
 
 from trading.contexts.backtest.application.ports.staged_runner import SearchObserver
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.outcome_frontier import stage_b_frontier
 from trading.contexts.backtest.application.services.result_constraints import constraint_mask
@@ -275,11 +275,9 @@ class StagedCore:
             _check_stop(observer)
             positions = np.arange(position, min(position + step, position_stop), dtype=np.int64)
             rows, row_idx = self.space.signal_rows(shortlist[positions])
-            sig_idx = np.repeat(row_idx, n_risk)
-            sl = np.tile(self.risk.sl_pct, positions.shape[0])
-            tp = np.tile(self.risk.tp_pct, positions.shape[0])
-            metrics = score_block_metric(
-                self.close, rows, sig_idx, sl, tp, self.execution, self.bar_range, self.daily_ts_ms
+            metrics = score_bases_metric(
+                self.close, rows, row_idx, self.risk.sl_pct, self.risk.tp_pct, self.execution, self.bar_range,
+                self.daily_ts_ms,
             )
             variant_indices = (positions[:, None] * n_risk + np.arange(n_risk)[None, :]).ravel()
             self._offer(frontier, variant_indices, metrics, keys_of, demote=False)
