@@ -1,7 +1,8 @@
 """Throughput of the metric-only close-fill kernel, in ns per bar per variant, against the floor: a
 compiled loop over the same variants that only reads close and the signal row at every bar; and the
 cost of each execution mode (intrabar stops, next-open fills, both) relative to close mode, same block,
-same run; and the cost of the full ranking-metric set against the four-metric pass it replaced (issue
+same run; Stage B's lane walk (`score_bases_metric`: each row once for all its risk variants) on the
+same block; and the cost of the full ranking-metric set against the four-metric pass it replaced (issue
 11), in the same run: the baseline is that engine's source read from git (`--baseline-rev`), so no copy
 of it lives here.
 
@@ -27,7 +28,7 @@ from numba import njit, prange
 from numba.core import config as numba_config
 
 from trading.contexts.backtest.application.services.close_fill_engine import execution_scalars
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 
 FloatArray = npt.NDArray[np.float64]
@@ -149,6 +150,20 @@ def scorer_seconds(
     )
 
 
+def lane_walk_seconds(block: BenchBlock, execution: ExecutionParams, repeats: int) -> float:
+    """The same variants as Stage B scores them: each signal row once against the whole risk grid."""
+    n_risk = block.sig_idx.shape[0] // block.signals.shape[0]
+    ts_ms = np.arange(block.close.shape[0], dtype=np.int64) * MINUTE_MS
+    row_idx = np.arange(block.signals.shape[0], dtype=np.int64)
+    return best_seconds(
+        lambda: score_bases_metric(
+            block.close, block.signals, row_idx, block.sl_pct[:n_risk], block.tp_pct[:n_risk], execution,
+            block.bar_range, ts_ms,
+        ),
+        repeats,
+    )
+
+
 def four_metric_seconds(block: BenchBlock, execution: ExecutionParams, repeats: int, rev: str) -> float:
     kernel = four_metric_kernel(rev)
     out = np.empty((block.sig_idx.shape[0], 1), dtype=np.float64)
@@ -189,6 +204,8 @@ def main() -> None:
         numba.set_num_threads(min(threads, numba_config.NUMBA_NUM_THREADS))  # pyright: ignore[reportAttributeAccessIssue]
         ns_per_bar, ratio = scorer_to_floor_ratio(block, execution, args.repeats)
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
+        lanes = lane_walk_seconds(block, execution, args.repeats)
+        print(f"threads={threads}: Stage B lane walk {lanes / block.bar_variants * 1e9:.3f} CPU ns/bar/variant")
     print_mode_costs(block, execution, args.repeats)
     numba.set_num_threads(1)
     four = four_metric_seconds(block, execution, args.repeats, args.baseline_rev)

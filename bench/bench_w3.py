@@ -11,9 +11,10 @@ staged (the config's preselect) and full grid (preselect = Stage A count, on `--
 its Stage B is ~14x the staged one). `--variants` shrinks W3 by its SMA window count.
 
 Each workload's Stage A is taken apart on 256 bases (building their signal rows vs the kernel), and
-W1's Stage B too: the kernel alone, the same walks with stops off, one walk per base, an always-flat
-and an always-long row (cost of a flat and of a held bar); plus the signal statistics (share of bars
-long, changes per 1,000 bars) of W1's rows and of 64 W3 base rows spread over the grid.
+W1's Stage B too: the lane walk Stage B runs (one pass per base for its 40 risk variants), the
+reference kernel alone (one walk per variant), the same walks with stops off, one walk per base, an
+always-flat and an always-long row (cost of a flat and of a held bar); plus the signal statistics
+(share of bars long, changes per 1,000 bars) of W1's rows and of 64 W3 base rows spread over the grid.
 
     uv run python -m bench.bench_w3 [--bars 525600] [--variants 1086000] [--full-bars 30000]
 """
@@ -39,7 +40,7 @@ from bench.bench_scorer import floor_kernel
 from bench.compare_vectorbt import SEED, SL, START_MS, TP
 from trading.contexts.backtest.adapters.outbound.config.backtest_runtime_config import default_backtest_config
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import StagedCore
 from trading.contexts.backtest.application.services.staged_runner_v1 import (
     SearchPlan,
@@ -150,6 +151,18 @@ def _kernel_ns(core: StagedCore, rows: np.ndarray, sig_idx: np.ndarray, stops: b
     return cpu * 1e9 / (n * core.close.shape[0])
 
 
+def _lane_walk_ns(core: StagedCore, rows: np.ndarray, row_idx: np.ndarray, repeats: int) -> float:
+    """CPU ns per variant-bar of Stage B's own call: every base once against the whole risk grid."""
+    _, cpu = best_timed(
+        lambda: score_bases_metric(
+            core.close, rows, row_idx, core.risk.sl_pct, core.risk.tp_pct, core.execution, core.bar_range,
+            core.daily_ts_ms,
+        ),
+        repeats,
+    )
+    return cpu * 1e9 / (row_idx.shape[0] * core.risk.size * core.close.shape[0])
+
+
 def stage_b_breakdown(core: StagedCore, shortlist: np.ndarray, repeats: int) -> dict[str, float]:
     """What one Stage B variant-bar costs in CPU ns, taken apart (W1: one bank, rows shared as they are)."""
     n_risk = core.risk.size
@@ -161,6 +174,7 @@ def stage_b_breakdown(core: StagedCore, shortlist: np.ndarray, repeats: int) -> 
     scale = 1e9 / (per_base * n_risk * core.close.shape[0])
     return {
         "signal_rows_cpu_ns": signal_cpu * scale,
+        "lane_walk_cpu_ns": _lane_walk_ns(core, rows, row_idx, repeats),
         "kernel_cpu_ns": _kernel_ns(core, rows, np.repeat(row_idx, n_risk), True, repeats),
         "kernel_stops_off_cpu_ns": _kernel_ns(core, rows, np.repeat(row_idx, n_risk), False, repeats),
         "kernel_one_walk_per_base_cpu_ns": _kernel_ns(core, rows, row_idx, False, repeats),
