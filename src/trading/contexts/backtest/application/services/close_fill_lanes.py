@@ -1,8 +1,9 @@
 """Stage B's shared walk (issue 18): the risk variants of one base variant trade the same signal row, so
 one pass over the bars updates all of them ("lanes"), instead of one walk per variant. Each lane runs
-the engine's state machine for close-checked stops and close fills, event for event in the engine's
-order (the same helpers, the same running sums), so its metrics equal `simulate_close_fill`'s bit for
-bit; `score_block_metric` stays the reference and serves the other execution modes."""
+the engine's state machine for close-checked stops with close or next-open fills, event for event in
+the engine's order (the same helpers, the same running sums), so its metrics equal
+`simulate_close_fill`'s bit for bit; `score_block_metric` stays the reference and serves intrabar
+stops."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def _mark_held_lanes(
     price: float,
     current_signal: int,
     is_last_bar: bool,
+    marks_exits: bool,
     held: npt.NDArray[np.bool_],
     side: IntArray,
     sl_level: FloatArray,
@@ -59,7 +61,8 @@ def _mark_held_lanes(
 ) -> bool:
     """The held bar of every lane in one branch-free pass (selects only, so the compiler can vectorise
     it): a held lane that exits at this close (SL, TP, the signal, the last bar) is marked in `exiting`
-    and left as it is; every other held lane marks its equity and runs `track_drawdown`'s update,
+    and, unless `marks_exits` (an exit that fills at the next open holds through this close), left as it
+    is; every other held lane marks its equity and runs `track_drawdown`'s update,
     written out as selects (the ratio is divided on every bar and kept only where the engine's pre-check
     would have divided). Returns whether any lane exits."""
     any_exit = False
@@ -72,7 +75,7 @@ def _mark_held_lanes(
             | (current_signal != lane_side)
             | is_last_bar
         )
-        marks = held[k] & ~exits
+        marks = held[k] & (~exits | marks_exits)
         exiting[k] = exits
         any_exit |= exits
         equity = equity_base[k] + signed_qty[k] * price
@@ -107,6 +110,7 @@ def _walk_lanes(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    next_open: FloatArray | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -115,7 +119,10 @@ def _walk_lanes(
     """Lane k trades `signal` with stops `sl_pct[k]` / `tp_pct[k]` and writes its metrics to `out[k]`.
     Per bar and lane: a held lane checks SL, TP, the signal and the last bar at the close (any of them
     exits at that close) or else marks its equity; a flat lane (also one that just exited) enters on the
-    row's entry edge when it has a budget, after closing its flat stretch like the engine does."""
+    row's entry edge when it has a budget, after closing its flat stretch like the engine does. With
+    `next_open` (the open prices) both fills of a decision taken at close t come at the open of t + 1,
+    except an exit decided on the last bar, which fills at that close; the lane is settled at once, at
+    the fill bar and price the engine uses, since nothing else can touch it before that open."""
     n = close.shape[0]
     last_bar = n - 1
     lanes = sl_pct.shape[0]
@@ -160,53 +167,62 @@ def _walk_lanes(
             t < last_bar and current_signal != previous_signal and direction_allowed(current_signal, direction_mode)
         )
         previous_signal = current_signal
+        # An open fill of a decision taken at this close comes on the next bar (none after the last).
+        fills_next_bar = next_open is not None and t < last_bar
         # All lanes flat (most of a sparse row's bars): nothing to mark, only the entry edge matters.
         any_exit = n_held > 0 and _mark_held_lanes(
-            t, price, current_signal, t == last_bar, held, side, sl_level, tp_level, equity_base, signed_qty,
-            peak_equity, peak_bar, min_ratio, check_ratio, longest_gap, exiting, lane_equity,
+            t, price, current_signal, t == last_bar, fills_next_bar, held, side, sl_level, tp_level, equity_base,
+            signed_qty, peak_equity, peak_bar, min_ratio, check_ratio, longest_gap, exiting, lane_equity,
         )
         if n_held > 0 and next_day_close is not None and next_day_close[t] == t:
             for k in range(lanes):
-                if held[k] and not exiting[k]:
+                if held[k] and (fills_next_bar or not exiting[k]):
                     record_day_close(acc[k], lane_equity[k])
         if not (any_exit or entry_edge):
             continue
+        fill_bar = t
+        fill_price = price
+        if next_open is not None and fills_next_bar:
+            fill_bar = t + 1
+            fill_price = next_open[fill_bar]
         for k in range(lanes):
             if exiting[k]:
                 _, _, _, net_pnl, available[k], safe[k], win_sum[k], loss_sum[k] = close_position(
-                    side[k], price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k],
+                    side[k], fill_price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k],
                     available[k], safe[k], win_sum[k], loss_sum[k], lock_fraction, fee_fraction, slippage_fraction,
                 )
-                record_trade(acc[k], n_trades[k], net_pnl, entry_amount[k], entry_bar[k], t)
+                record_trade(acc[k], n_trades[k], net_pnl, entry_amount[k], entry_bar[k], fill_bar)
                 n_trades[k] += 1
                 equity[k] = available[k] + safe[k]
                 exiting[k] = False  # the marking pass, which rewrites it, is skipped while every lane is flat
                 held[k] = False
                 n_held -= 1
                 side[k] = 0
-                flat_from[k] = t
+                flat_from[k] = fill_bar
             if held[k] or not entry_edge:
                 continue
             budget = min(available[k], fixed_quote) if sizing_mode == _FIXED_QUOTE else available[k]
             if not budget > 0.0:
                 continue
-            if t > flat_from[k]:
+            if fill_bar > flat_from[k]:
                 peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = flat_stretch(
-                    equity[k], flat_from[k], t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
+                    equity[k], flat_from[k], fill_bar, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
                     longest_gap[k], acc[k], day_closes,
                 )
             (
                 entry_price[k], qty[k], signed_qty[k], entry_amount[k], entry_fee[k], available[k], sl_level[k],
                 tp_level[k],
             ) = open_position(
-                current_signal, price, budget, available[k], sl_fraction[k], tp_fraction[k], fee_fraction,
+                current_signal, fill_price, budget, available[k], sl_fraction[k], tp_fraction[k], fee_fraction,
                 slippage_fraction,
             )
             equity_base[k] = available[k] + safe[k] + entry_amount[k] - signed_qty[k] * entry_price[k]
             side[k] = current_signal
-            entry_bar[k] = t
+            entry_bar[k] = fill_bar
             held[k] = True
             n_held += 1
+            if next_open is not None:
+                continue  # the checks and marks start at the fill bar's close
             entry_equity = equity_base[k] + signed_qty[k] * price
             peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = track_drawdown(
                 entry_equity, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
@@ -241,6 +257,7 @@ def score_bases_lanes(
     safe_profit_fraction: float,
     fee_fraction: float,
     slippage_fraction: float,
+    next_open: FloatArray | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -252,6 +269,6 @@ def score_bases_lanes(
     for b in prange(row_idx.shape[0]):
         _walk_lanes(
             close, signals[row_idx[b]], sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-            safe_profit_fraction, fee_fraction, slippage_fraction, day_closes, next_day_close, days_per_year,
+            safe_profit_fraction, fee_fraction, slippage_fraction, next_open, day_closes, next_day_close, days_per_year,
             out[b * n_risk : (b + 1) * n_risk],
         )

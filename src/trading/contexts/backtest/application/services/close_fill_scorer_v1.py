@@ -138,8 +138,8 @@ def score_block_metric(
 
 def uses_lane_walk(execution: ExecutionParams) -> bool:
     """Whether `score_bases_metric` walks a base once for all its risk variants: the lane walk is built
-    (and proven bit-identical) for close-checked stops with close fills only."""
-    return execution.stop_mode == "close" and execution.fill == "close"
+    (and proven bit-identical) for close-checked stops, with close or next-open fills."""
+    return execution.stop_mode == "close"
 
 
 def score_bases_metric(
@@ -153,9 +153,9 @@ def score_bases_metric(
     ts_ms: IntArray | None = None,
 ) -> FloatArray:
     """Base b (`signals[row_idx[b]]`) against the whole risk grid (`sl_pct`, `tp_pct`): the rows of
-    `score_block_metric` for variants b * risk + r, bit for bit. Close-checked stops with close fills
-    walk each base once for all its risk variants (`close_fill_lanes`); the other execution modes
-    score each variant on its own through `score_block_metric`."""
+    `score_block_metric` for variants b * risk + r, bit for bit. Close-checked stops (close or next-open
+    fills) walk each base once for all its risk variants (`close_fill_lanes`); intrabar stops score
+    each variant on its own through `score_block_metric`."""
     n_risk = int(np.shape(sl_pct)[0])
     if not uses_lane_walk(execution):
         return score_block_metric(
@@ -163,11 +163,12 @@ def score_bases_metric(
             execution, bar_range, ts_ms,
         )
     close, signals, row_idx, sl_pct, tp_pct = _checked_inputs(close, signals, row_idx, sl_pct, tp_pct, n_risk, ts_ms)
+    next_open, _ = mode_arrays(close, bar_range, execution)
     days = (None, None) if ts_ms is None else day_close_index(ts_ms)
     out = np.empty((row_idx.shape[0] * n_risk, len(RANKING_METRICS)), dtype=np.float64)
     if out.shape[0]:
         score_bases_lanes(
-            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), *days,
+            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, *days,
             float(execution.annualization_days), out,
         )
     return out
