@@ -2,7 +2,7 @@
 compiled loop over the same variants that only reads close and the signal row at every bar; and the
 cost of each execution mode (intrabar stops, next-open fills, both) relative to close mode, same block,
 same run; Stage B's lane walk (`score_bases_metric`: each row once for all its risk variants) on the
-same block, with close and with next-open fills; and the cost of the full ranking-metric set against
+same block, in every execution mode; and the cost of the full ranking-metric set against
 the four-metric pass it replaced (issue 11), in the same run: the baseline is that engine's source read
 from git (`--baseline-rev`), so no copy of it lives here.
 
@@ -206,7 +206,7 @@ def main() -> None:
         print(f"threads={threads}: scorer {ns_per_bar:.3f} CPU ns/bar/variant, {ratio:.2f}x floor")
         lanes = lane_walk_seconds(block, execution, args.repeats)
         print(f"threads={threads}: Stage B lane walk {lanes / block.bar_variants * 1e9:.3f} CPU ns/bar/variant")
-        print_next_open_lanes(block, execution, args.repeats, threads)
+        print_lane_walk_modes(block, execution, args.repeats, threads)
     print_mode_costs(block, execution, args.repeats)
     numba.set_num_threads(1)
     four = four_metric_seconds(block, execution, args.repeats, args.baseline_rev)
@@ -220,15 +220,17 @@ def main() -> None:
         print(f"threads=1: {name} / four-metric pass of {args.baseline_rev}: {seconds / four:.3f}x")
 
 
-def print_next_open_lanes(block: BenchBlock, execution: ExecutionParams, repeats: int, threads: int) -> None:
-    """Next-open fills: the reference kernel (one walk per variant) and the lane walk, same block."""
-    next_open = replace(execution, fill="next_open")
-    reference = scorer_seconds(block, next_open, repeats)
-    lanes = lane_walk_seconds(block, next_open, repeats)
-    print(
-        f"threads={threads}: fill=next_open reference {reference / block.bar_variants * 1e9:.3f}, lane walk "
-        f"{lanes / block.bar_variants * 1e9:.3f} CPU ns/bar/variant ({reference / lanes:.2f}x)"
-    )
+def print_lane_walk_modes(block: BenchBlock, execution: ExecutionParams, repeats: int, threads: int) -> None:
+    """The other execution modes: the reference kernel (one walk per variant) and the lane walk, same block."""
+    for stop_mode, fill in (("close", "next_open"), ("intrabar", "close"), ("intrabar", "next_open")):
+        mode = replace(execution, stop_mode=stop_mode, fill=fill)
+        reference = scorer_seconds(block, mode, repeats)
+        lanes = lane_walk_seconds(block, mode, repeats)
+        print(
+            f"threads={threads}: stop_mode={stop_mode} fill={fill} reference "
+            f"{reference / block.bar_variants * 1e9:.3f}, lane walk {lanes / block.bar_variants * 1e9:.3f} "
+            f"CPU ns/bar/variant ({reference / lanes:.2f}x)"
+        )
 
 
 def print_mode_costs(block: BenchBlock, execution: ExecutionParams, repeats: int) -> None:

@@ -1,11 +1,10 @@
 """Stage B's lane walk (one pass over the bars per base for all its risk variants) gives the reference
 engine's metrics bit for bit, NaN positions included, for every sizing and direction mode, any risk grid
-(disabled stops too), close and next-open fills, with and without the daily resample, on 1 and 2
-threads; intrabar stops, which it is not built for, go to the reference engine."""
+(disabled stops too), every execution mode (close / intrabar stops, close / next-open fills), with and
+without the daily resample, on 1 and 2 threads."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from itertools import product
 
 import numpy as np
@@ -24,7 +23,6 @@ from tests.unit.contexts.backtest.scorer.test_scorer_paths_agree import (
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
     score_bases_metric,
     score_block_metric,
-    uses_lane_walk,
 )
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import RiskGrid
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
@@ -56,7 +54,7 @@ def reference(
     n_bars=st.integers(min_value=1, max_value=300),
     sl_axis=st.lists(stop_pct, min_size=1, max_size=4),
     tp_axis=st.lists(stop_pct, min_size=1, max_size=4),
-    execution=executions.map(lambda execution: replace(execution, stop_mode="close")),
+    execution=executions,
     daily=st.booleans(),
 )
 def test_lane_walk_equals_the_engine_bit_for_bit(
@@ -79,45 +77,19 @@ def test_lane_walk_equals_the_engine_bit_for_bit(
         np.testing.assert_array_equal(bits(lanes), bits(expected))
 
 
-@settings(max_examples=20, deadline=None)
-@given(seed=st.integers(min_value=0, max_value=2**32 - 1), execution=executions)
-def test_other_execution_modes_score_through_the_engine(seed: int, execution: ExecutionParams) -> None:
-    close, signals = random_market(seed, 120, n_rows=3)
-    bar_range = random_bar_range(np.random.default_rng(seed), close)
-    risk = RiskGrid.product([None, 1.0, 4.0], [None, 3.0])
-    row_idx = np.array([1, 2, 0], dtype=np.int64)
-    expected = reference(close, signals, row_idx, risk, execution, bar_range, None)
-    lanes = score_bases_metric(close, signals, row_idx, risk.sl_pct, risk.tp_pct, execution, bar_range)
-    np.testing.assert_array_equal(bits(lanes), bits(expected))
-
-
-def test_lane_walk_serves_close_stops_with_either_fill() -> None:
-    modes = {
-        (stop_mode, fill): uses_lane_walk(ExecutionParams(stop_mode=stop_mode, fill=fill))
-        for stop_mode in ("close", "intrabar")
-        for fill in ("close", "next_open")
-    }
-    assert modes == {
-        ("close", "close"): True,
-        ("close", "next_open"): True,
-        ("intrabar", "close"): False,
-        ("intrabar", "next_open"): False,
-    }
-
-
 def test_forty_lanes_with_diverging_stops_match_the_engine_on_a_long_row() -> None:
     """W1's shape: 40 SL x TP lanes per base, stops that fire at different bars so the lanes fall out of
-    step, daily ratios on, every sizing mode, close and next-open fills."""
+    step, daily ratios on, every sizing mode and execution mode."""
     close, signals = random_market(11, 3_000, n_rows=5)
     bar_range = random_bar_range(np.random.default_rng(11), close)
     ts_ms = np.arange(3_000, dtype=np.int64) * 900_000
     risk = RiskGrid.product([None, 0.5, 1.0, 2.0, 3.0, 4.0, 6.0, 9.0], [None, 1.0, 2.5, 5.0, 8.0])
     row_idx = np.arange(5, dtype=np.int64)
     sizing_modes = ("all_in", "fixed_quote", "strategy_compound_profit_lock")
-    for sizing_mode, fill in product(sizing_modes, ("close", "next_open")):
+    for sizing_mode, stop_mode, fill in product(sizing_modes, ("close", "intrabar"), ("close", "next_open")):
         execution = ExecutionParams(
             direction_mode="long_short", sizing_mode=sizing_mode, fixed_quote=2_500.0, safe_profit_percent=40.0,
-            fee_pct=0.075, slippage_pct=0.01, fill=fill,
+            fee_pct=0.075, slippage_pct=0.01, stop_mode=stop_mode, fill=fill,
         )
         expected = reference(close, signals, row_idx, risk, execution, bar_range, ts_ms)
         for count in (1, 2):

@@ -219,7 +219,7 @@ def longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
-def _intrabar_stop(
+def intrabar_stop(
     side: int,
     t: int,
     bar_open: FloatArray,
@@ -380,7 +380,7 @@ def simulate_close_fill(
                         side * worst_blocks[block] <= signed_sl_level or side * best_blocks[block] >= signed_tp_level
                     )
                 if block_reaches_level:
-                    exit_reason, exit_price = _intrabar_stop(
+                    exit_reason, exit_price = intrabar_stop(
                         side, t, intrabar[0], worst_prices, best_prices, signed_sl_level, signed_tp_level
                     )
                     if exit_reason >= 0:

@@ -1,9 +1,8 @@
 """Stage B's shared walk (issue 18): the risk variants of one base variant trade the same signal row, so
 one pass over the bars updates all of them ("lanes"), instead of one walk per variant. Each lane runs
-the engine's state machine for close-checked stops with close or next-open fills, event for event in
-the engine's order (the same helpers, the same running sums), so its metrics equal
-`simulate_close_fill`'s bit for bit; `score_block_metric` stays the reference and serves intrabar
-stops."""
+the engine's state machine in every execution mode (close or intrabar stops, close or next-open
+fills), event for event in the engine's order (the same helpers, the same running sums), so its
+metrics equal `simulate_close_fill`'s bit for bit; `score_block_metric` stays the reference."""
 
 from __future__ import annotations
 
@@ -14,9 +13,11 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
+    IntrabarArrays,
     close_position,
     direction_allowed,
     flat_stretch,
+    intrabar_stop,
     longest_drawdown,
     open_position,
     track_drawdown,
@@ -46,6 +47,7 @@ def _mark_held_lanes(
     is_last_bar: bool,
     marks_exits: bool,
     held: npt.NDArray[np.bool_],
+    stopped: npt.NDArray[np.bool_],
     side: IntArray,
     sl_level: FloatArray,
     tp_level: FloatArray,
@@ -60,22 +62,23 @@ def _mark_held_lanes(
     lane_equity: FloatArray,
 ) -> bool:
     """The held bar of every lane in one branch-free pass (selects only, so the compiler can vectorise
-    it): a held lane that exits at this close (SL, TP, the signal, the last bar) is marked in `exiting`
-    and, unless `marks_exits` (an exit that fills at the next open holds through this close), left as it
-    is; every other held lane marks its equity and runs `track_drawdown`'s update,
-    written out as selects (the ratio is divided on every bar and kept only where the engine's pre-check
-    would have divided). Returns whether any lane exits."""
+    it): a held lane that exits (stopped inside the bar, or SL, TP, the signal, the last bar at this
+    close) is marked in `exiting` and left as it is, unless `marks_exits` (an exit that fills at the next
+    open holds through this close) and it was not `stopped`; every other held lane marks its equity and
+    runs `track_drawdown`'s update, written out as selects (the ratio is divided on every bar and kept
+    only where the engine's pre-check would have divided). Returns whether any lane exits."""
     any_exit = False
     for k in range(held.shape[0]):
         lane_side = side[k]
         signed_price = lane_side * price
         exits = held[k] & (
-            (signed_price <= sl_level[k])
+            stopped[k]
+            | (signed_price <= sl_level[k])
             | (signed_price >= tp_level[k])
             | (current_signal != lane_side)
             | is_last_bar
         )
-        marks = held[k] & (~exits | marks_exits)
+        marks = held[k] & (~exits | (marks_exits & ~stopped[k]))
         exiting[k] = exits
         any_exit |= exits
         equity = equity_base[k] + signed_qty[k] * price
@@ -97,6 +100,30 @@ def _mark_held_lanes(
     return any_exit
 
 
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _intrabar_stops(
+    t: int,
+    intrabar: IntrabarArrays,
+    held: npt.NDArray[np.bool_],
+    side: IntArray,
+    sl_level: FloatArray,
+    tp_level: FloatArray,
+    stopped: npt.NDArray[np.bool_],
+    stop_price: FloatArray,
+) -> None:
+    """The engine's intrabar check of bar t for every held lane (`intrabar_stop`, SL before TP): whether
+    a level was touched inside the bar, and the fill price before slippage."""
+    for k in range(held.shape[0]):
+        reason = -1
+        price = 0.0
+        if held[k]:
+            worst = intrabar[2] if side[k] > 0 else intrabar[1]
+            best = intrabar[1] if side[k] > 0 else intrabar[2]
+            reason, price = intrabar_stop(side[k], t, intrabar[0], worst, best, sl_level[k], tp_level[k])
+        stopped[k] = reason >= 0
+        stop_price[k] = price
+
+
 @njit(cache=True, nogil=True, error_model="numpy")
 def _walk_lanes(
     close: FloatArray,
@@ -111,6 +138,7 @@ def _walk_lanes(
     fee_fraction: float,
     slippage_fraction: float,
     next_open: FloatArray | None,
+    intrabar: IntrabarArrays | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -122,7 +150,9 @@ def _walk_lanes(
     row's entry edge when it has a budget, after closing its flat stretch like the engine does. With
     `next_open` (the open prices) both fills of a decision taken at close t come at the open of t + 1,
     except an exit decided on the last bar, which fills at that close; the lane is settled at once, at
-    the fill bar and price the engine uses, since nothing else can touch it before that open."""
+    the fill bar and price the engine uses, since nothing else can touch it before that open. With
+    `intrabar` (`intrabar_arrays`) the stops are checked inside every held bar before its close instead
+    of at the close; a lane stopped there exits at that bar and price."""
     n = close.shape[0]
     last_bar = n - 1
     lanes = sl_pct.shape[0]
@@ -158,6 +188,11 @@ def _walk_lanes(
 
     exiting = np.zeros(lanes, dtype=np.bool_)
     lane_equity = np.zeros(lanes)
+    stopped = np.zeros(lanes, dtype=np.bool_)
+    stop_price = np.zeros(lanes)
+    # The levels the close checks: the stop levels, or never-hit NaN where the stops are intrabar.
+    close_sl_level = sl_level if intrabar is None else np.full(lanes, np.nan)
+    close_tp_level = tp_level if intrabar is None else np.full(lanes, np.nan)
     n_held = 0
     previous_signal = 0
     for t in range(n):
@@ -169,14 +204,17 @@ def _walk_lanes(
         previous_signal = current_signal
         # An open fill of a decision taken at this close comes on the next bar (none after the last).
         fills_next_bar = next_open is not None and t < last_bar
+        if intrabar is not None and n_held > 0:
+            _intrabar_stops(t, intrabar, held, side, sl_level, tp_level, stopped, stop_price)
         # All lanes flat (most of a sparse row's bars): nothing to mark, only the entry edge matters.
         any_exit = n_held > 0 and _mark_held_lanes(
-            t, price, current_signal, t == last_bar, fills_next_bar, held, side, sl_level, tp_level, equity_base,
+            t, price, current_signal, t == last_bar, fills_next_bar, held, stopped, side, close_sl_level,
+            close_tp_level, equity_base,
             signed_qty, peak_equity, peak_bar, min_ratio, check_ratio, longest_gap, exiting, lane_equity,
         )
         if n_held > 0 and next_day_close is not None and next_day_close[t] == t:
             for k in range(lanes):
-                if held[k] and (fills_next_bar or not exiting[k]):
+                if held[k] and ((fills_next_bar and not stopped[k]) or not exiting[k]):
                     record_day_close(acc[k], lane_equity[k])
         if not (any_exit or entry_edge):
             continue
@@ -187,18 +225,21 @@ def _walk_lanes(
             fill_price = next_open[fill_bar]
         for k in range(lanes):
             if exiting[k]:
+                exit_bar = t if stopped[k] else fill_bar
+                exit_price = stop_price[k] if stopped[k] else fill_price
                 _, _, _, net_pnl, available[k], safe[k], win_sum[k], loss_sum[k] = close_position(
-                    side[k], fill_price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k],
+                    side[k], exit_price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k],
                     available[k], safe[k], win_sum[k], loss_sum[k], lock_fraction, fee_fraction, slippage_fraction,
                 )
-                record_trade(acc[k], n_trades[k], net_pnl, entry_amount[k], entry_bar[k], fill_bar)
+                record_trade(acc[k], n_trades[k], net_pnl, entry_amount[k], entry_bar[k], exit_bar)
                 n_trades[k] += 1
                 equity[k] = available[k] + safe[k]
                 exiting[k] = False  # the marking pass, which rewrites it, is skipped while every lane is flat
+                stopped[k] = False
                 held[k] = False
                 n_held -= 1
                 side[k] = 0
-                flat_from[k] = fill_bar
+                flat_from[k] = exit_bar
             if held[k] or not entry_edge:
                 continue
             budget = min(available[k], fixed_quote) if sizing_mode == _FIXED_QUOTE else available[k]
@@ -258,6 +299,7 @@ def score_bases_lanes(
     fee_fraction: float,
     slippage_fraction: float,
     next_open: FloatArray | None,
+    intrabar: IntrabarArrays | None,
     day_closes: IntArray | None,
     next_day_close: IntArray | None,
     days_per_year: float,
@@ -269,6 +311,6 @@ def score_bases_lanes(
     for b in prange(row_idx.shape[0]):
         _walk_lanes(
             close, signals[row_idx[b]], sl_pct, tp_pct, direction_mode, sizing_mode, init_cash, fixed_quote,
-            safe_profit_fraction, fee_fraction, slippage_fraction, next_open, day_closes, next_day_close, days_per_year,
-            out[b * n_risk : (b + 1) * n_risk],
+            safe_profit_fraction, fee_fraction, slippage_fraction, next_open, intrabar, day_closes, next_day_close,
+            days_per_year, out[b * n_risk : (b + 1) * n_risk],
         )

@@ -136,12 +136,6 @@ def score_block_metric(
     return out
 
 
-def uses_lane_walk(execution: ExecutionParams) -> bool:
-    """Whether `score_bases_metric` walks a base once for all its risk variants: the lane walk is built
-    (and proven bit-identical) for close-checked stops, with close or next-open fills."""
-    return execution.stop_mode == "close"
-
-
 def score_bases_metric(
     close: FloatArray,
     signals: npt.NDArray[np.int8],
@@ -153,22 +147,16 @@ def score_bases_metric(
     ts_ms: IntArray | None = None,
 ) -> FloatArray:
     """Base b (`signals[row_idx[b]]`) against the whole risk grid (`sl_pct`, `tp_pct`): the rows of
-    `score_block_metric` for variants b * risk + r, bit for bit. Close-checked stops (close or next-open
-    fills) walk each base once for all its risk variants (`close_fill_lanes`); intrabar stops score
-    each variant on its own through `score_block_metric`."""
+    `score_block_metric` for variants b * risk + r, bit for bit, in every execution mode: each base is
+    walked once for all its risk variants (`close_fill_lanes`)."""
     n_risk = int(np.shape(sl_pct)[0])
-    if not uses_lane_walk(execution):
-        return score_block_metric(
-            close, signals, np.repeat(row_idx, n_risk), np.tile(sl_pct, len(row_idx)), np.tile(tp_pct, len(row_idx)),
-            execution, bar_range, ts_ms,
-        )
     close, signals, row_idx, sl_pct, tp_pct = _checked_inputs(close, signals, row_idx, sl_pct, tp_pct, n_risk, ts_ms)
-    next_open, _ = mode_arrays(close, bar_range, execution)
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
     days = (None, None) if ts_ms is None else day_close_index(ts_ms)
     out = np.empty((row_idx.shape[0] * n_risk, len(RANKING_METRICS)), dtype=np.float64)
     if out.shape[0]:
         score_bases_lanes(
-            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, *days,
+            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days,
             float(execution.annualization_days), out,
         )
     return out
