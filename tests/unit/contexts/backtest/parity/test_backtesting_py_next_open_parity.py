@@ -29,7 +29,7 @@ from backtesting.test import EURUSD, GOOG
 
 from tests.unit.contexts.backtest.parity.backtesting_py_ratios import DAILY_RATIOS, daily_ratios_on_our_bars
 from tests.unit.contexts.backtest.parity.sma_cross import cross_signal
-from tests.unit.contexts.backtest.reporting.test_backtesting_py_oracle import SHARED_METRICS, raw
+from tests.unit.contexts.backtest.reporting.test_backtesting_py_oracle import SHARED_METRICS, raw, their_value
 from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_variant_with_details
 from trading.contexts.backtest.application.services.reporting_service_v1 import build_variant_report
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
@@ -147,8 +147,7 @@ def test_report_metric_matches_backtesting_py(
     parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]], ours: str, theirs: str
 ) -> None:
     _, stats, rows = parity
-    expected = abs(float(stats[theirs])) if theirs == "Max. Drawdown [%]" else float(stats[theirs])
-    assert raw(rows, ours) == pytest.approx(expected, rel=RELATIVE)
+    assert raw(rows, ours) == pytest.approx(their_value(stats, theirs), rel=RELATIVE)
 
 
 @pytest.mark.parametrize("name", DAILY_RATIOS)

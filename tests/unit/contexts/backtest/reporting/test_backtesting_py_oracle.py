@@ -120,6 +120,13 @@ SHARED_METRICS = [
 ]
 
 
+def their_value(stats: Any, name: str) -> float:
+    """backtesting.py's number for a shared row (its drawdown is negative in some versions, positive in
+    others; ours is positive)."""
+    value = float(stats[name])
+    return abs(value) if name == "Max. Drawdown [%]" else value
+
+
 def raw(rows: list[dict[str, Any]], name: str) -> float:
     value = next(row["raw"] for row in rows if row["metric"] == name)
     assert isinstance(value, int | float)
@@ -148,11 +155,7 @@ def test_report_metric_matches_backtesting_py(
     parity: tuple[VariantScoreDetails, Any, list[dict[str, Any]]], ours: str, theirs: str
 ) -> None:
     _, stats, rows = parity
-    expected = float(stats[theirs])
-    # backtesting.py reports drawdown as a negative number in some versions, a positive in others.
-    if theirs == "Max. Drawdown [%]":
-        expected = abs(expected)
-    assert raw(rows, ours) == pytest.approx(expected, rel=RELATIVE)
+    assert raw(rows, ours) == pytest.approx(their_value(stats, theirs), rel=RELATIVE)
 
 
 @pytest.mark.parametrize("name", DAILY_RATIOS)
