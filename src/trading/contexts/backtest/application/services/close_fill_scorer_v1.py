@@ -125,14 +125,10 @@ def score_block_metric(
         close, signals, sig_idx, sl_pct, tp_pct, int(np.shape(sig_idx)[0]), ts_ms
     )
     n_variants = sig_idx.shape[0]
-    next_open, intrabar = mode_arrays(close, bar_range, execution)
-    days = (None, None) if ts_ms is None else day_close_index(ts_ms)
+    arguments = _mode_arguments(close, execution, bar_range, ts_ms)
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
-        _score_block_kernel(
-            close, signals, sig_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days,
-            float(execution.annualization_days), out,
-        )
+        _score_block_kernel(close, signals, sig_idx, sl_pct, tp_pct, *arguments, out)
     return out
 
 
@@ -151,15 +147,29 @@ def score_bases_metric(
     walked once for all its risk variants (`close_fill_lanes`)."""
     n_risk = int(np.shape(sl_pct)[0])
     close, signals, row_idx, sl_pct, tp_pct = _checked_inputs(close, signals, row_idx, sl_pct, tp_pct, n_risk, ts_ms)
-    next_open, intrabar = mode_arrays(close, bar_range, execution)
-    days = (None, None) if ts_ms is None else day_close_index(ts_ms)
+    arguments = _mode_arguments(close, execution, bar_range, ts_ms)
     out = np.empty((row_idx.shape[0] * n_risk, len(RANKING_METRICS)), dtype=np.float64)
     if out.shape[0]:
-        score_bases_lanes(
-            close, signals, row_idx, sl_pct, tp_pct, *execution_scalars(execution), next_open, intrabar, *days,
-            float(execution.annualization_days), out,
-        )
+        score_bases_lanes(close, signals, row_idx, sl_pct, tp_pct, *arguments, out)
     return out
+
+
+# What the batched kernels take between the stops and `out`.
+ModeArguments = tuple[
+    int, int, float, float, float, float, float, FloatArray | None, IntrabarArrays | None, IntArray | None,
+    IntArray | None, float,
+]
+
+
+def _mode_arguments(
+    close: FloatArray, execution: ExecutionParams, bar_range: BarRange | None, ts_ms: IntArray | None
+) -> ModeArguments:
+    """The kernels' arguments between the stops and `out`: execution scalars, the mode arrays, the day
+    closes (none without `ts_ms`) and the year length, in the order both batched kernels take them."""
+    next_open, intrabar = mode_arrays(close, bar_range, execution)
+    day_closes, next_day_close = (None, None) if ts_ms is None else day_close_index(ts_ms)
+    scalars = execution_scalars(execution)
+    return (*scalars, next_open, intrabar, day_closes, next_day_close, float(execution.annualization_days))
 
 
 def score_variant_metric(
