@@ -3,9 +3,13 @@ details path used by the variant report. Both run the same `simulate_close_fill`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numba
 import numpy as np
 import numpy.typing as npt
 from numba import njit, prange
+from numba.typed.typedlist import List
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
     BarRange,
@@ -18,6 +22,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import (
 )
 from trading.contexts.backtest.application.services.close_fill_lanes import score_bases_lanes
 from trading.contexts.backtest.application.services.close_fill_metrics import day_close_index
+from trading.contexts.backtest.application.services.signal_rules_v1 import and_into
 from trading.contexts.backtest.domain.entities.variant_score_details import VariantScoreDetails
 from trading.contexts.backtest.domain.value_objects.execution import (
     RANKING_METRICS,
@@ -56,6 +61,53 @@ def _score_block_kernel(
             close, signals[sig_idx[v]], sl_pct[v], tp_pct[v], direction_mode, sizing_mode, init_cash,
             fixed_quote, safe_profit_fraction, fee_fraction, slippage_fraction, None, None, next_open, intrabar,
             day_closes, next_day_close, days_per_year, out[v],
+        )
+
+
+@njit(cache=True, parallel=True, nogil=True, error_model="numpy")
+def _score_and_kernel(
+    close: FloatArray,
+    banks: Sequence[npt.NDArray[np.int8]],
+    picks: npt.NDArray[np.int64],
+    direction_mode: int,
+    sizing_mode: int,
+    init_cash: float,
+    fixed_quote: float,
+    safe_profit_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+    next_open: FloatArray | None,
+    intrabar: IntrabarArrays | None,
+    day_closes: IntArray | None,
+    next_day_close: IntArray | None,
+    days_per_year: float,
+    scratch: npt.NDArray[np.int8],
+    out: FloatArray,
+) -> None:
+    """`scratch` holds one row per numba thread: each thread ANDs and scores its bases in its own row."""
+    for b in prange(picks.shape[0]):
+        row = scratch[numba.get_thread_id()]  # pyright: ignore[reportPrivateImportUsage]
+        and_into(row, banks, picks[b])
+        simulate_close_fill(
+            close,
+            row,
+            np.nan,
+            np.nan,
+            direction_mode,
+            sizing_mode,
+            init_cash,
+            fixed_quote,
+            safe_profit_fraction,
+            fee_fraction,
+            slippage_fraction,
+            None,
+            None,
+            next_open,
+            intrabar,
+            day_closes,
+            next_day_close,
+            days_per_year,
+            out[b],
         )
 
 
@@ -129,6 +181,33 @@ def score_block_metric(
     out = np.empty((n_variants, len(RANKING_METRICS)), dtype=np.float64)
     if n_variants:
         _score_block_kernel(close, signals, sig_idx, sl_pct, tp_pct, *arguments, out)
+    return out
+
+
+def score_and_metric(
+    close: FloatArray,
+    rows_per_bank: Sequence[npt.NDArray[np.int8]],
+    picks: npt.NDArray[np.int64],
+    execution: ExecutionParams,
+    bar_range: BarRange | None = None,
+    ts_ms: IntArray | None = None,
+) -> FloatArray:
+    """Stage A over several banks: base b trades the AND of `rows_per_bank[i][picks[b, i]]` with stops
+    off, bit for bit the row `score_block_metric` gives for that ANDed row. Each base's AND is built in
+    its thread's scratch row and scored at once, so no chunk of ANDed rows is ever written to memory."""
+    close = np.ascontiguousarray(close, dtype=np.float64)
+    picks = np.ascontiguousarray(picks, dtype=np.int64)
+    if len(rows_per_bank) < 2 or picks.ndim != 2 or picks.shape[1] != len(rows_per_bank):
+        raise ValueError(f"picks must be [bases, {len(rows_per_bank)}] for two banks or more")
+    banks = List()
+    no_stops = np.empty(0, dtype=np.float64)
+    for column, bank_rows in enumerate(rows_per_bank):
+        banks.append(_checked_inputs(close, bank_rows, picks[:, column], no_stops, no_stops, 0, ts_ms)[1])
+    arguments = _mode_arguments(close, execution, bar_range, ts_ms)
+    out = np.empty((picks.shape[0], len(RANKING_METRICS)), dtype=np.float64)
+    if out.shape[0]:
+        scratch = np.empty((numba.get_num_threads(), close.shape[0]), dtype=np.int8)
+        _score_and_kernel(close, banks, picks, *arguments, scratch, out)
     return out
 
 

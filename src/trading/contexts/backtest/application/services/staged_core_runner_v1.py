@@ -17,7 +17,11 @@ import numpy as np
 
 from trading.contexts.backtest.application.ports.staged_runner import SearchObserver
 from trading.contexts.backtest.application.services.close_fill_engine import BarRange
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
+    score_and_metric,
+    score_bases_metric,
+    score_block_metric,
+)
 from trading.contexts.backtest.application.services.frontier import Frontier, KeyFunction, RankingSpec
 from trading.contexts.backtest.application.services.outcome_frontier import stage_b_frontier
 from trading.contexts.backtest.application.services.result_constraints import constraint_mask
@@ -102,15 +106,18 @@ class BaseVariantSpace:
             rest //= self.radices[column]
         return picks
 
+    def bank_rows(self, base_ids: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+        """(rows of each bank, index into bank i's rows per base id in column i: int64[b, k])."""
+        picks = self.picks(base_ids)
+        parts = [bank.rows_for(picks[:, column]) for column, bank in enumerate(self.banks)]
+        return [rows for rows, _ in parts], np.stack([index for _, index in parts], axis=1)
+
     def signal_rows(self, base_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(rows, index into rows per base id); one bank is used as it is, several are ANDed once."""
         if len(self.banks) == 1:
             return self.banks[0].rows_for(base_ids)
-        picks = self.picks(base_ids)
-        parts = [bank.rows_for(picks[:, column]) for column, bank in enumerate(self.banks)]
-        local = np.stack([index for _, index in parts], axis=1)
-        combined = combine_and([rows for rows, _ in parts], local)
-        return combined, np.arange(base_ids.shape[0], dtype=np.int64)
+        rows, picks = self.bank_rows(base_ids)
+        return combine_and(rows, picks), np.arange(base_ids.shape[0], dtype=np.int64)
 
 
 @dataclass(frozen=True)
@@ -226,14 +233,20 @@ class StagedCore:
         for chunk_start in range(start, stop, step):
             _check_stop(observer)
             base_ids = np.arange(chunk_start, min(chunk_start + step, stop), dtype=np.int64)
-            rows, row_idx = self.space.signal_rows(base_ids)
-            nan = np.full(base_ids.shape[0], np.nan)
-            metrics = score_block_metric(
-                self.close, rows, row_idx, nan, nan, self.execution, self.bar_range, self.daily_ts_ms
-            )
+            metrics = self._stage_a_metrics(base_ids)
             self._offer(frontier, base_ids, metrics, self.base_key_of, demote=True)
             observer.on_progress("stage_a", int(base_ids[-1]) + 1, self.space.size)
         return frontier
+
+    def _stage_a_metrics(self, base_ids: np.ndarray) -> np.ndarray:
+        """Risk-off metrics of these bases. Several banks are ANDed base by base inside the scoring kernel
+        (`score_and_metric`), never written out as a chunk of combined rows."""
+        if len(self.space.banks) > 1:
+            rows, picks = self.space.bank_rows(base_ids)
+            return score_and_metric(self.close, rows, picks, self.execution, self.bar_range, self.daily_ts_ms)
+        rows, row_idx = self.space.signal_rows(base_ids)
+        nan = np.full(base_ids.shape[0], np.nan)
+        return score_block_metric(self.close, rows, row_idx, nan, nan, self.execution, self.bar_range, self.daily_ts_ms)
 
     def stage_b(
         self,
