@@ -9,7 +9,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-from trading.contexts.backtest.application.services.close_fill_scorer_v1 import score_bases_metric, score_block_metric
+from trading.contexts.backtest.application.services.close_fill_scorer_v1 import (
+    score_and_metric,
+    score_bases_metric,
+    score_block_metric,
+)
 from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
 from trading.contexts.indicators.adapters.outbound.compute_numba.kernels.ma import sma
 
@@ -69,6 +73,18 @@ def test_stage_b_lane_walk_releases_the_gil() -> None:
             close, signals, np.arange(rows, dtype=np.int64), np.repeat(stops, 4), np.tile(stops, 4),
             ExecutionParams(fee_pct=0.1), ts_ms=ts_ms,
         )
+    )
+
+
+def test_stage_a_and_kernel_releases_the_gil() -> None:
+    rng = np.random.default_rng(5)
+    n = 300_000
+    close = 100 * np.exp(np.cumsum(rng.normal(0, 1e-3, n)))
+    banks = [rng.choice(np.array([-1, 0, 1], dtype=np.int8), size=(rows, n)) for rows in (16, 16)]
+    picks = np.stack(np.meshgrid(np.arange(16), np.arange(16), indexing="ij"), axis=-1).reshape(-1, 2)
+    ts_ms = np.arange(n, dtype=np.int64) * 60_000
+    _assert_main_thread_kept_running(
+        lambda: score_and_metric(close, banks, picks, ExecutionParams(fee_pct=0.1), ts_ms=ts_ms)
     )
 
 
