@@ -45,7 +45,10 @@ LookbackFn = Callable[[Mapping[str, ParamValue]], int]
 @dataclass(frozen=True)
 class IndicatorDefinition:
     """`inputs` holds only the `source` choice (for source-parameterised indicators); `params` are in
-    axis order. `lookback(params)` is how many leading bars are NaN, which sizes the warmup."""
+    axis order. `lookback(params)` is how many leading bars are NaN, which sizes the warmup.
+    `moving_average_kind`, set when the primary is a moving average of the source over `window` (the
+    only other axis), is its kind in the kernels' `moving_average_into`: one variant's primary can then
+    be computed alone, so a price comparison needs no [v, n] tensor."""
 
     indicator_id: str
     group: str
@@ -57,6 +60,7 @@ class IndicatorDefinition:
     compute: ComputeFn
     lookback: LookbackFn
     signal_params: tuple[ParamSpec, ...] = field(default=())
+    moving_average_kind: int | None = None
 
     def __post_init__(self) -> None:
         if self.primary_output not in self.outputs:

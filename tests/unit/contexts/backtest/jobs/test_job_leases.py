@@ -46,7 +46,7 @@ def test_heartbeat_keeps_the_job_through_a_setup_longer_than_the_lease(
     job = repo.claim_next("w1", lease_seconds=LEASE_SECONDS, max_attempts=3)
     assert job is not None and job.lease_expires_at is not None
     job_id = job.id
-    real_compute = staged_runner_v1.compute_indicator
+    real_compute = staged_runner_v1.target_signals
     probes: list[Probe] = []
 
     def slow_compute(*args: Any) -> Any:
@@ -57,7 +57,7 @@ def test_heartbeat_keeps_the_job_through_a_setup_longer_than_the_lease(
             probes.append(Probe(at, stolen, repo.get_job(job_id, OWNER)))
         return real_compute(*args)
 
-    monkeypatch.setattr(staged_runner_v1, "compute_indicator", slow_compute)
+    monkeypatch.setattr(staged_runner_v1, "target_signals", slow_compute)
     started = time.monotonic()
     outcome = run_backtest_job(job, repo, ctx, "w1")
     elapsed = time.monotonic() - started

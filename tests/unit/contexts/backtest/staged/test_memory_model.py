@@ -9,9 +9,11 @@ from typing import Any
 
 from trading.contexts.backtest.application.dto.run_backtest import RunBacktestRequest
 from trading.contexts.backtest.application.services.memory_model import (
+    AVERAGE_ROWS_PER_THREAD,
     BYTES_PER_INDICATOR_VARIANT,
     BYTES_PER_RISK_VARIANT,
     LIVE_CHUNKS,
+    TENSOR_BYTES_PER_VALUE,
     SearchShape,
     estimate_search_memory,
 )
@@ -31,6 +33,7 @@ SHAPE = SearchShape(
     risk=1,
     top_k=10,
     chunk_variant_bars=150_000_000,
+    threads=2,
 )
 
 
@@ -75,3 +78,16 @@ def test_preflight_and_the_guard_use_the_model(backtest_ctx: BacktestContext) ->
     refused = preflight_backtest(request, tight)
     assert not refused.fits and refused.problems[0]["code"] == "memory_budget_exceeded"
     assert refused.problems[0]["requested_bytes"] == plan.memory_bytes
+
+
+def test_a_price_against_an_average_builds_no_tensor() -> None:
+    """ma.sma's rows are written a variant at a time (a few float64 rows per thread); ma.vwma, priced
+    against its average too, still fills a float64 tensor first."""
+    shape = replace(SHAPE, n_bars=100_000, n_target=100_000, minutes_per_bar=1)
+    tensor = 200 * shape.n_bars * TENSOR_BYTES_PER_VALUE
+    sma = estimate_search_memory(_grids("ma.sma"), shape)
+    assert estimate_search_memory(_grids("ma.vwma"), shape).parts["compute"] >= tensor
+    assert sma.parts["compute"] < tensor / 4
+    more_threads = estimate_search_memory(_grids("ma.sma"), replace(shape, threads=8))
+    extra = 6 * AVERAGE_ROWS_PER_THREAD * shape.n_bars * TENSOR_BYTES_PER_VALUE
+    assert more_threads.parts["compute"] - sma.parts["compute"] == extra

@@ -10,6 +10,8 @@ objects, key fragments, signal-param dicts), the risk grid's columns and the Sta
 Peak = timeline + bookkeeping + max(1m load, setup peak, banks + the larger stage chunk): the 1m
 rows are gone before the first indicator is computed, and the banks exist only once setup is done.
 A chunk's combined rows are built while the previous chunk's are still referenced, so two count.
+A grid whose signal is the price against a moving average builds no tensor: its rows are written over
+the target bars a variant at a time, each thread holding a few float64 rows.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from trading.contexts.backtest.application.services.signal_units import InstancePlan
+from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_need_no_tensor
 from trading.contexts.indicators.domain.grid import IndicatorGrid
 
 TIMELINE_BYTES_PER_BAR = 8 + 5 * 8 + 1  # ts, OHLCV, filled flag
 SOURCE_1M_BYTES_PER_MINUTE = 6 * 8 * 2  # stored 1m columns as read, plus the rollup's working copy
 TENSOR_BYTES_PER_VALUE = 8  # float64 primary tensor; the kernels fill it in place (no [v, n] scratch)
+AVERAGE_ROWS_PER_THREAD = 3  # float64 rows per thread of a price-vs-average grid: the average, tema's / hma's two
 LIVE_CHUNKS = 2  # the chunk being built and the one its variable still holds
 SOURCE_ROW_BYTES_PER_BAR = 4 * 8  # price rows a kernel reads (close, high, low, a derived source)
 BYTES_PER_INDICATOR_VARIANT = 1_200  # IndicatorVariant + its dicts, payload dict and key fragment
@@ -46,6 +50,7 @@ class SearchShape:
     risk: int
     top_k: int
     chunk_variant_bars: int
+    threads: int  # numba threads at most
 
 
 @dataclass(frozen=True)
@@ -70,12 +75,7 @@ def cross_pair_bytes(instances: InstancePlan, n_target: int) -> int:
 def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape, cross_bytes: int = 0) -> MemoryEstimate:
     n, n_target = shape.n_bars, shape.n_target
     bank_bytes = [g.n_variants * g.n_signal_variants * n_target for g in grids]
-    setup_transients = [
-        g.n_variants * n * TENSOR_BYTES_PER_VALUE
-        + g.n_variants * g.n_signal_variants * n  # full-length signal rows beside their target slice
-        + n * SOURCE_ROW_BYTES_PER_BAR
-        for g in grids
-    ]
+    setup_transients = [_setup_transient(g, shape) + n * SOURCE_ROW_BYTES_PER_BAR for g in grids]
     setup_peak = max(sum(bank_bytes[:i]) + transient for i, transient in enumerate(setup_transients))
     stages = max(_stage_a_chunk(grids, shape), _stage_b_chunk(grids, shape))
     load_1m = n * shape.minutes_per_bar * SOURCE_1M_BYTES_PER_MINUTE
@@ -91,6 +91,16 @@ def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape, c
         "overhead": RUN_OVERHEAD_BYTES,
     }
     return MemoryEstimate(parts)
+
+
+def _setup_transient(grid: IndicatorGrid, shape: SearchShape) -> int:
+    """What building one grid's bank holds beside the banks built before it."""
+    rows = grid.n_variants * grid.n_signal_variants
+    if signals_need_no_tensor(grid):  # rows written over the target bars (then repeated per signal combination)
+        written = grid.n_variants * shape.n_target + (rows * shape.n_target if rows > grid.n_variants else 0)
+        return written + shape.threads * AVERAGE_ROWS_PER_THREAD * shape.n_bars * TENSOR_BYTES_PER_VALUE
+    # the tensor, then the full-length signal rows beside their target slice
+    return grid.n_variants * shape.n_bars * TENSOR_BYTES_PER_VALUE + rows * shape.n_bars
 
 
 def _chunk_variants(shape: SearchShape, per_unit: int, units: int) -> int:

@@ -12,6 +12,15 @@ from collections.abc import Sequence
 import numpy as np
 from numba import njit, prange
 
+from trading.contexts.indicators.adapters.outbound.compute_numba.kernels.ma import moving_average_into
+
+
+@njit(cache=True, nogil=True)
+def price_side_into(price: np.ndarray, line: np.ndarray, out: np.ndarray) -> None:
+    """LONG if price > line, SHORT if price < line."""
+    for t in range(out.shape[0]):
+        out[t] = np.int8(price[t] > line[t]) - np.int8(price[t] < line[t])
+
 
 @njit(cache=True, parallel=True, nogil=True)
 def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: np.ndarray) -> np.ndarray:
@@ -19,10 +28,26 @@ def compare_price_rows(primary: np.ndarray, price_rows: np.ndarray, price_idx: n
     v, n = primary.shape
     out = np.empty((v, n), dtype=np.int8)
     for j in prange(v):
-        price = price_rows[price_idx[j]]
-        for t in range(n):
-            out[j, t] = np.int8(price[t] > primary[j, t]) - np.int8(price[t] < primary[j, t])
+        price_side_into(price_rows[price_idx[j]], primary[j], out[j])
     return out
+
+
+@njit(cache=True, parallel=True, nogil=True)
+def price_side_of_average_rows(
+    kind: int, src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray, threads: int, out: np.ndarray
+) -> None:
+    """out[j] = compare_price_rows' row j over the last out.shape[1] bars, for the `kind` moving average of
+    each variant's source against that source, without the [v, n] tensor: each of `threads` (numba's
+    count; asking it here would keep the kernel out of the cache) computes its variants' averages one
+    at a time into its own row, thread k taking variants k, k + threads, ... (every row costs the same)."""
+    v, n = window.shape[0], src_rows.shape[1]
+    start = n - out.shape[1]
+    for k in prange(threads):
+        line = np.empty(n)
+        for j in range(k, v, threads):
+            source = src_rows[src_idx[j]]
+            moving_average_into(kind, source, window[j], line)
+            price_side_into(source[start:], line[start:], out[j])
 
 
 @njit(cache=True, parallel=True, nogil=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 from numba.typed.typedlist import List
 
@@ -32,13 +33,15 @@ from trading.contexts.backtest.application.services.signal_rules_v1 import (
     compare_volume_rows,
     delta_sign_rows,
     pivot_event_rows,
+    price_side_of_average_rows,
     sign_rows,
     threshold_band_rows,
     threshold_centered_rows,
 )
-from trading.contexts.indicators.application.services.compute_service import IndicatorTensor
+from trading.contexts.indicators.application.services.compute_service import IndicatorTensor, variant_sources
 from trading.contexts.indicators.domain.cartesian import product_dicts
 from trading.contexts.indicators.domain.definition import SignalRuleName
+from trading.contexts.indicators.domain.grid import IndicatorGrid, IndicatorVariant
 from trading.contexts.indicators.domain.grid_axis import GridAxis
 from trading.contexts.indicators.domain.param_spec import ParamValue
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
@@ -84,6 +87,28 @@ def signals_for_tensor(tensor: IndicatorTensor, bars: OhlcvArrays | None = None)
         tensor.grid.signal_axes,
         bars,
     )
+
+
+def signals_need_no_tensor(grid: IndicatorGrid) -> bool:
+    """Price against a moving average: its rows are computed a variant at a time (signals_without_tensor)."""
+    definition = grid.definition
+    return definition.signal_rule == "compare_price_to_output" and definition.moving_average_kind is not None
+
+
+def signals_without_tensor(
+    grid: IndicatorGrid, bars: OhlcvArrays, start: int
+) -> tuple[IndicatorSignals, list[IndicatorVariant]]:
+    """The rows signals_for_tensor gives over bars start.. (and the variants), for a grid where
+    signals_need_no_tensor: one float64 row per thread instead of the [v, n] tensor, no full-length rows."""
+    kind = grid.definition.moving_average_kind
+    assert signals_need_no_tensor(grid) and kind is not None
+    variants = grid.variants()
+    src_rows, src_idx = variant_sources(bars, variants)
+    window = np.ascontiguousarray(grid.columns()["window"], dtype=np.int64)
+    combos = product_dicts(grid.signal_axes)
+    rows = np.empty((len(variants), bars.n_bars - start), dtype=np.int8)  # numpy's: huge pages where the OS has them
+    price_side_of_average_rows(kind, src_rows, src_idx, window, numba.get_num_threads(), rows)
+    return IndicatorSignals(_repeat_per_combo(rows, len(combos)), combos, 0), variants
 
 
 def combine_and(rows_per_indicator: Sequence[np.ndarray], picks: np.ndarray) -> np.ndarray:

@@ -52,7 +52,12 @@ from trading.contexts.backtest.application.services.signal_units import (
     SignalUnit,
     plan_instances,
 )
-from trading.contexts.backtest.application.services.signals_from_indicators_v1 import signals_for_tensor
+from trading.contexts.backtest.application.services.signals_from_indicators_v1 import (
+    IndicatorSignals,
+    signals_for_tensor,
+    signals_need_no_tensor,
+    signals_without_tensor,
+)
 from trading.contexts.backtest.application.services.staged_core_runner_v1 import (
     DEFAULT_CHUNK_VARIANT_BARS,
     Bank,
@@ -69,7 +74,7 @@ from trading.contexts.backtest.domain.value_objects.execution import (
     RankingMetricName,
 )
 from trading.contexts.indicators.application.services.compute_service import compute_indicator
-from trading.contexts.indicators.domain.grid import IndicatorGrid
+from trading.contexts.indicators.domain.grid import IndicatorGrid, IndicatorVariant
 from trading.contexts.indicators.domain.price_sources import OhlcvArrays
 from trading.contexts.market_data.adapters.outbound.persistence.parquet_candle_store import CandleStore
 from trading.contexts.market_data.application.load_timeline import load_timeline
@@ -181,7 +186,8 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
         annualization_days=timeline.annualization_days,
     )
-    memory = estimate_search_memory(grids, _shape(timeline, sizes), cross_pair_bytes(instances, timeline.n_target))
+    shape = _shape(timeline, sizes, config.cpu.max_numba_threads)
+    memory = estimate_search_memory(grids, shape, cross_pair_bytes(instances, timeline.n_target))
     return SearchPlan(
         request=effective,
         timeline=timeline,
@@ -197,7 +203,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
     )
 
 
-def _shape(timeline: Timeline, sizes: SearchSizes) -> SearchShape:
+def _shape(timeline: Timeline, sizes: SearchSizes, threads: int) -> SearchShape:
     return SearchShape(
         n_bars=timeline.n_bars,
         n_target=timeline.n_target,
@@ -207,6 +213,7 @@ def _shape(timeline: Timeline, sizes: SearchSizes) -> SearchShape:
         risk=sizes.risk,
         top_k=sizes.top_k,
         chunk_variant_bars=DEFAULT_CHUNK_VARIANT_BARS,
+        threads=threads,
     )
 
 
@@ -261,10 +268,9 @@ def prepare_search(plan: SearchPlan, on_indicator: SetupProgress | None = None) 
 def _unit_bank(unit: SignalUnit, bars: OhlcvArrays, target: int) -> tuple[Bank, UnitIdentity, int]:
     """One unit's bank over the target bars, what its rows stand for, and its skipped signal pairs."""
     if isinstance(unit, PlainUnit):
-        tensor = compute_indicator(bars, unit.instance.grid)
-        signals = signals_for_tensor(tensor, bars)
-        bank = SignalBank(unit.instance.name, np.ascontiguousarray(signals.rows[:, target:]))
-        variants = InstanceVariants(unit.instance.name, unit.instance.alias, tensor.variants)
+        signals, indicator_variants = target_signals(unit.instance.grid, bars, target)
+        bank = SignalBank(unit.instance.name, signals.rows)
+        variants = InstanceVariants(unit.instance.name, unit.instance.alias, indicator_variants)
         return bank, BankIdentity(variants, signals.signal_params), signals.skipped_signal_combinations
     sides = [compute_indicator(bars, instance.grid) for instance in (unit.first, unit.second)]
     first_idx, second_idx = kept_pairs(unit.first.grid, unit.second.grid, unit.constraints)
@@ -275,6 +281,18 @@ def _unit_bank(unit: SignalUnit, bars: OhlcvArrays, target: int) -> tuple[Bank, 
     )
     bank = CrossBank(primaries[0], primaries[1], first_idx, second_idx)
     return bank, CrossIdentity(first, second, first_idx, second_idx), 0
+
+
+def target_signals(
+    grid: IndicatorGrid, bars: OhlcvArrays, target: int
+) -> tuple[IndicatorSignals, list[IndicatorVariant]]:
+    """A grid's signal rows over the target bars (contiguous) and its variants; the tensor is built only
+    for rules that cannot do without it."""
+    if signals_need_no_tensor(grid):
+        return signals_without_tensor(grid, bars, target)
+    tensor = compute_indicator(bars, grid)
+    signals = signals_for_tensor(tensor, bars)
+    return replace(signals, rows=np.ascontiguousarray(signals.rows[:, target:])), tensor.variants
 
 
 def target_bar_range(timeline: Timeline) -> BarRange:

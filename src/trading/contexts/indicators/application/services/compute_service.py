@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,11 +25,15 @@ class IndicatorTensor:
     price_idx: np.ndarray
 
 
+def variant_sources(ohlcv: OhlcvArrays, variants: Sequence[IndicatorVariant]) -> tuple[np.ndarray, np.ndarray]:
+    """(src_rows, src_idx): the distinct `source` rows of the variants (close where there is none)."""
+    return source_rows_for_variants(ohlcv, [str(v.inputs.get("source", "close")) for v in variants])
+
+
 def compute_indicator(bars: OhlcvArrays | Timeline, grid: IndicatorGrid) -> IndicatorTensor:
     ohlcv = bars if isinstance(bars, OhlcvArrays) else OhlcvArrays.from_timeline(bars)
     variants = grid.variants()
-    sources = [str(v.inputs.get("source", "close")) for v in variants]
-    src_rows, src_idx = source_rows_for_variants(ohlcv, sources)
+    src_rows, src_idx = variant_sources(ohlcv, variants)
     columns = {name: column for name, column in grid.columns().items() if name != "source"}
     primary = grid.definition.compute(KernelInputs(ohlcv, src_rows, src_idx, columns))
     expected = (grid.n_variants, ohlcv.n_bars)

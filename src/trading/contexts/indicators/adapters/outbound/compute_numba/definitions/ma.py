@@ -40,8 +40,9 @@ def _volume_weighted(kernel: Callable[..., np.ndarray]) -> ComputeFn:
 
 
 def _moving_average(
-    name: str, kernel: Callable[..., np.ndarray], lookback: LookbackFn, reads_volume: bool = False
+    name: str, kernel: Callable[..., np.ndarray], lookback: LookbackFn, kind: int | None
 ) -> IndicatorDefinition:
+    """`kind` None: vwma, which also reads the bar volume."""
     return IndicatorDefinition(
         indicator_id=f"ma.{name}",
         group="ma",
@@ -50,19 +51,20 @@ def _moving_average(
         outputs=("value",),
         primary_output="value",
         signal_rule="compare_price_to_output",
-        compute=_volume_weighted(kernel) if reads_volume else source_kernel(kernel, "window"),
+        compute=_volume_weighted(kernel) if kind is None else source_kernel(kernel, "window"),
         lookback=lookback,
+        moving_average_kind=kind,
     )
 
 
 DEFINITIONS = (
-    _moving_average("sma", ma.sma, lag(("window", 1), offset=-1)),
-    _moving_average("ema", ma.ema, lag(("window", 1), offset=-1)),
-    _moving_average("wma", ma.wma, lag(("window", 1), offset=-1)),
-    _moving_average("rma", ma.rma, lag(("window", 1), offset=-1)),
-    _moving_average("dema", ma.dema, lag(("window", 2), offset=-2)),
-    _moving_average("tema", ma.tema, lag(("window", 3), offset=-3)),
-    _moving_average("hma", ma.hma, _hma_lookback),
-    _moving_average("zlema", ma.zlema, _zlema_lookback),
-    _moving_average("vwma", ma.vwma, lag(("window", 1), offset=-1), reads_volume=True),
+    _moving_average("sma", ma.sma, lag(("window", 1), offset=-1), ma.SMA),
+    _moving_average("ema", ma.ema, lag(("window", 1), offset=-1), ma.EMA),
+    _moving_average("wma", ma.wma, lag(("window", 1), offset=-1), ma.WMA),
+    _moving_average("rma", ma.rma, lag(("window", 1), offset=-1), ma.RMA),
+    _moving_average("dema", ma.dema, lag(("window", 2), offset=-2), ma.DEMA),
+    _moving_average("tema", ma.tema, lag(("window", 3), offset=-3), ma.TEMA),
+    _moving_average("hma", ma.hma, _hma_lookback, ma.HMA),
+    _moving_average("zlema", ma.zlema, _zlema_lookback, ma.ZLEMA),
+    _moving_average("vwma", ma.vwma, lag(("window", 1), offset=-1), None),
 )

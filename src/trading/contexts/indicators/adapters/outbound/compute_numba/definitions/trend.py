@@ -30,6 +30,7 @@ def _price_line(
     compute: ComputeFn,
     lookback: LookbackFn,
     outputs: tuple[str, ...] = ("line",),
+    moving_average_kind: int | None = None,
 ) -> IndicatorDefinition:
     """A line the price is compared against (`compare_price_to_output`)."""
     return IndicatorDefinition(
@@ -42,6 +43,7 @@ def _price_line(
         signal_rule="compare_price_to_output",
         compute=compute,
         lookback=lookback,
+        moving_average_kind=moving_average_kind,
     )
 
 
@@ -92,6 +94,7 @@ DEFINITIONS = (
         source_kernel(ma.ema, "window"),
         lag(("window", 1), offset=-1),
         outputs=("middle",),
+        moving_average_kind=ma.EMA,
     ),
     _price_line(
         "psar",

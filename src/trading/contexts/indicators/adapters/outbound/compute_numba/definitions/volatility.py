@@ -75,6 +75,7 @@ DEFINITIONS = (
         signal_rule="compare_price_to_output",
         compute=source_kernel(ma.sma, "window"),
         lookback=lag(("window", 1), offset=-1),
+        moving_average_kind=ma.SMA,
     ),
     IndicatorDefinition(
         indicator_id="volatility.bbands_percent_b",

@@ -237,6 +237,34 @@ def zlema(src_rows: np.ndarray, src_idx: np.ndarray, window: np.ndarray) -> np.n
     return out
 
 
+# Kinds of `moving_average_into`, the one-row kernels of the source + window moving averages.
+SMA, EMA, WMA, RMA, DEMA, TEMA, HMA, ZLEMA = range(8)
+
+
+@njit(cache=True)
+def moving_average_into(kind: int, x: np.ndarray, window: int, out: np.ndarray) -> None:
+    """The `kind` moving average of one row: lets a kernel that works a variant at a time pick the
+    average by a number (numba cannot cache a kernel that takes a function as an argument)."""
+    if kind == SMA:
+        sma_into(x, window, out)
+    elif kind == EMA:
+        ema_into(x, window, out)
+    elif kind == WMA:
+        wma_into(x, window, out)
+    elif kind == RMA:
+        rma_into(x, window, out)
+    elif kind == DEMA:
+        dema_into(x, window, out)
+    elif kind == TEMA:
+        tema_into(x, window, out)
+    elif kind == HMA:
+        hma_into(x, window, out)
+    elif kind == ZLEMA:
+        zlema_into(x, window, out)
+    else:
+        raise ValueError("unknown moving average kind")
+
+
 @njit(cache=True)
 def _volume_weights(x: np.ndarray, volume: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(x * volume, volume, 1 where volume != 0), each NaN where x or volume is missing."""
