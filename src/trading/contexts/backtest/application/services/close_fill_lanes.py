@@ -20,13 +20,12 @@ from trading.contexts.backtest.application.services.close_fill_engine import (
     intrabar_stop,
     longest_drawdown,
     open_position,
-    track_drawdown,
 )
 from trading.contexts.backtest.application.services.close_fill_metrics import (
-    ACCUMULATOR_SLOTS,
-    new_accumulators,
+    new_lane_accumulators,
     record_day_close,
-    record_trade,
+    record_flat_day_closes,
+    record_lane_trades,
     write_metrics,
 )
 from trading.contexts.backtest.domain.value_objects.execution import SizingMode
@@ -37,6 +36,33 @@ IntArray = npt.NDArray[np.int64]
 _FIXED_QUOTE = int(SizingMode.FIXED_QUOTE)
 _PROFIT_LOCK = int(SizingMode.STRATEGY_COMPOUND_PROFIT_LOCK)
 _DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12  # the engine's fresh drawdown check ratio
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _drawdown_step(
+    applies: bool,
+    equity: float,
+    bar: int,
+    peak_equity: float,
+    peak_bar: int,
+    min_ratio: float,
+    check_ratio: float,
+    longest_gap: int,
+) -> tuple[float, int, float, float, int]:
+    """`track_drawdown` where `applies` (else the state as it is), written out as selects so a pass over
+    the lanes vectorises: the ratio is divided every time and kept only where the engine's pre-check
+    would have divided."""
+    at_peak = equity >= peak_equity
+    gap = max(longest_gap, bar - peak_bar if at_peak else 0)
+    new_peak_bar = bar if at_peak else peak_bar
+    peak = max(peak_equity, equity)
+    ratio = equity / peak
+    new_low = equity < peak * check_ratio
+    low = min(min_ratio, ratio) if new_low else min_ratio
+    check = low * _DRAWDOWN_CHECK_SLACK if new_low else check_ratio
+    if applies:  # a select: both sides are computed already
+        return peak, new_peak_bar, low, check, gap
+    return peak_equity, peak_bar, min_ratio, check_ratio, longest_gap
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -65,8 +91,7 @@ def _mark_held_lanes(
     it): a held lane that exits (stopped inside the bar, or SL, TP, the signal, the last bar at this
     close) is marked in `exiting` and left as it is, unless `marks_exits` (an exit that fills at the next
     open holds through this close) and it was not `stopped`; every other held lane marks its equity and
-    runs `track_drawdown`'s update, written out as selects (the ratio is divided on every bar and kept
-    only where the engine's pre-check would have divided). Returns whether any lane exits."""
+    runs `track_drawdown`'s update (`_drawdown_step`). Returns whether any lane exits."""
     any_exit = False
     for k in range(held.shape[0]):
         lane_side = side[k]
@@ -83,20 +108,9 @@ def _mark_held_lanes(
         any_exit |= exits
         equity = equity_base[k] + signed_qty[k] * price
         lane_equity[k] = equity
-        peak = peak_equity[k]
-        at_peak = equity >= peak
-        gap = max(longest_gap[k], t - peak_bar[k] if at_peak else 0)
-        new_peak_bar = t if at_peak else peak_bar[k]
-        peak = max(peak, equity)
-        ratio = equity / peak
-        new_low = equity < peak * check_ratio[k]
-        low = min(min_ratio[k], ratio) if new_low else min_ratio[k]
-        check = low * _DRAWDOWN_CHECK_SLACK if new_low else check_ratio[k]
-        longest_gap[k] = gap if marks else longest_gap[k]
-        peak_bar[k] = new_peak_bar if marks else peak_bar[k]
-        peak_equity[k] = peak if marks else peak_equity[k]
-        min_ratio[k] = low if marks else min_ratio[k]
-        check_ratio[k] = check if marks else check_ratio[k]
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
+            marks, equity, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
+        )
     return any_exit
 
 
@@ -122,6 +136,156 @@ def _intrabar_stops(
             reason, price = intrabar_stop(side[k], t, intrabar[0], worst, best, sl_level[k], tp_level[k])
         stopped[k] = reason >= 0
         stop_price[k] = price
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _exit_lanes(
+    t: int,
+    fill_bar: int,
+    fill_price: float,
+    lock_fraction: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+    exiting: npt.NDArray[np.bool_],
+    stopped: npt.NDArray[np.bool_],
+    stop_price: FloatArray,
+    held: npt.NDArray[np.bool_],
+    side: IntArray,
+    qty: FloatArray,
+    signed_qty: FloatArray,
+    entry_price: FloatArray,
+    entry_amount: FloatArray,
+    entry_fee: FloatArray,
+    entry_bar: IntArray,
+    available: FloatArray,
+    safe: FloatArray,
+    win_sum: FloatArray,
+    loss_sum: FloatArray,
+    n_trades: IntArray,
+    equity: FloatArray,
+    flat_from: IntArray,
+    acc: FloatArray,
+    net_pnl: FloatArray,
+    growth: FloatArray,
+) -> int:
+    """Closes every `exiting` lane at this bar's fill (a stopped lane at its stop, bar t) and records its
+    trade. Passes of selects over all lanes (a signal flip closes them all on one bar, so their divisions
+    run side by side). Returns the number of lanes closed."""
+    closed = 0
+    for k in range(held.shape[0]):
+        closes = exiting[k]
+        exit_price = stop_price[k] if stopped[k] else fill_price
+        _, _, _, pnl, cash, locked, wins, losses = close_position(
+            side[k], exit_price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k], available[k],
+            safe[k], win_sum[k], loss_sum[k], lock_fraction, fee_fraction, slippage_fraction,
+        )
+        net_pnl[k] = pnl
+        # The exit bar is the lane's flat-from bar from now on, which is where the trade record reads it.
+        flat_from[k] = (t if stopped[k] else fill_bar) if closes else flat_from[k]
+        available[k] = cash if closes else available[k]
+        safe[k] = locked if closes else safe[k]
+        win_sum[k] = wins if closes else win_sum[k]
+        loss_sum[k] = losses if closes else loss_sum[k]
+        equity[k] = cash + locked if closes else equity[k]
+        side[k] = 0 if closes else side[k]
+        held[k] = held[k] & ~closes
+        closed += 1 if closes else 0
+    record_lane_trades(acc, exiting, n_trades, net_pnl, entry_amount, entry_bar, flat_from, growth)
+    for k in range(held.shape[0]):
+        n_trades[k] += 1 if exiting[k] else 0
+        exiting[k] = False  # the marking pass, which rewrites it, is skipped while every lane is flat
+        stopped[k] = False
+    return closed
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _open_lanes(
+    fill_bar: int,
+    fill_price: float,
+    new_side: int,
+    sizing_mode: int,
+    fixed_quote: float,
+    fee_fraction: float,
+    slippage_fraction: float,
+    sl_fraction: FloatArray,
+    tp_fraction: FloatArray,
+    held: npt.NDArray[np.bool_],
+    available: FloatArray,
+    safe: FloatArray,
+    side: IntArray,
+    qty: FloatArray,
+    signed_qty: FloatArray,
+    entry_price: FloatArray,
+    entry_amount: FloatArray,
+    entry_fee: FloatArray,
+    entry_bar: IntArray,
+    sl_level: FloatArray,
+    tp_level: FloatArray,
+    equity_base: FloatArray,
+    entering: npt.NDArray[np.bool_],
+) -> int:
+    """On an entry edge, every flat lane with a budget opens `new_side` at the fill: one pass of selects
+    over all lanes (they all enter on the same bar, so their divisions run side by side). `entering`
+    tells which lanes entered; returns how many."""
+    entered = 0
+    for k in range(held.shape[0]):
+        budget = min(available[k], fixed_quote) if sizing_mode == _FIXED_QUOTE else available[k]
+        enters = ~held[k] & (budget > 0.0)
+        opened = open_position(
+            new_side, fill_price, budget, available[k], sl_fraction[k], tp_fraction[k], fee_fraction, slippage_fraction
+        )
+        entry_price[k] = opened[0] if enters else entry_price[k]
+        qty[k] = opened[1] if enters else qty[k]
+        signed_qty[k] = opened[2] if enters else signed_qty[k]
+        entry_amount[k] = opened[3] if enters else entry_amount[k]
+        entry_fee[k] = opened[4] if enters else entry_fee[k]
+        available[k] = opened[5] if enters else available[k]
+        sl_level[k] = opened[6] if enters else sl_level[k]
+        tp_level[k] = opened[7] if enters else tp_level[k]
+        base = available[k] + safe[k] + entry_amount[k] - signed_qty[k] * entry_price[k]
+        equity_base[k] = base if enters else equity_base[k]
+        side[k] = new_side if enters else side[k]
+        entry_bar[k] = fill_bar if enters else entry_bar[k]
+        held[k] = held[k] | enters
+        entering[k] = enters
+        entered += 1 if enters else 0
+    return entered
+
+
+@njit(cache=True, nogil=True, error_model="numpy", inline="always")
+def _entry_drawdowns(
+    t: int,
+    fill_bar: int,
+    price: float,
+    marks_entry_bar: bool,
+    entering: npt.NDArray[np.bool_],
+    equity: FloatArray,
+    flat_from: IntArray,
+    equity_base: FloatArray,
+    signed_qty: FloatArray,
+    peak_equity: FloatArray,
+    peak_bar: IntArray,
+    min_ratio: FloatArray,
+    check_ratio: FloatArray,
+    longest_gap: IntArray,
+    entry_equity: FloatArray,
+) -> None:
+    """The drawdown updates of the lanes that just entered, in one pass of selects: their flat stretch up
+    to the fill (`flat_stretch` without the day closes), then, with `marks_entry_bar` (a close fill), the
+    equity marked at this close, which is left in `entry_equity`."""
+    for k in range(entering.shape[0]):
+        enters = entering[k]
+        stretch = enters & (fill_bar > flat_from[k])
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
+            stretch, equity[k], flat_from[k], peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
+        )
+        peak_bar[k] = fill_bar - 1 if stretch & (peak_bar[k] == flat_from[k]) else peak_bar[k]
+        marked = equity_base[k] + signed_qty[k] * price
+        entry_equity[k] = marked
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
+            enters & marks_entry_bar, marked, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
+            longest_gap[k],
+        )
 
 
 @njit(cache=True, nogil=True, error_model="numpy")
@@ -182,14 +346,16 @@ def _walk_lanes(
     min_ratio = np.ones(lanes)
     check_ratio = np.full(lanes, _DRAWDOWN_CHECK_SLACK)
     longest_gap = np.zeros(lanes, dtype=np.int64)
-    acc = np.empty((lanes, ACCUMULATOR_SLOTS))
-    for k in range(lanes):
-        acc[k] = new_accumulators()
+    acc = new_lane_accumulators(lanes)
 
     exiting = np.zeros(lanes, dtype=np.bool_)
     lane_equity = np.zeros(lanes)
     stopped = np.zeros(lanes, dtype=np.bool_)
     stop_price = np.zeros(lanes)
+    net_pnl = np.zeros(lanes)
+    growth = np.zeros(lanes)
+    entering = np.zeros(lanes, dtype=np.bool_)
+    entry_equity = np.zeros(lanes)
     # The levels the close checks: the stop levels, or never-hit NaN where the stops are intrabar.
     close_sl_level = sl_level if intrabar is None else np.full(lanes, np.nan)
     close_tp_level = tp_level if intrabar is None else np.full(lanes, np.nan)
@@ -209,13 +375,13 @@ def _walk_lanes(
         # All lanes flat (most of a sparse row's bars): nothing to mark, only the entry edge matters.
         any_exit = n_held > 0 and _mark_held_lanes(
             t, price, current_signal, t == last_bar, fills_next_bar, held, stopped, side, close_sl_level,
-            close_tp_level, equity_base,
-            signed_qty, peak_equity, peak_bar, min_ratio, check_ratio, longest_gap, exiting, lane_equity,
+            close_tp_level, equity_base, signed_qty, peak_equity, peak_bar, min_ratio, check_ratio, longest_gap,
+            exiting, lane_equity,
         )
         if n_held > 0 and next_day_close is not None and next_day_close[t] == t:
             for k in range(lanes):
                 if held[k] and ((fills_next_bar and not stopped[k]) or not exiting[k]):
-                    record_day_close(acc[k], lane_equity[k])
+                    record_day_close(acc[:, k], lane_equity[k])
         if not (any_exit or entry_edge):
             continue
         fill_bar = t
@@ -223,64 +389,43 @@ def _walk_lanes(
         if next_open is not None and fills_next_bar:
             fill_bar = t + 1
             fill_price = next_open[fill_bar]
+        if any_exit:
+            n_held -= _exit_lanes(
+                t, fill_bar, fill_price, lock_fraction, fee_fraction, slippage_fraction, exiting, stopped, stop_price,
+                held, side, qty, signed_qty, entry_price, entry_amount, entry_fee, entry_bar, available, safe, win_sum,
+                loss_sum, n_trades, equity, flat_from, acc, net_pnl, growth,
+            )
+        if not entry_edge:
+            continue
+        n_held += _open_lanes(
+            fill_bar, fill_price, current_signal, sizing_mode, fixed_quote, fee_fraction, slippage_fraction,
+            sl_fraction, tp_fraction, held, available, safe, side, qty, signed_qty, entry_price, entry_amount,
+            entry_fee, entry_bar, sl_level, tp_level, equity_base, entering,
+        )
+        _entry_drawdowns(
+            t, fill_bar, price, next_open is None, entering, equity, flat_from, equity_base, signed_qty, peak_equity,
+            peak_bar, min_ratio, check_ratio, longest_gap, entry_equity,
+        )
+        if day_closes is None or next_day_close is None:
+            continue
         for k in range(lanes):
-            if exiting[k]:
-                exit_bar = t if stopped[k] else fill_bar
-                exit_price = stop_price[k] if stopped[k] else fill_price
-                _, _, _, net_pnl, available[k], safe[k], win_sum[k], loss_sum[k] = close_position(
-                    side[k], exit_price, qty[k], signed_qty[k], entry_price[k], entry_amount[k], entry_fee[k],
-                    available[k], safe[k], win_sum[k], loss_sum[k], lock_fraction, fee_fraction, slippage_fraction,
-                )
-                record_trade(acc[k], n_trades[k], net_pnl, entry_amount[k], entry_bar[k], exit_bar)
-                n_trades[k] += 1
-                equity[k] = available[k] + safe[k]
-                exiting[k] = False  # the marking pass, which rewrites it, is skipped while every lane is flat
-                stopped[k] = False
-                held[k] = False
-                n_held -= 1
-                side[k] = 0
-                flat_from[k] = exit_bar
-            if held[k] or not entry_edge:
-                continue
-            budget = min(available[k], fixed_quote) if sizing_mode == _FIXED_QUOTE else available[k]
-            if not budget > 0.0:
-                continue
-            if fill_bar > flat_from[k]:
-                peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = flat_stretch(
-                    equity[k], flat_from[k], fill_bar, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
-                    longest_gap[k], acc[k], day_closes,
-                )
-            (
-                entry_price[k], qty[k], signed_qty[k], entry_amount[k], entry_fee[k], available[k], sl_level[k],
-                tp_level[k],
-            ) = open_position(
-                current_signal, fill_price, budget, available[k], sl_fraction[k], tp_fraction[k], fee_fraction,
-                slippage_fraction,
-            )
-            equity_base[k] = available[k] + safe[k] + entry_amount[k] - signed_qty[k] * entry_price[k]
-            side[k] = current_signal
-            entry_bar[k] = fill_bar
-            held[k] = True
-            n_held += 1
-            if next_open is not None:
-                continue  # the checks and marks start at the fill bar's close
-            entry_equity = equity_base[k] + signed_qty[k] * price
-            peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = track_drawdown(
-                entry_equity, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
-            )
-            if next_day_close is not None and next_day_close[t] == t:
-                record_day_close(acc[k], entry_equity)
+            # The day closes of the flat stretch, then (a close fill on a day's last bar) the entry close.
+            if entering[k] and fill_bar > flat_from[k]:
+                record_flat_day_closes(acc[:, k], equity[k], int(day_closes[fill_bar] - day_closes[flat_from[k]]))
+            if entering[k] and next_open is None and next_day_close[t] == t:
+                record_day_close(acc[:, k], entry_equity[k])
 
     for k in range(lanes):
         # Every lane is flat after the last bar; its last flat stretch runs to the end.
         if n > flat_from[k]:
             peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = flat_stretch(
-                equity[k], flat_from[k], n, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
-                longest_gap[k], acc[k], day_closes,
+                equity[k], flat_from[k], n, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k],
+                acc[:, k], day_closes,
             )
         write_metrics(
-            out[k], acc[k], equity[k], init_cash, min_ratio[k], longest_drawdown(longest_gap[k], peak_bar[k], last_bar),
-            n_trades[k], win_sum[k], loss_sum[k], n, days_per_year,
+            out[k], np.ascontiguousarray(acc[:, k]), equity[k], init_cash, min_ratio[k],
+            longest_drawdown(longest_gap[k], peak_bar[k], last_bar), n_trades[k], win_sum[k], loss_sum[k], n,
+            days_per_year,
         )
 
 

@@ -80,23 +80,102 @@ def _merge_moments(count: float, mean: float, m2: float, k: float, value: float)
 
 
 @njit(**_KERNEL_OPTIONS)
+def _add_trade(
+    wins: float,
+    return_sum: float,
+    best: float,
+    worst: float,
+    pnl_mean: float,
+    pnl_m2: float,
+    bars_held: float,
+    last_exit_bar: float,
+    n_before: int,
+    net_pnl: float,
+    entry_amount: float,
+    entry_bar: int,
+    exit_bar: int,
+) -> tuple[float, float, float, float, float, float, float, float, float]:
+    """The trade sums after one more closed trade, and the trade's growth factor (its log is summed apart:
+    a library call would keep the lane form from vectorising). One arithmetic for both forms."""
+    trade_return = net_pnl / entry_amount * 100.0
+    wins += 1.0 if net_pnl > 0.0 else 0.0
+    return_sum += trade_return
+    best = max(best, trade_return)
+    worst = min(worst, trade_return)
+    pnl_mean, pnl_m2 = _merge_moments(n_before, pnl_mean, pnl_m2, 1.0, net_pnl)
+    # Held bars run from entry to exit, both included; a bar that closes one trade and opens the next
+    # counts once.
+    shared_bar = 1.0 if entry_bar == last_exit_bar else 0.0
+    bars_held += exit_bar - entry_bar + 1 - shared_bar
+    growth = 1.0 + trade_return / 100.0
+    return wins, return_sum, best, worst, pnl_mean, pnl_m2, bars_held, float(exit_bar), growth
+
+
+@njit(**_KERNEL_OPTIONS)
+def _log_growth(growth: float) -> float:
+    return math.log(growth) if growth > 0.0 else math.nan
+
+
+@njit(**_KERNEL_OPTIONS)
 def record_trade(
     acc: FloatArray, n_before: int, net_pnl: float, entry_amount: float, entry_bar: int, exit_bar: int
 ) -> None:
     """One closed trade; `n_before` is the number of trades closed before it."""
-    trade_return = net_pnl / entry_amount * 100.0
-    acc[_WINS] += 1.0 if net_pnl > 0.0 else 0.0
-    acc[_RETURN_SUM] += trade_return
-    acc[_BEST] = max(acc[_BEST], trade_return)
-    acc[_WORST] = min(acc[_WORST], trade_return)
-    growth = 1.0 + trade_return / 100.0
-    acc[_LOG_GROWTH_SUM] += math.log(growth) if growth > 0.0 else math.nan
-    acc[_PNL_MEAN], acc[_PNL_M2] = _merge_moments(n_before, acc[_PNL_MEAN], acc[_PNL_M2], 1.0, net_pnl)
-    # Held bars run from entry to exit, both included; a bar that closes one trade and opens the next
-    # counts once.
-    shared_bar = 1.0 if entry_bar == acc[_LAST_EXIT_BAR] else 0.0
-    acc[_BARS_HELD] += exit_bar - entry_bar + 1 - shared_bar
-    acc[_LAST_EXIT_BAR] = exit_bar
+    (
+        acc[_WINS], acc[_RETURN_SUM], acc[_BEST], acc[_WORST], acc[_PNL_MEAN], acc[_PNL_M2], acc[_BARS_HELD],
+        acc[_LAST_EXIT_BAR], growth,
+    ) = _add_trade(
+        acc[_WINS], acc[_RETURN_SUM], acc[_BEST], acc[_WORST], acc[_PNL_MEAN], acc[_PNL_M2], acc[_BARS_HELD],
+        acc[_LAST_EXIT_BAR], n_before, net_pnl, entry_amount, entry_bar, exit_bar,
+    )
+    acc[_LOG_GROWTH_SUM] += _log_growth(growth)
+
+
+@njit(**_KERNEL_OPTIONS)
+def new_lane_accumulators(lanes: int) -> FloatArray:
+    """Accumulators of `lanes` accounts, slot-major (`acc[slot, lane]`), so that a pass over the lanes
+    reads each slot contiguously and the compiler can vectorise it; `acc[:, lane]` is one account's."""
+    acc = np.empty((ACCUMULATOR_SLOTS, lanes), dtype=np.float64)
+    first = new_accumulators()
+    for slot in range(ACCUMULATOR_SLOTS):
+        acc[slot, :] = first[slot]
+    return acc
+
+
+@njit(**_KERNEL_OPTIONS)
+def record_lane_trades(
+    acc: FloatArray,
+    closes: npt.NDArray[np.bool_],
+    n_before: npt.NDArray[np.int64],
+    net_pnl: FloatArray,
+    entry_amount: FloatArray,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    growth: FloatArray,
+) -> None:
+    """`record_trade` for every lane that `closes`, on slot-major accumulators: one pass of selects over
+    all lanes (the divisions of lanes closing on one bar run side by side), then the log of each closed
+    trade's growth (left in `growth`) lane by lane (a library call, kept scalar so its bits are
+    `record_trade`'s)."""
+    for k in range(closes.shape[0]):
+        sums = _add_trade(
+            acc[_WINS, k], acc[_RETURN_SUM, k], acc[_BEST, k], acc[_WORST, k], acc[_PNL_MEAN, k], acc[_PNL_M2, k],
+            acc[_BARS_HELD, k], acc[_LAST_EXIT_BAR, k], n_before[k], net_pnl[k], entry_amount[k], entry_bar[k],
+            exit_bar[k],
+        )
+        lane_closes = closes[k]
+        acc[_WINS, k] = sums[0] if lane_closes else acc[_WINS, k]
+        acc[_RETURN_SUM, k] = sums[1] if lane_closes else acc[_RETURN_SUM, k]
+        acc[_BEST, k] = sums[2] if lane_closes else acc[_BEST, k]
+        acc[_WORST, k] = sums[3] if lane_closes else acc[_WORST, k]
+        acc[_PNL_MEAN, k] = sums[4] if lane_closes else acc[_PNL_MEAN, k]
+        acc[_PNL_M2, k] = sums[5] if lane_closes else acc[_PNL_M2, k]
+        acc[_BARS_HELD, k] = sums[6] if lane_closes else acc[_BARS_HELD, k]
+        acc[_LAST_EXIT_BAR, k] = sums[7] if lane_closes else acc[_LAST_EXIT_BAR, k]
+        growth[k] = sums[8]
+    for k in range(closes.shape[0]):
+        if closes[k]:
+            acc[_LOG_GROWTH_SUM, k] += _log_growth(growth[k])
 
 
 @njit(**_KERNEL_OPTIONS)
@@ -263,8 +342,8 @@ def _replay_metrics(
             record_day_close(acc, equity[t])
     longest = max(longest_gap if longest_gap > 1 else 0, equity.shape[0] - 1 - peak_bar)
     write_metrics(
-        out, acc, equity[-1], init_cash, min_ratio, longest, net_pnl.shape[0], win_sum, loss_sum,
-        equity.shape[0], days_per_year,
+        out, acc, equity[-1], init_cash, min_ratio, longest, net_pnl.shape[0], win_sum, loss_sum, equity.shape[0],
+        days_per_year,
     )
 
 
