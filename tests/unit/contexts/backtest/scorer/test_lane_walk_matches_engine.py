@@ -56,6 +56,7 @@ def reference(
     tp_axis=st.lists(stop_pct, min_size=1, max_size=4),
     execution=executions,
     daily=st.booleans(),
+    persistence=st.sampled_from([0.8, 0.99]),
 )
 def test_lane_walk_equals_the_engine_bit_for_bit(
     seed: int,
@@ -64,8 +65,9 @@ def test_lane_walk_equals_the_engine_bit_for_bit(
     tp_axis: list[float | None],
     execution: ExecutionParams,
     daily: bool,
+    persistence: float,
 ) -> None:
-    close, signals = random_market(seed, n_bars, n_rows=3)
+    close, signals = random_market(seed, n_bars, n_rows=3, persistence=persistence)
     bar_range = random_bar_range(np.random.default_rng(seed), close)
     ts_ms = 1_704_067_200_000 + np.arange(n_bars, dtype=np.int64) * 3_600_000 if daily else None
     risk = RiskGrid.product(sl_axis, tp_axis)

@@ -71,6 +71,9 @@ IntrabarArrays = tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArra
 # A block whose extremes touch neither level needs no per-bar stop check (a power of two: t >> shift).
 STOP_BLOCK_SHIFT = 4
 STOP_BLOCK_BARS = 1 << STOP_BLOCK_SHIFT
+# Bars a flat scan tests at once (`next_change`).
+SCAN_BLOCK_BARS = 64
+_SCAN_BLOCK_WORDS = SCAN_BLOCK_BARS // 8
 
 
 def intrabar_arrays(open_: FloatArray, high: FloatArray, low: FloatArray) -> IntrabarArrays:
@@ -100,6 +103,30 @@ def direction_allowed(side: int, direction_mode: int) -> bool:
     if side < 0:
         return direction_mode != _LONG_ONLY
     return False
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def next_change(signal: npt.NDArray[np.int8], t: int, end: int, value: int) -> int:
+    """The first bar in [t, end) whose signal is not `value`, else `end`. Whole blocks of SCAN_BLOCK_BARS
+    bars are read as 64-bit words and tested with one OR of XORs against `value` repeated, so a flat
+    stretch of a sparse row costs a small fraction of a scalar step per bar."""
+    value8 = np.int8(value)
+    blocks = (end - t) // SCAN_BLOCK_BARS
+    if blocks > 0:
+        words = signal[t : t + blocks * SCAN_BLOCK_BARS].view(np.uint64)
+        pattern = np.uint64(value8 & 0xFF) * np.uint64(0x0101010101010101)
+        block = 0
+        while block < blocks:
+            differs = np.uint64(0)
+            for word in range(block * _SCAN_BLOCK_WORDS, (block + 1) * _SCAN_BLOCK_WORDS):
+                differs |= words[word] ^ pattern
+            if differs != 0:
+                break
+            block += 1
+        t += block * SCAN_BLOCK_BARS
+    while t < end and signal[t] == value8:
+        t += 1
+    return t
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
@@ -308,6 +335,11 @@ def simulate_close_fill(
         budget = 0.0
         side = 0
         while t < last_bar:
+            if equity_out is None:
+                # Bars where the signal stays as it was decide nothing; the metric pass skips them.
+                t = next_change(signal, t, last_bar, previous_signal)
+                if t == last_bar:
+                    break
             current_signal = int(signal[t])
             if current_signal != previous_signal and direction_allowed(current_signal, direction_mode):
                 budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available

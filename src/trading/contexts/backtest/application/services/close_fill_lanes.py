@@ -19,6 +19,7 @@ from trading.contexts.backtest.application.services.close_fill_engine import (
     flat_stretch,
     intrabar_stop,
     longest_drawdown,
+    next_change,
     open_position,
 )
 from trading.contexts.backtest.application.services.close_fill_metrics import (
@@ -361,7 +362,14 @@ def _walk_lanes(
     close_tp_level = tp_level if intrabar is None else np.full(lanes, np.nan)
     n_held = 0
     previous_signal = 0
+    flat_until = 0  # all lanes flat and the signal unchanged before this bar: nothing to do there
     for t in range(n):
+        if t < flat_until:
+            continue
+        if n_held == 0:
+            flat_until = next_change(signal, t, last_bar, previous_signal)
+            if flat_until > t:
+                continue
         price = close[t]
         current_signal = int(signal[t])
         entry_edge = (
