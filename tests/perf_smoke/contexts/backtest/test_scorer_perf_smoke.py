@@ -4,10 +4,13 @@ only catches gross regressions."""
 
 from __future__ import annotations
 
+from itertools import product
+
 import numba
+import pytest
 
 from bench.bench_scorer import lane_walk_seconds, make_block, scorer_seconds, scorer_to_floor_ratio
-from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams
+from trading.contexts.backtest.domain.value_objects.execution import ExecutionParams, FillModeName, StopModeName
 
 MAX_RATIO_TO_FLOOR = 10.0
 
@@ -24,12 +27,13 @@ def test_metric_kernel_is_within_ten_times_the_floor_on_one_thread() -> None:
     assert ratio < MAX_RATIO_TO_FLOOR, f"{ns_per_bar:.2f} ns/bar/variant, {ratio:.2f}x floor"
 
 
-
-def test_stage_b_lane_walk_beats_one_walk_per_variant() -> None:
-    """Stage B's lane walk (each row once for its 40 risk variants) measured 2.7-2.8x faster than the
-    reference kernel on this block (one thread); asserting 1.5x leaves room for a loaded machine."""
+@pytest.mark.parametrize(("stop_mode", "fill"), list(product(["close", "intrabar"], ["close", "next_open"])))
+def test_stage_b_lane_walk_beats_one_walk_per_variant(stop_mode: StopModeName, fill: FillModeName) -> None:
+    """Stage B's lane walk (each row once for its 40 risk variants) measured 6.4x / 4.5x / 3.2x / 3.0x
+    faster than the reference kernel on this block (one thread; close, next-open fills, intrabar stops,
+    both); asserting 1.5x leaves room for a loaded machine."""
     block = make_block(n_bars=50_000, n_rows=8, n_sl=5, n_tp=8, change_prob=0.02)
-    execution = ExecutionParams(fee_pct=0.075, slippage_pct=0.01)
+    execution = ExecutionParams(fee_pct=0.075, slippage_pct=0.01, stop_mode=stop_mode, fill=fill)
     previous = numba.get_num_threads()
     numba.set_num_threads(1)
     try:

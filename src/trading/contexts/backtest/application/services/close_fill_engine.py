@@ -248,25 +248,24 @@ def longest_drawdown(longest_gap: int, peak_bar: int, last_bar: int) -> int:
 @njit(**_KERNEL_OPTIONS, inline="always")
 def intrabar_stop(
     side: int,
-    t: int,
-    bar_open: FloatArray,
-    worst: FloatArray,
-    best: FloatArray,
+    bar_open: float,
+    worst: float,
+    best: float,
     signed_sl_level: float,
     signed_tp_level: float,
 ) -> tuple[int, float]:
-    """Exit reason (-1: none) and price before slippage of a stop touched inside bar t. `worst` / `best`
-    are the lows / highs for a long (highs / lows for a short), and levels are signed by the side like in
-    the engine, so one comparison serves both sides and a bar costs two loads. The stop-loss wins when a
-    bar touches both (pessimistic, like backtesting.py and vectorbt); a bar that opens beyond a level
-    fills at its open (the gap), otherwise the fill is the level itself."""
-    if side * worst[t] <= signed_sl_level:
-        gapped = side * bar_open[t] <= signed_sl_level
-        return _EXIT_STOP_LOSS, bar_open[t] if gapped else side * signed_sl_level
-    if side * best[t] >= signed_tp_level:
-        gapped = side * bar_open[t] >= signed_tp_level
-        return _EXIT_TAKE_PROFIT, bar_open[t] if gapped else side * signed_tp_level
-    return -1, 0.0
+    """Exit reason (-1: none) and price before slippage of a stop touched inside a bar. `worst` / `best`
+    are the bar's low / high for a long (high / low for a short), and levels are signed by the side like
+    in the engine, so one comparison serves both sides. The stop-loss wins when a bar touches both
+    (pessimistic, like backtesting.py and vectorbt); a bar that opens beyond a level fills at its open
+    (the gap), otherwise the fill is the level itself. Selects only, so a pass over lanes vectorises."""
+    sl_hit = side * worst <= signed_sl_level
+    tp_hit = side * best >= signed_tp_level
+    sl_price = bar_open if side * bar_open <= signed_sl_level else side * signed_sl_level
+    tp_price = bar_open if side * bar_open >= signed_tp_level else side * signed_tp_level
+    reason = _EXIT_STOP_LOSS if sl_hit else (_EXIT_TAKE_PROFIT if tp_hit else -1)
+    price = sl_price if sl_hit else (tp_price if tp_hit else 0.0)
+    return reason, price
 
 
 @njit(**_KERNEL_OPTIONS)
@@ -413,7 +412,7 @@ def simulate_close_fill(
                     )
                 if block_reaches_level:
                     exit_reason, exit_price = intrabar_stop(
-                        side, t, intrabar[0], worst_prices, best_prices, signed_sl_level, signed_tp_level
+                        side, intrabar[0][t], worst_prices[t], best_prices[t], signed_sl_level, signed_tp_level
                     )
                     if exit_reason >= 0:
                         decided_at = t

@@ -126,17 +126,16 @@ def _intrabar_stops(
     stopped: npt.NDArray[np.bool_],
     stop_price: FloatArray,
 ) -> None:
-    """The engine's intrabar check of bar t for every held lane (`intrabar_stop`, SL before TP): whether
-    a level was touched inside the bar, and the fill price before slippage."""
+    """The engine's intrabar check of bar t for every held lane (`intrabar_stop`, SL before TP), in one
+    pass of selects: whether a level was touched inside the bar, and the fill price before slippage."""
+    bar_open, high, low = intrabar[0][t], intrabar[1][t], intrabar[2][t]
     for k in range(held.shape[0]):
-        reason = -1
-        price = 0.0
-        if held[k]:
-            worst = intrabar[2] if side[k] > 0 else intrabar[1]
-            best = intrabar[1] if side[k] > 0 else intrabar[2]
-            reason, price = intrabar_stop(side[k], t, intrabar[0], worst, best, sl_level[k], tp_level[k])
-        stopped[k] = reason >= 0
-        stop_price[k] = price
+        lane_side = side[k]
+        worst = low if lane_side > 0 else high
+        best = high if lane_side > 0 else low
+        reason, price = intrabar_stop(lane_side, bar_open, worst, best, sl_level[k], tp_level[k])
+        stopped[k] = held[k] & (reason >= 0)
+        stop_price[k] = price if held[k] else 0.0
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
