@@ -7,8 +7,8 @@ hold on any machine.
 W1 (bench/compare_vectorbt.py): long-only price vs SMA 5..200 x 40 SL/TP, full grid.
 W3: long-only price vs SMA 20..200 AND RSI (windows 7..27 step 4, long threshold 20..40 step 5, short
 threshold 60..80 step 5; mean reversion) x the same 40 SL/TP: 181 x 150 x 40 = 1,086,000 variants;
-staged (the config's preselect) and full grid (preselect = Stage A count, on `--full-bars` bars since
-its Stage B is ~14x the staged one). `--variants` shrinks W3 by its SMA window count.
+staged (the config's preselect) and full grid (preselect = Stage A count, every variant through Stage
+B, on `--full-bars` bars: a full year by default). `--variants` shrinks W3 by its SMA window count.
 
 Each workload's Stage A is taken apart on 256 bases (building their signal rows vs the kernel), and
 W1's Stage B too: the lane walk Stage B runs (one pass per base for its 40 risk variants), the
@@ -16,7 +16,7 @@ reference kernel alone (one walk per variant), the same walks with stops off, on
 always-flat and an always-long row (cost of a flat and of a held bar); plus the signal statistics
 (share of bars long, changes per 1,000 bars) of W1's rows and of 64 W3 base rows spread over the grid.
 
-    uv run python -m bench.bench_w3 [--bars 525600] [--variants 1086000] [--full-bars 30000]
+    uv run python -m bench.bench_w3 [--bars 525600] [--variants 1086000] [--full-bars 525600]
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ def run_all(n_bars: int, full_bars: int, variants: int, repeats: int, workloads:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bars", type=int, default=525_600, help="bars of W1 and of staged W3")
-    parser.add_argument("--full-bars", type=int, default=30_000, help="bars of the W3 full grid")
+    parser.add_argument("--full-bars", type=int, default=525_600, help="bars of the W3 full grid")
     parser.add_argument("--variants", type=int, default=1_086_000, help="W3 size (by its SMA window count)")
     parser.add_argument("--repeats", type=int, default=2, help="floor and breakdown timings: best of")
     parser.add_argument("--only", choices=WORKLOADS, action="append")

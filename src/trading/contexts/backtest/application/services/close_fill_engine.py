@@ -107,10 +107,16 @@ def direction_allowed(side: int, direction_mode: int) -> bool:
 
 @njit(**_KERNEL_OPTIONS, inline="always")
 def next_change(signal: npt.NDArray[np.int8], t: int, end: int, value: int) -> int:
-    """The first bar in [t, end) whose signal is not `value`, else `end`. Whole blocks of SCAN_BLOCK_BARS
-    bars are read as 64-bit words and tested with one OR of XORs against `value` repeated, so a flat
-    stretch of a sparse row costs a small fraction of a scalar step per bar."""
+    """The first bar in [t, end) whose signal is not `value`, else `end`. The first SCAN_BLOCK_BARS bars
+    are tested one by one (a dense row changes within a few bars, and a word scan's setup would cost
+    more); past them, whole blocks are read as 64-bit words and tested with one OR of XORs against
+    `value` repeated, so a long flat stretch costs a small fraction of a scalar step per bar."""
     value8 = np.int8(value)
+    first_block_end = min(end, t + SCAN_BLOCK_BARS)
+    while t < first_block_end and signal[t] == value8:
+        t += 1
+    if t < first_block_end:
+        return t
     blocks = (end - t) // SCAN_BLOCK_BARS
     if blocks > 0:
         words = signal[t : t + blocks * SCAN_BLOCK_BARS].view(np.uint64)
