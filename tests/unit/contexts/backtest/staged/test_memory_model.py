@@ -34,6 +34,7 @@ SHAPE = SearchShape(
     top_k=10,
     chunk_variant_bars=150_000_000,
     threads=2,
+    banks=1,
 )
 
 
@@ -53,12 +54,18 @@ def test_the_risk_grid_and_per_variant_bookkeeping_are_counted() -> None:
     assert small.total == sum(small.parts.values())
 
 
-def test_several_banks_pay_for_their_and_in_every_chunk() -> None:
+def test_several_banks_pay_a_scratch_row_per_thread_in_stage_a_and_their_and_in_stage_b() -> None:
     one = estimate_search_memory(_grids("ma.sma"), replace(SHAPE, stage_a=200))
-    two = estimate_search_memory(_grids("ma.ema", "ma.sma"), replace(SHAPE, stage_a=200 * 200))
+    two = replace(SHAPE, stage_a=200 * 200, banks=2)
+    two_banks = estimate_search_memory(_grids("ma.ema", "ma.sma"), two)
+    big_shortlist = estimate_search_memory(_grids("ma.ema", "ma.sma"), replace(two, shortlist=20_000))
     chunk_variants = SHAPE.chunk_variant_bars // SHAPE.n_target
     assert one.parts["compute"] < SHAPE.n_bars * 200 * 9 * 1.1  # one bank: its rows are scored in place
-    assert two.parts["compute"] >= LIVE_CHUNKS * chunk_variants * SHAPE.n_target
+    # Stage A holds one ANDed row per thread whatever its size; Stage B a chunk of ANDed rows.
+    banks = 2 * 200 * SHAPE.n_target
+    assert two_banks.parts["compute"] >= banks + SHAPE.threads * SHAPE.n_target
+    assert two_banks.parts["compute"] < banks + LIVE_CHUNKS * chunk_variants * SHAPE.n_target
+    assert big_shortlist.parts["compute"] >= banks + LIVE_CHUNKS * chunk_variants * SHAPE.n_target
 
 
 def test_preflight_and_the_guard_use_the_model(backtest_ctx: BacktestContext) -> None:

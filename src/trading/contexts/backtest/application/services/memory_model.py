@@ -4,12 +4,13 @@ The old estimate counted one indicator tensor, the signal banks and a fixed chun
 below the measured peak. What it left out: the timeline and its 1m source rows, the full-length signal
 rows that live beside their target slice, each kernel's scratch, the per-variant bookkeeping (variant
 objects, key fragments, signal-param dicts), the risk grid's columns and the Stage A / Stage B chunks
-(the AND of several banks is a fresh int8 block per chunk). Constants are calibrated by
+(Stage B's AND of several banks is a fresh int8 block per chunk). Constants are calibrated by
 `bench/bench_memory_estimate.py`, which measures the peak RSS growth of real searches.
 
 Peak = timeline + bookkeeping + max(1m load, setup peak, banks + the larger stage chunk): the 1m
 rows are gone before the first indicator is computed, and the banks exist only once setup is done.
-A chunk's combined rows are built while the previous chunk's are still referenced, so two count.
+Stage A ANDs several banks a base at a time in one scratch row per thread; a Stage B chunk's combined
+rows are built while the previous chunk's are still referenced, so two count.
 A grid whose signal is the price against a moving average builds no tensor: its rows are written over
 the target bars a variant at a time, each thread holding a few float64 rows.
 """
@@ -51,6 +52,7 @@ class SearchShape:
     top_k: int
     chunk_variant_bars: int
     threads: int  # numba threads at most
+    banks: int  # signal units: the banks whose rows Stage A ANDs per base
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,8 @@ def estimate_search_memory(grids: Sequence[IndicatorGrid], shape: SearchShape, c
     bank_bytes = [g.n_variants * g.n_signal_variants * n_target for g in grids]
     setup_transients = [_setup_transient(g, shape) + n * SOURCE_ROW_BYTES_PER_BAR for g in grids]
     setup_peak = max(sum(bank_bytes[:i]) + transient for i, transient in enumerate(setup_transients))
-    stages = max(_stage_a_chunk(grids, shape), _stage_b_chunk(grids, shape))
+    has_cross = cross_bytes > 0
+    stages = max(_stage_a_chunk(shape, has_cross), _stage_b_chunk(shape, has_cross))
     load_1m = n * shape.minutes_per_bar * SOURCE_1M_BYTES_PER_MINUTE
     parts = {
         "timeline": n * TIMELINE_BYTES_PER_BAR,
@@ -109,14 +112,20 @@ def _chunk_variants(shape: SearchShape, per_unit: int, units: int) -> int:
     return min(step, units) * per_unit
 
 
-def _stage_a_chunk(grids: Sequence[IndicatorGrid], shape: SearchShape) -> int:
+def _stage_a_chunk(shape: SearchShape, has_cross: bool) -> int:
+    """One bank is scored in place; several are ANDed a base at a time in each thread's scratch row; a
+    cross bank makes its chunk's rows first."""
     variants = _chunk_variants(shape, 1, shape.stage_a)
-    combined_rows = variants * shape.n_target if len(grids) > 1 else 0
-    return LIVE_CHUNKS * (combined_rows + variants * BYTES_PER_CHUNK_VARIANT)
+    scratch_rows = shape.threads * shape.n_target if shape.banks > 1 else 0
+    cross_rows = LIVE_CHUNKS * variants * shape.n_target if has_cross else 0
+    return scratch_rows + cross_rows + LIVE_CHUNKS * variants * BYTES_PER_CHUNK_VARIANT
 
 
-def _stage_b_chunk(grids: Sequence[IndicatorGrid], shape: SearchShape) -> int:
+def _stage_b_chunk(shape: SearchShape, has_cross: bool) -> int:
+    """Each chunk builds its bases' rows (the AND of several banks, a cross bank's rows) once; a
+    shortlist that fits one chunk never holds two."""
     variants = _chunk_variants(shape, shape.risk, shape.shortlist)
     positions = variants // max(1, shape.risk)
-    combined_rows = positions * shape.n_target if len(grids) > 1 else 0
-    return LIVE_CHUNKS * (combined_rows + variants * BYTES_PER_CHUNK_VARIANT) + shape.risk * BYTES_PER_RISK_VARIANT
+    live = min(LIVE_CHUNKS, -(-shape.shortlist // max(1, positions)))
+    combined_rows = positions * shape.n_target if shape.banks > 1 or has_cross else 0
+    return live * (combined_rows + variants * BYTES_PER_CHUNK_VARIANT) + shape.risk * BYTES_PER_RISK_VARIANT

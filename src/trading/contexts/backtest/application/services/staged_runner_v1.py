@@ -186,7 +186,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
         resolve_execution(effective, config, InstrumentId.parse(effective.instrument_id).market_id),
         annualization_days=timeline.annualization_days,
     )
-    shape = _shape(timeline, sizes, config.cpu.max_numba_threads)
+    shape = _shape(timeline, sizes, config.cpu.max_numba_threads, len(instances.units))
     memory = estimate_search_memory(grids, shape, cross_pair_bytes(instances, timeline.n_target))
     return SearchPlan(
         request=effective,
@@ -203,7 +203,7 @@ def plan_search(request: RunBacktestRequest, store: CandleStore, config: Backtes
     )
 
 
-def _shape(timeline: Timeline, sizes: SearchSizes, threads: int) -> SearchShape:
+def _shape(timeline: Timeline, sizes: SearchSizes, threads: int, banks: int) -> SearchShape:
     return SearchShape(
         n_bars=timeline.n_bars,
         n_target=timeline.n_target,
@@ -214,6 +214,7 @@ def _shape(timeline: Timeline, sizes: SearchSizes, threads: int) -> SearchShape:
         top_k=sizes.top_k,
         chunk_variant_bars=DEFAULT_CHUNK_VARIANT_BARS,
         threads=threads,
+        banks=banks,
     )
 
 
