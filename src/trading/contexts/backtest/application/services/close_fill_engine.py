@@ -58,7 +58,7 @@ _EXIT_END_OF_DATA = int(ExitReason.END_OF_DATA)
 _KERNEL_OPTIONS = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 # Relative slack of the cheap drawdown pre-check; far above one rounding error, so no bar is missed.
-_DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
+DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12
 
 ExecutionScalars = tuple[int, int, float, float, float, float, float]
 FloatArray = npt.NDArray[np.float64]
@@ -155,7 +155,56 @@ def track_drawdown(
     peak_equity = max(peak_equity, equity)
     if equity < peak_equity * check_ratio:
         min_equity_to_peak = min(min_equity_to_peak, equity / peak_equity)
-        check_ratio = min_equity_to_peak * _DRAWDOWN_CHECK_SLACK
+        check_ratio = min_equity_to_peak * DRAWDOWN_CHECK_SLACK
+    return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def drawdown_step(
+    applies: bool,
+    equity: float,
+    bar: int,
+    peak_equity: float,
+    peak_bar: int,
+    min_equity_to_peak: float,
+    check_ratio: float,
+    longest_gap: int,
+) -> tuple[float, int, float, float, int]:
+    """`track_drawdown` where `applies` (else the state as it is), written out as selects so a pass over
+    many accounts (the lane walk's) vectorises: the ratio is divided every time and kept only where the
+    pre-check would have divided, so the values are `track_drawdown`'s."""
+    at_peak = equity >= peak_equity
+    gap = max(longest_gap, bar - peak_bar if at_peak else 0)
+    new_peak_bar = bar if at_peak else peak_bar
+    peak = max(peak_equity, equity)
+    ratio = equity / peak
+    new_low = equity < peak * check_ratio
+    low = min(min_equity_to_peak, ratio) if new_low else min_equity_to_peak
+    check = low * DRAWDOWN_CHECK_SLACK if new_low else check_ratio
+    if applies:  # a select: both sides are computed already
+        return peak, new_peak_bar, low, check, gap
+    return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def flat_drawdown(
+    applies: bool,
+    equity: float,
+    flat_from: int,
+    flat_end: int,
+    peak_equity: float,
+    peak_bar: int,
+    min_equity_to_peak: float,
+    check_ratio: float,
+    longest_gap: int,
+) -> tuple[float, int, float, float, int]:
+    """The drawdown update of the flat closes [flat_from, flat_end) at one equity where `applies`: one
+    update however long the stretch, as selects (`drawdown_step`)."""
+    peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap = drawdown_step(
+        applies, equity, flat_from, peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+    )
+    if applies and peak_bar == flat_from:
+        peak_bar = flat_end - 1  # the whole stretch sits at the peak
     return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
 
 
@@ -174,14 +223,18 @@ def flat_stretch(
 ) -> tuple[float, int, float, float, int]:
     """The flat closes [flat_from, flat_end) at one equity: one drawdown update and one merge of their
     day closes, however long the stretch."""
-    peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap = track_drawdown(
-        equity, flat_from, peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+    state = flat_drawdown(
+        True, equity, flat_from, flat_end, peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
     )
-    if peak_bar == flat_from:
-        peak_bar = flat_end - 1  # the whole stretch sits at the peak
     if day_closes is not None:
         record_flat_day_closes(acc, equity, int(day_closes[flat_end] - day_closes[flat_from]))
-    return peak_equity, peak_bar, min_equity_to_peak, check_ratio, longest_gap
+    return state
+
+
+@njit(**_KERNEL_OPTIONS, inline="always")
+def entry_budget(available: float, sizing_mode: int, fixed_quote: float) -> float:
+    """What an entry may spend: the cash, or at most `fixed_quote` of it."""
+    return min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
 
 
 @njit(**_KERNEL_OPTIONS, inline="always")
@@ -325,7 +378,7 @@ def simulate_close_fill(
     peak_equity = -math.inf
     peak_bar = -1
     min_equity_to_peak = 1.0
-    drawdown_check_ratio = _DRAWDOWN_CHECK_SLACK
+    drawdown_check_ratio = DRAWDOWN_CHECK_SLACK
     longest_gap = 0
     acc = new_accumulators()
 
@@ -347,7 +400,7 @@ def simulate_close_fill(
                     break
             current_signal = int(signal[t])
             if current_signal != previous_signal and direction_allowed(current_signal, direction_mode):
-                budget = min(available, fixed_quote) if sizing_mode == _FIXED_QUOTE else available
+                budget = entry_budget(available, sizing_mode, fixed_quote)
                 if budget > 0.0:
                     side = current_signal
                     break

@@ -13,9 +13,13 @@ import numpy.typing as npt
 from numba import njit, prange
 
 from trading.contexts.backtest.application.services.close_fill_engine import (
+    DRAWDOWN_CHECK_SLACK,
     IntrabarArrays,
     close_position,
     direction_allowed,
+    drawdown_step,
+    entry_budget,
+    flat_drawdown,
     flat_stretch,
     intrabar_stop,
     longest_drawdown,
@@ -34,36 +38,7 @@ from trading.contexts.backtest.domain.value_objects.execution import SizingMode
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
-_FIXED_QUOTE = int(SizingMode.FIXED_QUOTE)
 _PROFIT_LOCK = int(SizingMode.STRATEGY_COMPOUND_PROFIT_LOCK)
-_DRAWDOWN_CHECK_SLACK = 1.0 + 1e-12  # the engine's fresh drawdown check ratio
-
-
-@njit(cache=True, nogil=True, error_model="numpy", inline="always")
-def _drawdown_step(
-    applies: bool,
-    equity: float,
-    bar: int,
-    peak_equity: float,
-    peak_bar: int,
-    min_ratio: float,
-    check_ratio: float,
-    longest_gap: int,
-) -> tuple[float, int, float, float, int]:
-    """`track_drawdown` where `applies` (else the state as it is), written out as selects so a pass over
-    the lanes vectorises: the ratio is divided every time and kept only where the engine's pre-check
-    would have divided."""
-    at_peak = equity >= peak_equity
-    gap = max(longest_gap, bar - peak_bar if at_peak else 0)
-    new_peak_bar = bar if at_peak else peak_bar
-    peak = max(peak_equity, equity)
-    ratio = equity / peak
-    new_low = equity < peak * check_ratio
-    low = min(min_ratio, ratio) if new_low else min_ratio
-    check = low * _DRAWDOWN_CHECK_SLACK if new_low else check_ratio
-    if applies:  # a select: both sides are computed already
-        return peak, new_peak_bar, low, check, gap
-    return peak_equity, peak_bar, min_ratio, check_ratio, longest_gap
 
 
 @njit(cache=True, nogil=True, error_model="numpy", inline="always")
@@ -92,7 +67,7 @@ def _mark_held_lanes(
     it): a held lane that exits (stopped inside the bar, or SL, TP, the signal, the last bar at this
     close) is marked in `exiting` and left as it is, unless `marks_exits` (an exit that fills at the next
     open holds through this close) and it was not `stopped`; every other held lane marks its equity and
-    runs `track_drawdown`'s update (`_drawdown_step`). Returns whether any lane exits."""
+    runs `track_drawdown`'s update (`drawdown_step`). Returns whether any lane exits."""
     any_exit = False
     for k in range(held.shape[0]):
         lane_side = side[k]
@@ -109,7 +84,7 @@ def _mark_held_lanes(
         any_exit |= exits
         equity = equity_base[k] + signed_qty[k] * price
         lane_equity[k] = equity
-        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = drawdown_step(
             marks, equity, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
         )
     return any_exit
@@ -229,7 +204,7 @@ def _open_lanes(
     tells which lanes entered; returns how many."""
     entered = 0
     for k in range(held.shape[0]):
-        budget = min(available[k], fixed_quote) if sizing_mode == _FIXED_QUOTE else available[k]
+        budget = entry_budget(available[k], sizing_mode, fixed_quote)
         enters = ~held[k] & (budget > 0.0)
         opened = open_position(
             new_side, fill_price, budget, available[k], sl_fraction[k], tp_fraction[k], fee_fraction, slippage_fraction
@@ -271,18 +246,18 @@ def _entry_drawdowns(
     entry_equity: FloatArray,
 ) -> None:
     """The drawdown updates of the lanes that just entered, in one pass of selects: their flat stretch up
-    to the fill (`flat_stretch` without the day closes), then, with `marks_entry_bar` (a close fill), the
+    to the fill (`flat_drawdown`), then, with `marks_entry_bar` (a close fill), the
     equity marked at this close, which is left in `entry_equity`."""
     for k in range(entering.shape[0]):
         enters = entering[k]
         stretch = enters & (fill_bar > flat_from[k])
-        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
-            stretch, equity[k], flat_from[k], peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k]
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = flat_drawdown(
+            stretch, equity[k], flat_from[k], fill_bar, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
+            longest_gap[k],
         )
-        peak_bar[k] = fill_bar - 1 if stretch & (peak_bar[k] == flat_from[k]) else peak_bar[k]
         marked = equity_base[k] + signed_qty[k] * price
         entry_equity[k] = marked
-        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = _drawdown_step(
+        peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k], longest_gap[k] = drawdown_step(
             enters & marks_entry_bar, marked, t, peak_equity[k], peak_bar[k], min_ratio[k], check_ratio[k],
             longest_gap[k],
         )
@@ -344,7 +319,7 @@ def _walk_lanes(
     peak_equity = np.full(lanes, -math.inf)
     peak_bar = np.full(lanes, -1, dtype=np.int64)
     min_ratio = np.ones(lanes)
-    check_ratio = np.full(lanes, _DRAWDOWN_CHECK_SLACK)
+    check_ratio = np.full(lanes, DRAWDOWN_CHECK_SLACK)
     longest_gap = np.zeros(lanes, dtype=np.int64)
     acc = new_lane_accumulators(lanes)
 

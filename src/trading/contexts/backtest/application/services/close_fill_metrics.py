@@ -342,8 +342,8 @@ def _replay_metrics(
             record_day_close(acc, equity[t])
     longest = max(longest_gap if longest_gap > 1 else 0, equity.shape[0] - 1 - peak_bar)
     write_metrics(
-        out, acc, equity[-1], init_cash, min_ratio, longest, net_pnl.shape[0], win_sum, loss_sum, equity.shape[0],
-        days_per_year,
+        out, acc, equity[-1], init_cash, min_ratio, longest, net_pnl.shape[0], win_sum, loss_sum,
+        equity.shape[0], days_per_year,
     )
 
 
